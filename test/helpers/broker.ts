@@ -1,0 +1,114 @@
+/**
+ * Test helpers shared by every integration test.
+ *
+ * By default each test file starts its own in-process Warren on port 0 with a temporary data
+ * directory. With WARREN_TEST_URL set (e.g. amqp://guest:guest@127.0.0.1:5672), the same tests run
+ * against that external broker instead — used to check a test against real RabbitMQ before
+ * trusting it against Warren. Tests must therefore use unique names (see `uniqueName`).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+
+export interface TestBroker {
+  /** amqp://guest:guest@127.0.0.1:PORT */
+  readonly url: string;
+  readonly port: number;
+  /** true when running against an external broker (WARREN_TEST_URL) */
+  readonly external: boolean;
+  /** the in-process broker, when not external */
+  readonly broker: RunningBroker | undefined;
+  close(): Promise<void>;
+}
+
+export async function startTestBroker(options: { maxMessageSize?: number } = {}): Promise<TestBroker> {
+  const externalUrl = process.env['WARREN_TEST_URL'];
+  if (externalUrl) {
+    const port = Number(new URL(externalUrl).port || 5672);
+    return { url: externalUrl, port, external: true, broker: undefined, close: async () => {} };
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'warren-test-'));
+  const broker = await startBroker({ port: 0, dataDir, logLevel: 'warn', ...options });
+  return {
+    url: broker.url,
+    port: broker.port,
+    external: false,
+    broker,
+    close: async () => {
+      await broker.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+/** A name unique across test runs and processes, so tests can share an external broker. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** Poll `check` until it returns a truthy value or the deadline passes. Never sleep in tests. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 5): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`waitFor timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Open a connection and channel, run `fn`, close both (ignoring errors from an already-closed channel). */
+export async function withChannel<T>(url: string, fn: (ch: Channel, conn: ChannelModel) => Promise<T>): Promise<T> {
+  const conn = await amqp.connect(url);
+  conn.on('error', () => {});
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    return await fn(ch, conn);
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+export async function withConfirmChannel<T>(
+  url: string,
+  fn: (ch: ConfirmChannel, conn: ChannelModel) => Promise<T>,
+): Promise<T> {
+  const conn = await amqp.connect(url);
+  conn.on('error', () => {});
+  try {
+    const ch = await conn.createConfirmChannel();
+    ch.on('error', () => {});
+    return await fn(ch, conn);
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+/**
+ * Expect `fn` to make the broker close the channel (or connection); resolves to the close's
+ * reply code and text as amqplib reports them.
+ */
+export async function expectClose(
+  fn: () => Promise<unknown>,
+): Promise<{ code: number; message: string }> {
+  try {
+    await fn();
+  } catch (err) {
+    const e = err as { code?: number; message?: string };
+    return { code: e.code ?? -1, message: e.message ?? '' };
+  }
+  throw new Error('expected the broker to close the channel, but the call succeeded');
+}
