@@ -1,0 +1,45 @@
+import { Users } from './auth/users.js';
+import { Vhost } from './vhost.js';
+
+export interface BrokerConfig {
+  /** largest message body accepted, bytes */
+  maxMessageSize: number;
+  /** name reported as cluster_name */
+  clusterName: string;
+  /** the default user (guest) may log in only from loopback */
+  loopbackUsers: readonly string[];
+}
+
+export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
+  maxMessageSize: 128 * 1024 * 1024,
+  clusterName: 'warren@localhost',
+  loopbackUsers: ['guest'],
+};
+
+/** The broker core: vhosts and users. Knows nothing of the wire protocol. */
+export class Broker {
+  readonly vhosts = new Map<string, Vhost>();
+  readonly users = new Users();
+  readonly config: BrokerConfig;
+
+  constructor(config: Partial<BrokerConfig> = {}) {
+    this.config = { ...DEFAULT_BROKER_CONFIG, ...config };
+    this.addVhost('/');
+    this.users.add('guest', 'guest', ['administrator']);
+  }
+
+  addVhost(name: string): Vhost {
+    let v = this.vhosts.get(name);
+    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name)));
+    return v;
+  }
+
+  vhost(name: string): Vhost | undefined {
+    return this.vhosts.get(name);
+  }
+
+  /** May this user open this vhost? (All users have full permissions on every vhost for now.) */
+  canAccess(_user: string, vhost: string): boolean {
+    return this.vhosts.has(vhost);
+  }
+}

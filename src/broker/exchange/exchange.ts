@@ -1,0 +1,58 @@
+import type { FieldTable } from '../../amqp/field-types.js';
+import { fieldString } from '../../amqp/field-types.js';
+import type { Binding, Destination } from '../binding.js';
+import type { RoutingTable } from './routing-table.js';
+
+export interface ExchangeOptions {
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  arguments: FieldTable;
+}
+
+/**
+ * An exchange: metadata, the bindings it holds, and a routing table of its type (a plug-in
+ * from the registry). Routing across exchange-to-exchange bindings happens in the vhost.
+ */
+export class Exchange {
+  readonly kind = 'exchange' as const;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+  /** alternate-exchange argument: where unroutable messages go */
+  readonly alternateExchange: string | undefined;
+  /** bindings from this exchange, by identity key */
+  readonly outbound = new Map<string, Binding>();
+  /** bindings that point at this exchange (exchange-to-exchange) */
+  readonly bindings = new Set<Binding>();
+  deleted = false;
+
+  constructor(
+    readonly name: string,
+    readonly vhost: string,
+    readonly type: string,
+    readonly table: RoutingTable<Destination>,
+    options: ExchangeOptions,
+  ) {
+    this.durable = options.durable;
+    this.autoDelete = options.autoDelete;
+    this.internal = options.internal;
+    this.arguments = options.arguments;
+    this.alternateExchange = fieldString(options.arguments['alternate-exchange']);
+  }
+
+  addBinding(binding: Binding): boolean {
+    if (this.outbound.has(binding.key)) return false;
+    this.outbound.set(binding.key, binding);
+    this.table.add(binding.routingKey, binding.arguments, binding.destination);
+    binding.destination.bindings.add(binding);
+    return true;
+  }
+
+  removeBinding(binding: Binding): void {
+    if (!this.outbound.delete(binding.key)) return;
+    this.table.remove(binding.routingKey, binding.arguments, binding.destination);
+    binding.destination.bindings.delete(binding);
+  }
+}

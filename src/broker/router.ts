@@ -1,0 +1,91 @@
+import type { FieldTable } from '../amqp/field-types.js';
+import type { Destination } from './binding.js';
+import type { Exchange } from './exchange/exchange.js';
+import type { Message } from './message.js';
+import { Queue } from './queue/queue.js';
+import type { Vhost } from './vhost.js';
+
+/** Routing keys with this prefix on the default exchange go to a direct reply-to consumer. */
+export const DIRECT_REPLY_PREFIX = 'amq.rabbitmq.reply-to.';
+
+/** A direct reply-to consumer (the server layer's channel); gets replies without a queue. */
+export interface DirectReplySink {
+  deliverReply(message: Message): void;
+}
+
+/**
+ * Routes a message from an exchange to the set of queues it reaches: follows exchange-to-exchange
+ * bindings (each exchange visited once), falls back to alternate exchanges, and treats the default
+ * exchange as an implicit binding of every queue by name. Sets are reused: routing is synchronous.
+ */
+export class Router {
+  readonly directReplies = new Map<string, DirectReplySink>();
+  private readonly queues = new Set<Queue>();
+  private readonly visited = new Set<Exchange>();
+  private readonly scratch: Set<Destination>[] = [];
+
+  constructor(private readonly vhost: Vhost) {}
+
+  publish(exchange: Exchange, message: Message, extraRoutingKeys: readonly string[] | undefined): number {
+    const queues = this.queues;
+    queues.clear();
+    if (exchange.name === '') {
+      const direct = this.routeDefault(message.routingKey, message);
+      if (direct) return 1;
+      if (extraRoutingKeys !== undefined) for (const k of extraRoutingKeys) this.routeDefault(k, message);
+    } else {
+      this.visited.clear();
+      this.route(exchange, message.routingKey, message.headers, 0);
+      if (extraRoutingKeys !== undefined) {
+        for (const k of extraRoutingKeys) {
+          this.visited.clear();
+          this.route(exchange, k, message.headers, 0);
+        }
+      }
+    }
+    const n = queues.size;
+    for (const q of queues) q.enqueue(message);
+    queues.clear();
+    return n;
+  }
+
+  /** Default exchange: the queue named by the key. Returns true when it was a direct reply. */
+  private routeDefault(routingKey: string, message: Message): boolean {
+    const q = this.vhost.queues.get(routingKey);
+    if (q !== undefined) {
+      this.queues.add(q);
+      return false;
+    }
+    if (routingKey.startsWith(DIRECT_REPLY_PREFIX)) {
+      const sink = this.directReplies.get(routingKey.slice(DIRECT_REPLY_PREFIX.length));
+      if (sink !== undefined) {
+        sink.deliverReply(message);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private route(exchange: Exchange, routingKey: string, headers: FieldTable | undefined, depth: number): void {
+    if (this.visited.has(exchange)) return;
+    this.visited.add(exchange);
+    const out = this.scratch[depth] ?? (this.scratch[depth] = new Set<Destination>());
+    out.clear();
+    exchange.table.route(routingKey, headers, out);
+    const before = this.queues.size;
+    let viaExchange = false;
+    for (const d of out) {
+      if (d instanceof Queue) this.queues.add(d);
+      else viaExchange = true;
+    }
+    if (viaExchange) {
+      // Copy: deeper levels reuse their own scratch sets.
+      for (const d of [...out]) if (!(d instanceof Queue)) this.route(d, routingKey, headers, depth + 1);
+    }
+    out.clear();
+    if (this.queues.size === before && exchange.alternateExchange !== undefined) {
+      const ae = this.vhost.exchanges.get(exchange.alternateExchange);
+      if (ae !== undefined) this.route(ae, routingKey, headers, depth + 1);
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import type { FieldTable } from '../amqp/field-types.js';
+import { accessRefused, commandInvalid, notFound, preconditionFailed, resourceLocked } from '../amqp/errors.js';
+import { Binding, type Destination } from './binding.js';
+import { EXCHANGE_EQUIVALENCE_ARGS, inequivalentArgument, QUEUE_EQUIVALENCE_ARGS } from './arguments.js';
+import { Exchange, type ExchangeOptions } from './exchange/exchange.js';
+import { exchangeTypeFactory } from './exchange/registry.js';
+import { Queue, type QueueOptions } from './queue/queue.js';
+import type { Message } from './message.js';
+import { Router, type DirectReplySink } from './router.js';
+
+export interface QueueDeclareResult {
+  queue: Queue;
+  created: boolean;
+}
+
+const PREDECLARED: ReadonlyArray<[string, string]> = [
+  ['amq.direct', 'direct'],
+  ['amq.fanout', 'fanout'],
+  ['amq.topic', 'topic'],
+  ['amq.headers', 'headers'],
+  ['amq.match', 'headers'],
+];
+
+/**
+ * A virtual host: its exchanges, queues and bindings, with RabbitMQ's rules and reply texts for
+ * declaring, deleting and binding them. Routing lives in Router.
+ */
+export class Vhost {
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, Queue>();
+  readonly router: Router;
+  /** exclusive queues by owning connection, deleted when it closes */
+  private readonly exclusive = new Map<object, Set<Queue>>();
+  private readonly autoDeleteQueue = (q: Queue): void => {
+    this.removeQueue(q);
+  };
+
+  constructor(readonly name: string) {
+    this.router = new Router(this);
+    this.createExchange('', 'direct', { durable: true, autoDelete: false, internal: false, arguments: {} });
+    for (const [n, t] of PREDECLARED) {
+      this.createExchange(n, t, { durable: true, autoDelete: false, internal: false, arguments: {} });
+    }
+  }
+
+  private where(kind: 'queue' | 'exchange', name: string): string {
+    return `${kind} '${name}' in vhost '${this.name}'`;
+  }
+
+  // ---- exchanges -------------------------------------------------------------------------
+
+  getExchange(name: string): Exchange {
+    const x = this.exchanges.get(name);
+    if (x === undefined) throw notFound(`no ${this.where('exchange', name)}`);
+    return x;
+  }
+
+  declareExchange(name: string, type: string, passive: boolean, options: ExchangeOptions): Exchange {
+    if (passive) return this.getExchange(name);
+    if (name === '') throw accessRefused('operation not permitted on the default exchange');
+    if (name.startsWith('amq.')) {
+      throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
+    }
+    const existing = this.exchanges.get(name);
+    if (existing === undefined) {
+      if (exchangeTypeFactory(type) === undefined) throw commandInvalid(`unknown exchange type '${type}'`);
+      return this.createExchange(name, type, options);
+    }
+    const what = this.where('exchange', name);
+    const mismatch = (arg: string, received: unknown, current: unknown): never => {
+      throw preconditionFailed(
+        `inequivalent arg '${arg}' for ${what}: received '${String(received)}' but current is '${String(current)}'`,
+      );
+    };
+    if (existing.type !== type) mismatch('type', type, existing.type);
+    if (existing.durable !== options.durable) mismatch('durable', options.durable, existing.durable);
+    if (existing.autoDelete !== options.autoDelete) mismatch('auto_delete', options.autoDelete, existing.autoDelete);
+    if (existing.internal !== options.internal) mismatch('internal', options.internal, existing.internal);
+    const diff = inequivalentArgument(EXCHANGE_EQUIVALENCE_ARGS, options.arguments, existing.arguments, what);
+    if (diff !== undefined) throw preconditionFailed(diff);
+    return existing;
+  }
+
+  private createExchange(name: string, type: string, options: ExchangeOptions): Exchange {
+    const factory = exchangeTypeFactory(type);
+    if (factory === undefined) throw commandInvalid(`unknown exchange type '${type}'`);
+    const x = new Exchange(name, this.name, type, factory<Destination>(), options);
+    this.exchanges.set(name, x);
+    return x;
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    if (name === '' || name.startsWith('amq.')) {
+      throw accessRefused(
+        name === '' ? 'operation not permitted on the default exchange' : `operation not permitted on ${this.where('exchange', name)}`,
+      );
+    }
+    const x = this.exchanges.get(name);
+    if (x === undefined) return; // idempotent, as RabbitMQ 3.x
+    if (ifUnused && x.outbound.size > 0) throw preconditionFailed(`${this.where('exchange', name)} in use`);
+    this.removeExchange(x);
+  }
+
+  private removeExchange(x: Exchange): void {
+    x.deleted = true;
+    this.exchanges.delete(x.name);
+    for (const b of [...x.outbound.values()]) x.removeBinding(b);
+    for (const b of [...x.bindings]) this.dropBinding(b);
+  }
+
+  // ---- queues ----------------------------------------------------------------------------
+
+  /** Look a queue up for an operation by `owner` (a connection): 404 if missing, 405 if another's exclusive queue. */
+  getQueue(name: string, owner: object | null): Queue {
+    const q = this.queues.get(name);
+    if (q === undefined) throw notFound(`no ${this.where('queue', name)}`);
+    this.checkExclusive(q, owner);
+    return q;
+  }
+
+  private checkExclusive(q: Queue, owner: object | null): void {
+    if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) {
+      throw resourceLocked(
+        `cannot obtain exclusive access to locked ${this.where('queue', q.name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
+      );
+    }
+  }
+
+  declareQueue(name: string, passive: boolean, options: QueueOptions): QueueDeclareResult {
+    const owner = options.exclusiveOwner;
+    if (passive) return { queue: this.getQueue(name, owner), created: false };
+    if (name === '') name = `amq.gen-${randomBytes(16).toString('base64url')}`;
+    else if (name.startsWith('amq.')) {
+      throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    }
+    const existing = this.queues.get(name);
+    if (existing !== undefined) {
+      this.checkExclusive(existing, owner);
+      this.checkEquivalent(existing, options);
+      return { queue: existing, created: false };
+    }
+    const q = new Queue(name, this.name, options);
+    q.onAutoDelete = this.autoDeleteQueue;
+    this.queues.set(name, q);
+    if (owner !== null) {
+      let set = this.exclusive.get(owner);
+      if (set === undefined) this.exclusive.set(owner, (set = new Set()));
+      set.add(q);
+    }
+    // Every queue is bound to the default exchange by its name (routing does this implicitly).
+    return { queue: q, created: true };
+  }
+
+  private checkEquivalent(q: Queue, options: QueueOptions): void {
+    const what = this.where('queue', q.name);
+    const check = (arg: string, received: boolean, current: boolean): void => {
+      if (received !== current) {
+        throw preconditionFailed(
+          `inequivalent arg '${arg}' for ${what}: received '${received}' but current is '${current}'`,
+        );
+      }
+    };
+    check('durable', options.durable, q.durable);
+    check('exclusive', options.exclusiveOwner !== null, q.exclusiveOwner !== null);
+    check('auto_delete', options.autoDelete, q.autoDelete);
+    const diff = inequivalentArgument(QUEUE_EQUIVALENCE_ARGS, options.arguments, q.arguments, what);
+    if (diff !== undefined) throw preconditionFailed(diff);
+  }
+
+  /** queue.delete: returns the number of ready messages deleted. Missing queue: 0 (idempotent). */
+  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: object | null): number {
+    const q = this.queues.get(name);
+    if (q === undefined) return 0;
+    this.checkExclusive(q, owner);
+    if (ifUnused && q.consumerCount > 0) throw preconditionFailed(`${this.where('queue', name)} in use`);
+    if (ifEmpty && q.messageCount > 0) throw preconditionFailed(`${this.where('queue', name)} not empty`);
+    return this.removeQueue(q);
+  }
+
+  private removeQueue(q: Queue): number {
+    if (q.deleted) return 0;
+    this.queues.delete(q.name);
+    if (q.exclusiveOwner !== null) this.exclusive.get(q.exclusiveOwner)?.delete(q);
+    for (const b of [...q.bindings]) this.dropBinding(b);
+    return q.delete();
+  }
+
+  purgeQueue(name: string, owner: object | null): number {
+    return this.getQueue(name, owner).purge();
+  }
+
+  /** A connection closed: its exclusive queues go with it. */
+  ownerClosed(owner: object): void {
+    const set = this.exclusive.get(owner);
+    if (set === undefined) return;
+    this.exclusive.delete(owner);
+    for (const q of set) this.removeQueue(q);
+  }
+
+  // ---- bindings --------------------------------------------------------------------------
+
+  private bindableSource(name: string): Exchange {
+    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
+    return this.getExchange(name);
+  }
+
+  bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
+    const q = this.getQueue(queueName, owner);
+    const x = this.bindableSource(exchangeName);
+    x.addBinding(new Binding(x, q, routingKey, args));
+  }
+
+  unbindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
+    const q = this.getQueue(queueName, owner);
+    const x = this.bindableSource(exchangeName);
+    this.unbind(x, new Binding(x, q, routingKey, args));
+  }
+
+  bindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
+    const d = this.bindableSource(destination);
+    const s = this.bindableSource(source);
+    s.addBinding(new Binding(s, d, routingKey, args));
+  }
+
+  unbindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
+    const d = this.bindableSource(destination);
+    const s = this.bindableSource(source);
+    this.unbind(s, new Binding(s, d, routingKey, args));
+  }
+
+  private unbind(x: Exchange, probe: Binding): void {
+    const existing = x.outbound.get(probe.key);
+    if (existing !== undefined) this.dropBinding(existing);
+  }
+
+  /** Remove a binding; an auto-delete source exchange goes with its last binding. */
+  private dropBinding(b: Binding): void {
+    const x = b.source;
+    x.removeBinding(b);
+    if (x.autoDelete && x.outbound.size === 0 && !x.deleted) this.removeExchange(x);
+  }
+
+  // ---- publishing ------------------------------------------------------------------------
+
+  /** Route and enqueue a message. Returns the number of queues (or reply consumers) it reached. */
+  publish(exchange: Exchange, message: Message, extraRoutingKeys: readonly string[] | undefined): number {
+    return this.router.publish(exchange, message, extraRoutingKeys);
+  }
+
+  registerDirectReply(token: string, sink: DirectReplySink): void {
+    this.router.directReplies.set(token, sink);
+  }
+
+  unregisterDirectReply(token: string): void {
+    this.router.directReplies.delete(token);
+  }
+}
