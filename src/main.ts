@@ -1,16 +1,24 @@
 /**
  * Entry: config -> Broker -> listeners. Used by the CLI (`warren server`) and by embedders.
  */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Broker } from './broker/broker.js';
+import { AmqpListener } from './server/listener.js';
+import { logger, setLogLevel, type LogLevel } from './util/logger.js';
+
+const log = logger('warren.main');
+
 export interface BrokerOptions {
   /** AMQP port; 0 picks a free one. Default 5672. */
   port?: number;
-  /** Interface to bind. Default '::' (all), falling back to 0.0.0.0. */
+  /** Interface to bind. Default: all interfaces. */
   host?: string;
   /** Management HTTP port (reserved for the management API). Default 15672. */
   managementPort?: number;
   /** Data directory. Default ./data */
   dataDir?: string;
-  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logLevel?: LogLevel;
   /** Largest message body accepted, in bytes. Default 128 MiB (RabbitMQ 3.x). */
   maxMessageSize?: number;
   /** Heartbeat the server proposes, in seconds. Default 60. */
@@ -26,9 +34,29 @@ export interface RunningBroker {
   readonly url: string;
   /** The bound AMQP port. */
   readonly port: number;
+  /** The broker core, for embedders that want to inspect queues. */
+  readonly broker: Broker;
   close(): Promise<void>;
 }
 
-export async function startBroker(_options: BrokerOptions = {}): Promise<RunningBroker> {
-  throw new Error('not implemented yet');
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  if (options.logLevel !== undefined) setLogLevel(options.logLevel);
+  const dataDir = resolve(options.dataDir ?? 'data');
+  await mkdir(dataDir, { recursive: true });
+  const broker = new Broker(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {});
+  const listener = new AmqpListener(broker, {
+    frameMax: options.frameMax ?? 131072,
+    channelMax: options.channelMax ?? 2047,
+    heartbeat: options.heartbeat ?? 60,
+    handshakeTimeoutMs: 10_000,
+  });
+  const port = await listener.listen(options.port ?? 5672, options.host);
+  log.info(`AMQP listening on port ${port} (data in ${dataDir})`);
+  let closed: Promise<void> | null = null;
+  return {
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    port,
+    broker,
+    close: () => (closed ??= listener.close()),
+  };
 }

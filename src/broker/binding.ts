@@ -15,9 +15,9 @@ export class Binding {
     readonly source: Exchange,
     readonly destination: Destination,
     readonly routingKey: string,
-    readonly arguments: FieldTable,
+    readonly args: FieldTable,
   ) {
-    this.key = bindingKey(destination, routingKey, arguments);
+    this.key = bindingKey(destination, routingKey, args);
   }
 }
 

@@ -45,14 +45,14 @@ export class Exchange {
   addBinding(binding: Binding): boolean {
     if (this.outbound.has(binding.key)) return false;
     this.outbound.set(binding.key, binding);
-    this.table.add(binding.routingKey, binding.arguments, binding.destination);
+    this.table.add(binding.routingKey, binding.args, binding.destination);
     binding.destination.bindings.add(binding);
     return true;
   }
 
   removeBinding(binding: Binding): void {
     if (!this.outbound.delete(binding.key)) return;
-    this.table.remove(binding.routingKey, binding.arguments, binding.destination);
+    this.table.remove(binding.routingKey, binding.args, binding.destination);
     binding.destination.bindings.delete(binding);
   }
 }

@@ -41,8 +41,8 @@ export class TopicNode<T> {
   }
 }
 
-/** FNV-1a over key[start, end), kept within V8's small-integer range. */
-function hashWord(key: string, start: number, end: number): number {
+/** FNV-1a over key[start, end), kept within V8's small-integer range (exported for tests). */
+export function hashWord(key: string, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h & 0x3fffffff;

@@ -1,0 +1,186 @@
+import { commandInvalid, preconditionFailed, type AmqpError } from '../amqp/errors.js';
+import { ClassId } from '../amqp/generated/constants.js';
+import { encodeBasicCancel, encodeChannelClose, MethodId, type Method } from '../amqp/generated/methods.js';
+import type { Message } from '../broker/message.js';
+import type { DirectReplySink } from '../broker/router.js';
+import type { Vhost } from '../broker/vhost.js';
+import { logger } from '../util/logger.js';
+import type { Connection } from './connection.js';
+import type { ChannelConsumer } from './consumer.js';
+import { Deliveries, type Settle, type Unacked } from './deliveries.js';
+import { handleBasic } from './methods/basic.js';
+import { handleChannel } from './methods/channel.js';
+import { handleConfirm } from './methods/confirm.js';
+import { handleExchange } from './methods/exchange.js';
+import { handleQueue } from './methods/queue.js';
+import { handleTx } from './methods/tx.js';
+import { Publisher } from './publisher.js';
+
+const log = logger('amqp.channel');
+
+type State = 'opening' | 'open' | 'closing' | 'closed';
+
+/** The direct reply-to consumer of a channel (amq.rabbitmq.reply-to). */
+export interface DirectReply extends DirectReplySink {
+  readonly token: string;
+  readonly consumerTag: string;
+}
+
+/**
+ * One AMQP channel: dispatches methods to the per-class handlers in methods/, holds consumers,
+ * unacked deliveries, prefetch, confirm and tx state. Channel errors thrown below are caught in
+ * dispatch() and become channel.close; frames are then discarded until close-ok.
+ */
+export class Channel {
+  state: State = 'opening';
+  readonly deliveries = new Deliveries(this);
+  readonly publisher = new Publisher(this);
+  readonly consumers = new Map<string, ChannelConsumer>();
+  /** basic.qos global=false: prefetch for consumers created from now on */
+  prefetchCount = 0;
+  /** basic.qos global=true: limit on the channel's unacked total */
+  globalPrefetch = 0;
+  /** channel.flow */
+  flowActive = true;
+  /** acks/rejects made inside the open transaction, applied at commit */
+  txSettles: Array<{ list: Unacked[]; how: Settle }> = [];
+  /** last queue declared on this channel ('' in queue.bind etc. means this one) */
+  lastQueue = '';
+  directReply: DirectReply | null = null;
+
+  constructor(
+    readonly conn: Connection,
+    readonly number: number,
+  ) {}
+
+  get vhost(): Vhost {
+    return this.conn.vhost as Vhost;
+  }
+
+  dispatch(m: Method): void {
+    if (this.state === 'closing') {
+      this.whileClosing(m);
+      return;
+    }
+    try {
+      if (this.publisher.expectingContent) throw this.publisher.unexpectedMethodError();
+      switch (m.id >>> 16) {
+        case ClassId.Channel:
+          handleChannel(this, m);
+          break;
+        case ClassId.Exchange:
+          handleExchange(this, m);
+          break;
+        case ClassId.Queue:
+          handleQueue(this, m);
+          break;
+        case ClassId.Basic:
+          handleBasic(this, m);
+          break;
+        case ClassId.Confirm:
+          handleConfirm(this, m);
+          break;
+        case ClassId.Tx:
+          handleTx(this, m);
+          break;
+        default:
+          throw commandInvalid(`unexpected method on channel ${this.number}`);
+      }
+    } catch (err) {
+      this.conn.fail(err, this.number, m.id >>> 16, m.id & 0xffff);
+    }
+  }
+
+  onContentFrame(type: number, payload: Buffer): void {
+    if (this.state === 'closing') return; // discarded until close-ok
+    try {
+      this.publisher.onContentFrame(type, payload);
+    } catch (err) {
+      this.conn.fail(err, this.number, ClassId.Basic, MethodId.BasicPublish & 0xffff);
+    }
+  }
+
+  /** After we sent channel.close, only close and close-ok matter. */
+  private whileClosing(m: Method): void {
+    if (m.id === MethodId.ChannelCloseOk) {
+      this.state = 'closed';
+      this.conn.removeChannel(this);
+    } else if (m.id === MethodId.ChannelClose) {
+      this.conn.channelClosedByClient(this);
+    }
+  }
+
+  /** Server-initiated channel.close for a soft error. */
+  closeWithError(err: AmqpError): void {
+    log.debug(`closing channel ${this.number} of ${this.conn.name}: ${err.replyText}`);
+    encodeChannelClose(this.conn.writer, this.number, {
+      replyCode: err.replyCode,
+      replyText: err.replyText,
+      classId: err.classId,
+      methodId: err.methodId,
+    });
+    this.conn.scheduleFlush();
+    this.destroy();
+    this.state = 'closing';
+  }
+
+  /** Release everything the channel holds: consumers go, unacked messages are requeued. */
+  destroy(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const c of this.consumers.values()) c.queue.removeConsumer(c);
+    this.consumers.clear();
+    this.deliveries.requeueAll();
+    this.txSettles = [];
+    if (this.directReply !== null) {
+      this.vhost.unregisterDirectReply(this.directReply.token);
+      this.directReply = null;
+    }
+    this.publisher.reset();
+  }
+
+  // ---- deliveries ------------------------------------------------------------------------
+
+  canDeliver(_consumer: ChannelConsumer): boolean {
+    if (this.state !== 'open' || !this.flowActive) return false;
+    if (this.globalPrefetch !== 0 && this.deliveries.unackedCount >= this.globalPrefetch) return false;
+    if (this.conn.writeBlocked) {
+      this.conn.waitForDrain(this);
+      return false;
+    }
+    return true;
+  }
+
+  /** Deliveries were settled: their consumers (and, with a global limit, all) may take more. */
+  capacityFreed(_settled: readonly Unacked[]): void {
+    this.resumeDeliveries();
+  }
+
+  resumeDeliveries(): void {
+    for (const c of this.consumers.values()) c.queue.scheduleDrain();
+  }
+
+  /** The queue of a consumer was deleted: tell clients that understand basic.cancel. */
+  consumerCancelledByServer(c: ChannelConsumer): void {
+    if (this.consumers.get(c.consumerTag) !== c) return;
+    this.consumers.delete(c.consumerTag);
+    if (this.state !== 'open' || !this.conn.cancelNotify) return;
+    encodeBasicCancel(this.conn.writer, this.number, { consumerTag: c.consumerTag, noWait: true });
+    this.conn.scheduleFlush();
+  }
+
+  flushConfirms(): void {
+    if (this.state === 'open') this.publisher.flushConfirms();
+  }
+
+  /** The token of this channel's direct reply-to consumer, for rewriting reply_to. */
+  directReplyToken(): string {
+    if (this.directReply === null) throw preconditionFailed('fast reply consumer does not exist');
+    return this.directReply.token;
+  }
+
+  deliverReply(consumerTag: string, message: Message): void {
+    if (this.state !== 'open') return;
+    this.deliveries.deliverReply(consumerTag, message);
+  }
+}

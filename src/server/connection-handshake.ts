@@ -1,0 +1,123 @@
+import { commandInvalid, connectionAccessRefused, notAllowed, type AmqpError } from '../amqp/errors.js';
+import { isFieldTable, type FieldTable } from '../amqp/field-types.js';
+import {
+  encodeConnectionOpenOk,
+  encodeConnectionStart,
+  encodeConnectionTune,
+  methodName,
+  MethodId,
+  type Method,
+} from '../amqp/generated/methods.js';
+import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
+import { logger } from '../util/logger.js';
+import type { Connection } from './connection.js';
+import { isLoopback, negotiate, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
+
+const log = logger('amqp.handshake');
+
+type Step = 'start-ok' | 'tune-ok' | 'open' | 'done';
+
+/**
+ * The connection handshake, server side: start / start-ok (SASL PLAIN or AMQPLAIN),
+ * tune / tune-ok, open / open-ok. Anything out of order is a 503.
+ */
+export class Handshake {
+  private step: Step = 'start-ok';
+  private authFailureClose = false;
+
+  constructor(private readonly conn: Connection) {}
+
+  sendStart(): void {
+    encodeConnectionStart(this.conn.writer, 0, {
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: serverProperties(this.conn.broker.config.clusterName),
+      mechanisms: Buffer.from(SASL_MECHANISMS),
+      locales: Buffer.from('en_US'),
+    });
+    this.conn.scheduleFlush();
+  }
+
+  unexpected(m: Method): AmqpError {
+    return commandInvalid(`unexpected method in connection state ${this.conn.state}: ${methodName(m.id)}`);
+  }
+
+  onMethod(m: Method): void {
+    const conn = this.conn;
+    if (m.id === MethodId.ConnectionStartOk && this.step === 'start-ok') {
+      const props = m.clientProperties;
+      conn.clientProperties = props as Record<string, unknown>;
+      const caps = props['capabilities'];
+      const capabilities: FieldTable = isFieldTable(caps) ? caps : {};
+      conn.cancelNotify = capabilities['consumer_cancel_notify'] === true;
+      conn.blockedNotify = capabilities['connection.blocked'] === true;
+      this.authFailureClose = capabilities['authentication_failure_close'] === true;
+      this.authenticate(m.mechanism, m.response);
+      return;
+    }
+    if (m.id === MethodId.ConnectionTuneOk && this.step === 'tune-ok') {
+      const limits = conn.limits;
+      if (m.frameMax !== 0 && m.frameMax < FRAME_MIN_SIZE) {
+        throw notAllowed(`frame_max=${m.frameMax} < ${FRAME_MIN_SIZE} min size`);
+      }
+      if (m.frameMax > limits.frameMax) throw notAllowed(`frame_max=${m.frameMax} > ${limits.frameMax} max size`);
+      if (m.channelMax > limits.channelMax) {
+        throw notAllowed(`channel_max=${m.channelMax} > ${limits.channelMax} max`);
+      }
+      conn.frameMax = m.frameMax === 0 ? limits.frameMax : m.frameMax;
+      conn.channelMax = m.channelMax === 0 ? limits.channelMax : m.channelMax;
+      conn.writer.frameMax = conn.frameMax;
+      conn.reader.maxFrameSize = conn.frameMax;
+      conn.heartbeat.start(m.heartbeat);
+      this.step = 'open';
+      return;
+    }
+    if (m.id === MethodId.ConnectionOpen && this.step === 'open') {
+      const vhost = conn.broker.vhost(m.virtualHost);
+      if (vhost === undefined || !conn.broker.canAccess(conn.user, m.virtualHost)) {
+        throw notAllowed(`vhost ${m.virtualHost} not found`);
+      }
+      conn.vhost = vhost;
+      encodeConnectionOpenOk(conn.writer, 0, {});
+      this.step = 'done';
+      conn.state = 'open';
+      conn.heartbeat.stopHandshakeTimer();
+      log.debug(`connection ${conn.name} open as '${conn.user}' on vhost '${vhost.name}'`);
+      return;
+    }
+    if (m.id === MethodId.ConnectionClose) {
+      conn.terminate();
+      return;
+    }
+    throw this.unexpected(m);
+  }
+
+  private authenticate(mechanism: string, response: Buffer): void {
+    const conn = this.conn;
+    if (!SASL_MECHANISMS.split(' ').includes(mechanism)) {
+      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
+    }
+    const creds = parseSaslResponse(mechanism, response);
+    const user = creds && conn.broker.users.authenticate(creds.username, creds.password);
+    let refusal: string | undefined;
+    if (!user) {
+      refusal = `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`;
+      log.warn(`login refused for user '${creds?.username ?? ''}' from ${conn.remoteAddress}`);
+    } else if (conn.broker.config.loopbackUsers.includes(user.name) && !isLoopback(conn.remoteAddress)) {
+      refusal = `user '${user.name}' can only connect via localhost`;
+    }
+    if (refusal !== undefined) {
+      if (this.authFailureClose) throw connectionAccessRefused(refusal);
+      conn.terminate();
+      return;
+    }
+    conn.user = (user as { name: string }).name;
+    const limits = conn.limits;
+    encodeConnectionTune(conn.writer, 0, {
+      channelMax: limits.channelMax,
+      frameMax: limits.frameMax,
+      heartbeat: limits.heartbeat,
+    });
+    this.step = 'tune-ok';
+  }
+}

@@ -1,0 +1,306 @@
+import type { Socket } from 'node:net';
+import { AmqpError, channelError, frameError, unexpectedFrame } from '../amqp/errors.js';
+import { FrameReader, type FrameHandler } from '../amqp/frame-reader.js';
+import { FrameWriter } from '../amqp/frame-writer.js';
+import { FrameType } from '../amqp/generated/constants.js';
+import { decodeMethod, encodeChannelCloseOk, encodeConnectionClose, encodeConnectionCloseOk, MethodId, type Method } from '../amqp/generated/methods.js';
+import type { Broker } from '../broker/broker.js';
+import type { Vhost } from '../broker/vhost.js';
+import { logger } from '../util/logger.js';
+import { Channel } from './channel.js';
+import { Handshake } from './connection-handshake.js';
+import { Heartbeat } from './heartbeat.js';
+import { PROTOCOL_HEADER } from './handshake.js';
+
+const log = logger('amqp.connection');
+
+export interface ConnectionLimits {
+  frameMax: number;
+  channelMax: number;
+  heartbeat: number;
+  handshakeTimeoutMs: number;
+}
+
+type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed';
+
+let nextConnectionId = 1;
+
+/**
+ * One AMQP connection: protocol header, handshake, frame dispatch to channels, output batching,
+ * heartbeats and close. Everything from the socket's data event to socket.write is synchronous.
+ * Errors are caught here (and in Channel.dispatch) and mapped to connection.close / channel.close.
+ */
+export class Connection implements FrameHandler {
+  readonly id = nextConnectionId++;
+  readonly writer: FrameWriter;
+  readonly reader: FrameReader;
+  readonly channels = new Map<number, Channel>();
+  readonly remoteAddress: string;
+  state: State = 'header';
+  user = '';
+  vhost: Vhost | null = null;
+  clientProperties: Record<string, unknown> = {};
+  /** the client advertised consumer_cancel_notify */
+  cancelNotify = false;
+  /** the client advertised connection.blocked */
+  blockedNotify = false;
+  frameMax: number;
+  channelMax: number;
+  /** true while socket.write() asks us to wait for 'drain' */
+  writeBlocked = false;
+
+  private header: Buffer | null = Buffer.alloc(0);
+  private readonly handshake: Handshake;
+  readonly heartbeat: Heartbeat;
+  private flushScheduled = false;
+  private readonly flushBound = (): void => this.flush();
+  private readonly confirmDirty = new Set<Channel>();
+  private readonly drainWaiters = new Set<Channel>();
+
+  constructor(
+    readonly socket: Socket,
+    readonly broker: Broker,
+    readonly limits: ConnectionLimits,
+    private readonly onClosed: (c: Connection) => void,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.frameMax = limits.frameMax;
+    this.channelMax = limits.channelMax;
+    this.writer = new FrameWriter(socket);
+    // Before tune-ok, frames are limited to RabbitMQ's pre-auth frame_max.
+    this.reader = new FrameReader(this, 8192);
+    this.handshake = new Handshake(this);
+    this.heartbeat = new Heartbeat(this);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err) => log.debug(`socket error from ${this.remoteAddress}: ${err.message}`));
+    socket.on('close', () => this.onSocketClose());
+    this.heartbeat.startHandshakeTimer(limits.handshakeTimeoutMs);
+  }
+
+  get name(): string {
+    return `${this.remoteAddress}:${this.socket.remotePort ?? 0} -> ${this.socket.localPort ?? 0}`;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.heartbeat.received();
+    try {
+      if (this.header !== null) {
+        chunk = this.readProtocolHeader(chunk);
+        if (chunk.length === 0) return;
+      }
+      if (this.state === 'closed') return;
+      this.reader.push(chunk);
+    } catch (err) {
+      this.fail(err, 0, 0, 0);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Collect the 8-byte protocol header; returns the bytes after it. */
+  private readProtocolHeader(chunk: Buffer): Buffer {
+    const have = this.header as Buffer;
+    const need = 8 - have.length;
+    const header = have.length === 0 && chunk.length >= 8 ? chunk.subarray(0, 8) : Buffer.concat([have, chunk.subarray(0, need)]);
+    if (header.length < 8) {
+      this.header = Buffer.from(header);
+      return Buffer.alloc(0);
+    }
+    this.header = null;
+    if (!header.equals(PROTOCOL_HEADER)) {
+      log.info(`bad protocol header from ${this.remoteAddress}`);
+      this.state = 'closed';
+      this.socket.end(PROTOCOL_HEADER);
+      return Buffer.alloc(0);
+    }
+    this.state = 'handshake';
+    this.handshake.sendStart();
+    return chunk.subarray(need);
+  }
+
+  /** FrameReader callback: one complete frame. */
+  onFrame(type: number, channel: number, payload: Buffer): void {
+    if (this.state === 'closed') return;
+    if (type === FrameType.Heartbeat) {
+      if (channel !== 0) throw frameError(`heartbeat frame on non-zero channel ${channel}`);
+      return;
+    }
+    if (this.state === 'closing') {
+      // After connection.close only close / close-ok matter.
+      if (type === FrameType.Method && channel === 0) {
+        const m = decodeMethod(payload, 0, payload.length);
+        if (m.id === MethodId.ConnectionCloseOk || m.id === MethodId.ConnectionClose) this.terminate();
+      }
+      return;
+    }
+    if (type === FrameType.Method) {
+      const m = decodeMethod(payload, 0, payload.length);
+      if (channel === 0) this.onConnectionMethod(m);
+      else this.onChannelMethod(channel, m);
+      return;
+    }
+    if (type === FrameType.Header || type === FrameType.Body) {
+      if (this.state !== 'open') throw unexpectedFrame(`content frame before connection.open-ok`);
+      const ch = this.channels.get(channel);
+      if (ch === undefined) throw channelError(`expected 'channel.open'`);
+      ch.onContentFrame(type, payload);
+      return;
+    }
+    throw frameError(`unknown frame type ${type}`);
+  }
+
+  private onConnectionMethod(m: Method): void {
+    if (this.state === 'handshake') {
+      this.handshake.onMethod(m);
+      return;
+    }
+    switch (m.id) {
+      case MethodId.ConnectionClose:
+        encodeConnectionCloseOk(this.writer, 0, {});
+        this.state = 'closing';
+        this.flush();
+        this.terminate();
+        return;
+      case MethodId.ConnectionCloseOk:
+        this.terminate();
+        return;
+      case MethodId.ConnectionBlocked:
+      case MethodId.ConnectionUnblocked:
+      case MethodId.ConnectionUpdateSecret:
+        return;
+      default:
+        throw this.handshake.unexpected(m);
+    }
+  }
+
+  private onChannelMethod(channelNumber: number, m: Method): void {
+    if (this.state !== 'open') throw channelError(`expected 'connection.open'`);
+    let ch = this.channels.get(channelNumber);
+    if (ch === undefined) {
+      if (m.id !== MethodId.ChannelOpen) throw channelError(`expected 'channel.open'`);
+      if (channelNumber > this.channelMax) throw channelError(`channel ${channelNumber} exceeds channel_max ${this.channelMax}`);
+      ch = new Channel(this, channelNumber);
+      this.channels.set(channelNumber, ch);
+    }
+    ch.dispatch(m);
+  }
+
+  /** The channel sent channel.close-ok or got close-ok from the client: forget it. */
+  removeChannel(ch: Channel): void {
+    if (this.channels.get(ch.number) === ch) this.channels.delete(ch.number);
+    this.confirmDirty.delete(ch);
+    this.drainWaiters.delete(ch);
+  }
+
+  /** Reply channel.close-ok for a client-initiated close. */
+  channelClosedByClient(ch: Channel): void {
+    encodeChannelCloseOk(this.writer, ch.number, {});
+    ch.destroy();
+    this.removeChannel(ch);
+    this.scheduleFlush();
+  }
+
+  // ---- output ----------------------------------------------------------------------------
+
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.state === 'closed') return;
+    this.flushScheduled = true;
+    process.nextTick(this.flushBound);
+  }
+
+  markConfirmDirty(ch: Channel): void {
+    this.confirmDirty.add(ch);
+    this.scheduleFlush();
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.state === 'closed') return;
+    if (this.confirmDirty.size > 0) {
+      for (const ch of this.confirmDirty) ch.flushConfirms();
+      this.confirmDirty.clear();
+    }
+    if (this.writer.pendingBytes === 0) return;
+    if (!this.writer.flush()) this.writeBlocked = true;
+  }
+
+  /** A consumer on this channel stopped for socket back-pressure; wake it on drain. */
+  waitForDrain(ch: Channel): void {
+    this.drainWaiters.add(ch);
+  }
+
+  private onDrain(): void {
+    this.writeBlocked = false;
+    if (this.drainWaiters.size === 0) return;
+    const waiters = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const ch of waiters) ch.resumeDeliveries();
+  }
+
+  // ---- errors and close ------------------------------------------------------------------
+
+  /** Map any error to a channel or connection close. Errors that are not AmqpErrors are 541. */
+  fail(err: unknown, channel: number, classId: number, methodId: number): void {
+    if (!(err instanceof AmqpError)) {
+      log.error(`internal error on connection ${this.name}`, err);
+      this.close(541, 'INTERNAL_ERROR', classId, methodId);
+      return;
+    }
+    if (err.classId === 0 && classId !== 0) {
+      err.classId = classId;
+      err.methodId = methodId;
+    }
+    if (!err.hard && channel !== 0) {
+      const ch = this.channels.get(channel);
+      if (ch !== undefined) {
+        ch.closeWithError(err);
+        return;
+      }
+    }
+    this.close(err.replyCode, err.replyText, err.classId, err.methodId);
+  }
+
+  /** Server-initiated connection.close. */
+  close(replyCode: number, replyText: string, classId = 0, methodId = 0): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    log.info(`closing connection ${this.name}: ${replyCode} ${replyText}`);
+    this.reader.stop();
+    if (this.state === 'header') {
+      this.terminate();
+      return;
+    }
+    encodeConnectionClose(this.writer, 0, { replyCode, replyText, classId, methodId });
+    this.state = 'closing';
+    this.releaseChannels();
+    this.flush();
+    // Give the client a moment to answer close-ok, then drop it.
+    setTimeout(() => this.terminate(), 1000).unref();
+  }
+
+  /** Close the socket now. */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    this.flush();
+    this.state = 'closed';
+    this.reader.stop();
+    this.socket.end();
+    this.socket.destroySoon?.();
+    this.releaseChannels();
+  }
+
+  private releaseChannels(): void {
+    for (const ch of this.channels.values()) ch.destroy();
+    this.channels.clear();
+    this.confirmDirty.clear();
+    this.drainWaiters.clear();
+    if (this.vhost !== null) this.vhost.ownerClosed(this);
+  }
+
+  private onSocketClose(): void {
+    this.state = 'closed';
+    this.heartbeat.stop();
+    this.releaseChannels();
+    this.onClosed(this);
+  }
+}

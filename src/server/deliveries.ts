@@ -1,0 +1,125 @@
+import { preconditionFailed } from '../amqp/errors.js';
+import { encodeBasicDeliver, encodeBasicGetOk } from '../amqp/generated/methods.js';
+import { ClassId } from '../amqp/generated/constants.js';
+import type { Message, QueuedMessage } from '../broker/message.js';
+import type { Queue } from '../broker/queue/queue.js';
+import type { Channel } from './channel.js';
+import type { ChannelConsumer } from './consumer.js';
+
+/** A delivered message awaiting ack, reject or requeue. */
+export class Unacked {
+  /** acked or rejected inside an open transaction: settled at commit */
+  pendingTx = false;
+  constructor(
+    readonly deliveryTag: number,
+    readonly queue: Queue,
+    readonly entry: QueuedMessage,
+    readonly consumer: ChannelConsumer | null,
+  ) {}
+}
+
+export type Settle = 'ack' | 'requeue' | 'discard';
+
+/**
+ * A channel's outgoing messages: delivery tags, the unacked set (a Map in tag order), and
+ * settling (ack / nack / reject / recover) with RabbitMQ's rules and texts.
+ */
+export class Deliveries {
+  private nextTag = 1;
+  readonly unacked = new Map<number, Unacked>();
+
+  constructor(private readonly channel: Channel) {}
+
+  get unackedCount(): number {
+    return this.unacked.size;
+  }
+
+  deliver(consumer: ChannelConsumer, queue: Queue, entry: QueuedMessage): void {
+    const tag = this.nextTag++;
+    if (!consumer.noAck) {
+      this.unacked.set(tag, new Unacked(tag, queue, entry, consumer));
+      consumer.unacked++;
+    }
+    const m = entry.message;
+    const ch = this.channel;
+    encodeBasicDeliver(ch.conn.writer, ch.number, {
+      consumerTag: consumer.consumerTag,
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+    });
+    this.writeContent(m);
+  }
+
+  /** A direct reply-to delivery: no queue, no ack. */
+  deliverReply(consumerTag: string, m: Message): void {
+    const ch = this.channel;
+    encodeBasicDeliver(ch.conn.writer, ch.number, {
+      consumerTag,
+      deliveryTag: this.nextTag++,
+      redelivered: false,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+    });
+    this.writeContent(m);
+  }
+
+  getOk(queue: Queue, entry: QueuedMessage, noAck: boolean): void {
+    const tag = this.nextTag++;
+    if (!noAck) this.unacked.set(tag, new Unacked(tag, queue, entry, null));
+    const m = entry.message;
+    const ch = this.channel;
+    encodeBasicGetOk(ch.conn.writer, ch.number, {
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+      messageCount: queue.messageCount,
+    });
+    this.writeContent(m);
+  }
+
+  private writeContent(m: Message): void {
+    const conn = this.channel.conn;
+    conn.writer.writeContent(this.channel.number, ClassId.Basic, m.body.length, m.properties, m.body);
+    conn.scheduleFlush();
+  }
+
+  /**
+   * Collect the unacked deliveries an ack/nack/reject names: one tag, or with `multiple` every
+   * tag up to it (0 = all). Unknown tags are 406 "unknown delivery tag N".
+   */
+  take(deliveryTag: number, multiple: boolean): Unacked[] {
+    if (multiple) {
+      const out: Unacked[] = [];
+      for (const [tag, u] of this.unacked) {
+        if (deliveryTag !== 0 && tag > deliveryTag) break;
+        if (!u.pendingTx) out.push(u);
+      }
+      if (out.length === 0 && deliveryTag !== 0) throw preconditionFailed(`unknown delivery tag ${deliveryTag}`);
+      return out;
+    }
+    const u = this.unacked.get(deliveryTag);
+    if (u === undefined || u.pendingTx) throw preconditionFailed(`unknown delivery tag ${deliveryTag}`);
+    return [u];
+  }
+
+  /** Settle deliveries: ack, requeue, or discard (reject without requeue). */
+  settle(list: readonly Unacked[], how: Settle): void {
+    for (const u of list) {
+      this.unacked.delete(u.deliveryTag);
+      if (u.consumer !== null) u.consumer.unacked--;
+      if (how === 'ack') u.queue.ack(u.entry);
+      else if (how === 'requeue') u.queue.requeue(u.entry);
+      else u.queue.discard(u.entry);
+    }
+    if (list.length > 0) this.channel.capacityFreed(list);
+  }
+
+  /** Requeue everything unacked (channel close, basic.recover requeue=true). */
+  requeueAll(): void {
+    if (this.unacked.size === 0) return;
+    this.settle([...this.unacked.values()], 'requeue');
+  }
+}

@@ -1,0 +1,28 @@
+import { channelError } from '../../amqp/errors.js';
+import { encodeChannelFlowOk, encodeChannelOpenOk, MethodId, type Method } from '../../amqp/generated/methods.js';
+import type { Channel } from '../channel.js';
+
+/** channel.* methods. */
+export function handleChannel(ch: Channel, m: Method): void {
+  switch (m.id) {
+    case MethodId.ChannelOpen:
+      if (ch.state !== 'opening') throw channelError(`second 'channel.open' seen`);
+      ch.state = 'open';
+      encodeChannelOpenOk(ch.conn.writer, ch.number, {});
+      return;
+    case MethodId.ChannelFlow:
+      ch.flowActive = m.active;
+      encodeChannelFlowOk(ch.conn.writer, ch.number, { active: m.active });
+      if (m.active) ch.resumeDeliveries();
+      return;
+    case MethodId.ChannelFlowOk:
+      return;
+    case MethodId.ChannelClose:
+      ch.conn.channelClosedByClient(ch);
+      return;
+    case MethodId.ChannelCloseOk:
+      return;
+    default:
+      throw channelError(`unexpected method on channel ${ch.number}`);
+  }
+}

@@ -1,0 +1,54 @@
+import { preconditionFailed } from '../../amqp/errors.js';
+import {
+  encodeExchangeBindOk,
+  encodeExchangeDeclareOk,
+  encodeExchangeDeleteOk,
+  encodeExchangeUnbindOk,
+  MethodId,
+  type Method,
+} from '../../amqp/generated/methods.js';
+import type { FieldTable } from '../../amqp/field-types.js';
+import { validateHeadersBindingArgs } from '../../broker/exchange/headers.js';
+import type { Vhost } from '../../broker/vhost.js';
+import type { Channel } from '../channel.js';
+
+/** exchange.* methods: validate, call the vhost, reply. */
+export function handleExchange(ch: Channel, m: Method): void {
+  const vhost = ch.vhost;
+  const w = ch.conn.writer;
+  switch (m.id) {
+    case MethodId.ExchangeDeclare: {
+      vhost.declareExchange(m.exchange, m.type, m.passive, {
+        durable: m.durable,
+        autoDelete: m.autoDelete,
+        internal: m.internal,
+        arguments: m.arguments,
+      });
+      if (!m.noWait) encodeExchangeDeclareOk(w, ch.number, {});
+      return;
+    }
+    case MethodId.ExchangeDelete:
+      vhost.deleteExchange(m.exchange, m.ifUnused);
+      if (!m.noWait) encodeExchangeDeleteOk(w, ch.number, {});
+      return;
+    case MethodId.ExchangeBind:
+      checkBindingArgs(vhost, m.source, m.arguments);
+      vhost.bindExchange(m.destination, m.source, m.routingKey, m.arguments);
+      if (!m.noWait) encodeExchangeBindOk(w, ch.number, {});
+      return;
+    case MethodId.ExchangeUnbind:
+      vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments);
+      if (!m.noWait) encodeExchangeUnbindOk(w, ch.number, {});
+      return;
+    default:
+      return;
+  }
+}
+
+/** Headers exchanges refuse an invalid x-match at bind time. */
+export function checkBindingArgs(vhost: Vhost, exchange: string, args: FieldTable): void {
+  const x = vhost.exchanges.get(exchange);
+  if (x === undefined || x.type !== 'headers') return;
+  const problem = validateHeadersBindingArgs(args);
+  if (problem !== undefined) throw preconditionFailed(problem);
+}

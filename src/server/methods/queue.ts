@@ -1,0 +1,64 @@
+import {
+  encodeQueueBindOk,
+  encodeQueueDeclareOk,
+  encodeQueueDeleteOk,
+  encodeQueuePurgeOk,
+  encodeQueueUnbindOk,
+  MethodId,
+  type Method,
+} from '../../amqp/generated/methods.js';
+import type { Channel } from '../channel.js';
+import { DIRECT_REPLY_QUEUE } from '../publisher.js';
+import { checkBindingArgs } from './exchange.js';
+
+/** queue.* methods: validate, call the vhost, reply. */
+export function handleQueue(ch: Channel, m: Method): void {
+  const vhost = ch.vhost;
+  const conn = ch.conn;
+  const w = conn.writer;
+  switch (m.id) {
+    case MethodId.QueueDeclare: {
+      if (m.queue === DIRECT_REPLY_QUEUE && m.passive) {
+        // Spring AMQP detects direct reply-to support with this passive declare.
+        encodeQueueDeclareOk(w, ch.number, { queue: m.queue, messageCount: 0, consumerCount: 0 });
+        return;
+      }
+      const { queue } = vhost.declareQueue(m.queue, m.passive, {
+        durable: m.durable,
+        exclusiveOwner: m.exclusive ? conn : null,
+        autoDelete: m.autoDelete,
+        arguments: m.arguments,
+      });
+      ch.lastQueue = queue.name;
+      if (!m.noWait) {
+        encodeQueueDeclareOk(w, ch.number, {
+          queue: queue.name,
+          messageCount: queue.messageCount,
+          consumerCount: queue.consumerCount,
+        });
+      }
+      return;
+    }
+    case MethodId.QueueBind:
+      checkBindingArgs(vhost, m.exchange, m.arguments);
+      vhost.bindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn);
+      if (!m.noWait) encodeQueueBindOk(w, ch.number, {});
+      return;
+    case MethodId.QueueUnbind:
+      vhost.unbindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn);
+      encodeQueueUnbindOk(w, ch.number, {});
+      return;
+    case MethodId.QueuePurge: {
+      const messageCount = vhost.purgeQueue(m.queue || ch.lastQueue, conn);
+      if (!m.noWait) encodeQueuePurgeOk(w, ch.number, { messageCount });
+      return;
+    }
+    case MethodId.QueueDelete: {
+      const messageCount = vhost.deleteQueue(m.queue || ch.lastQueue, m.ifUnused, m.ifEmpty, conn);
+      if (!m.noWait) encodeQueueDeleteOk(w, ch.number, { messageCount });
+      return;
+    }
+    default:
+      return;
+  }
+}
