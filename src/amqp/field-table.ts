@@ -60,20 +60,50 @@ function readTable(depth: number): FieldTable {
   const outer = lim;
   lim = pos + len;
   const table: FieldTable = {};
+  let order: string[] | undefined;
+  let count = 0;
   while (pos < lim) {
     const klen = src[pos]!;
     need(1 + klen, 'table key');
     const key = src.toString('utf8', pos + 1, pos + 1 + klen);
     pos += 1 + klen;
     const value = readValue(depth);
+    const fresh = !Object.prototype.hasOwnProperty.call(table, key);
     if (key === '__proto__') {
       Object.defineProperty(table, key, { value, enumerable: true, writable: true, configurable: true });
     } else {
       table[key] = value;
     }
+    if (fresh) {
+      if (order === undefined && count > 0 && isIndexKey(key)) order = Object.keys(table).filter((k) => k !== key);
+      if (order !== undefined) order.push(key);
+      count++;
+    }
   }
+  // JS enumerates integer-like keys first; remember the wire order so encoding stays byte-exact.
+  if (order !== undefined) Object.defineProperty(table, WIRE_ORDER, { value: order });
   lim = outer;
   return table;
+}
+
+/** Wire order of a decoded table's keys, kept (non-enumerable) only when JS would reorder them. */
+const WIRE_ORDER = Symbol('amqp.fieldTable.wireOrder');
+
+/** An array-index key ('0', '17'), which JS objects enumerate before all other keys. */
+function isIndexKey(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return c >= 48 && c <= 57 && String(Number(k) >>> 0) === k && k !== '4294967295';
+}
+
+/** The keys of t in the order to encode them: the decoded wire order when one was kept. */
+function keysOf(t: FieldTable): string[] {
+  const keys = Object.keys(t);
+  const order = (t as { [WIRE_ORDER]?: string[] })[WIRE_ORDER];
+  if (order === undefined) return keys;
+  const live = order.filter((k) => Object.prototype.hasOwnProperty.call(t, k));
+  if (live.length === keys.length) return live;
+  const seen = new Set(live);
+  return live.concat(keys.filter((k) => !seen.has(k)));
 }
 
 function readArray(depth: number): FieldValue[] {
@@ -207,7 +237,7 @@ function defaultNumberTag(v: number): 'I' | 'l' | 'd' {
 /** Encoded size of a table including its 4-byte length prefix. */
 export function tableByteLength(t: FieldTable): number {
   let n = 4;
-  for (const key of Object.keys(t)) {
+  for (const key of keysOf(t)) {
     const klen = Buffer.byteLength(key, 'utf8');
     if (klen > 255) throw new RangeError(`field table key longer than 255 bytes: ${key.slice(0, 32)}...`);
     n += 1 + klen + valueByteLength(t[key]);
@@ -289,7 +319,7 @@ export function encodeTable(t: FieldTable): Buffer {
  */
 export function writeTableInto(buf: Buffer, offset: number, t: FieldTable): number {
   let p = offset + 4;
-  for (const key of Object.keys(t)) {
+  for (const key of keysOf(t)) {
     const klen = buf.write(key, p + 1, 'utf8');
     if (klen > 255) throw new RangeError(`field table key longer than 255 bytes: ${key.slice(0, 32)}...`);
     buf[p] = klen;
