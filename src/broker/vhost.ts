@@ -120,15 +120,20 @@ export class Vhost {
   }
 
   private checkExclusive(q: Queue, owner: object | null): void {
-    if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) {
-      throw resourceLocked(
-        `cannot obtain exclusive access to locked ${this.where('queue', q.name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
-      );
-    }
+    if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) this.lockedError(q);
   }
 
-  declareQueue(name: string, passive: boolean, options: QueueOptions): QueueDeclareResult {
-    const owner = options.exclusiveOwner;
+  private lockedError(q: Queue): never {
+    throw resourceLocked(
+      `cannot obtain exclusive access to locked ${this.where('queue', q.name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
+    );
+  }
+
+  /**
+   * queue.declare by `owner` (a connection). A non-passive redeclare checks exclusivity strictly,
+   * as RabbitMQ does: the declared exclusive owner must match exactly.
+   */
+  declareQueue(name: string, passive: boolean, options: QueueOptions, owner: object): QueueDeclareResult {
     if (passive) return { queue: this.getQueue(name, owner), created: false };
     if (name === '') name = `amq.gen-${randomBytes(16).toString('base64url')}`;
     else if (name.startsWith('amq.')) {
@@ -136,16 +141,16 @@ export class Vhost {
     }
     const existing = this.queues.get(name);
     if (existing !== undefined) {
-      this.checkExclusive(existing, owner);
+      if (existing.exclusiveOwner !== options.exclusiveOwner) this.lockedError(existing);
       this.checkEquivalent(existing, options);
       return { queue: existing, created: false };
     }
     const q = new Queue(name, this.name, options);
     q.onAutoDelete = this.autoDeleteQueue;
     this.queues.set(name, q);
-    if (owner !== null) {
-      let set = this.exclusive.get(owner);
-      if (set === undefined) this.exclusive.set(owner, (set = new Set()));
+    if (options.exclusiveOwner !== null) {
+      let set = this.exclusive.get(options.exclusiveOwner);
+      if (set === undefined) this.exclusive.set(options.exclusiveOwner, (set = new Set()));
       set.add(q);
     }
     // Every queue is bound to the default exchange by its name (routing does this implicitly).

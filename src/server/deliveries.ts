@@ -91,18 +91,18 @@ export class Deliveries {
    * tag up to it (0 = all). Unknown tags are 406 "unknown delivery tag N".
    */
   take(deliveryTag: number, multiple: boolean): Unacked[] {
-    if (multiple) {
-      const out: Unacked[] = [];
-      for (const [tag, u] of this.unacked) {
-        if (deliveryTag !== 0 && tag > deliveryTag) break;
-        if (!u.pendingTx) out.push(u);
-      }
-      if (out.length === 0 && deliveryTag !== 0) throw preconditionFailed(`unknown delivery tag ${deliveryTag}`);
-      return out;
+    // The named tag must be outstanding, even with multiple (RabbitMQ); 0 with multiple means all.
+    const named = this.unacked.get(deliveryTag);
+    if (!(multiple && deliveryTag === 0) && (named === undefined || named.pendingTx)) {
+      throw preconditionFailed(`unknown delivery tag ${deliveryTag}`);
     }
-    const u = this.unacked.get(deliveryTag);
-    if (u === undefined || u.pendingTx) throw preconditionFailed(`unknown delivery tag ${deliveryTag}`);
-    return [u];
+    if (!multiple) return [named as Unacked];
+    const out: Unacked[] = [];
+    for (const [tag, u] of this.unacked) {
+      if (deliveryTag !== 0 && tag > deliveryTag) break;
+      if (!u.pendingTx) out.push(u);
+    }
+    return out;
   }
 
   /** Settle deliveries: ack, requeue, or discard (reject without requeue). */

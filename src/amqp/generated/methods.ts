@@ -17,47 +17,35 @@ function truncated(): never {
   throw frameError(`cannot decode ${methodName(current)}: arguments truncated`);
 }
 function skip(n: number): void {
-  if (pos + n > lim) truncated();
-  pos += n;
+  if ((pos += n) > lim) truncated();
 }
 function octet(): number {
   if (pos >= lim) truncated();
   return buf[pos++]!;
 }
 function short(): number {
-  if (pos + 2 > lim) truncated();
-  const v = (buf[pos]! << 8) | buf[pos + 1]!;
-  pos += 2;
-  return v;
+  if ((pos += 2) > lim) truncated();
+  return (buf[pos - 2]! << 8) | buf[pos - 1]!;
 }
 function long(): number {
-  if (pos + 4 > lim) truncated();
-  const v = buf.readUInt32BE(pos);
-  pos += 4;
-  return v;
+  if ((pos += 4) > lim) truncated();
+  return buf.readUInt32BE(pos - 4);
 }
 function longlong(): number {
-  if (pos + 8 > lim) truncated();
-  const hi = buf.readUInt32BE(pos);
+  if ((pos += 8) > lim) truncated();
+  const hi = buf.readUInt32BE(pos - 8);
   if (hi > 0x1fffff) throw syntaxError(`${methodName(current)}: 64-bit value above 2^53 - 1`);
-  const v = hi * 0x100000000 + buf.readUInt32BE(pos + 4);
-  pos += 8;
-  return v;
+  return hi * 0x100000000 + buf.readUInt32BE(pos - 4);
 }
 function shortstr(): string {
-  if (pos >= lim) truncated();
   const a = pos + 1;
-  const e = a + buf[pos]!;
-  if (e > lim) truncated();
-  pos = e;
-  return a === e ? '' : buf.toString('utf8', a, e);
+  if (a > lim || (pos = a + buf[a - 1]!) > lim) truncated();
+  return a === pos ? '' : buf.toString('utf8', a, pos);
 }
 function longstr(): Buffer {
-  const n = long();
-  if (pos + n > lim) truncated();
-  const v = Buffer.from(buf.subarray(pos, pos + n));
-  pos += n;
-  return v;
+  const a = pos + 4;
+  if (a > lim || (pos = a + buf.readUInt32BE(a - 4)) > lim) truncated();
+  return Buffer.from(buf.subarray(a, pos));
 }
 function table(): FieldTable {
   const r = decodeTable(buf, pos, lim);

@@ -28,7 +28,7 @@ export function handleQueue(ch: Channel, m: Method): void {
         exclusiveOwner: m.exclusive ? conn : null,
         autoDelete: m.autoDelete,
         arguments: m.arguments,
-      });
+      }, conn);
       ch.lastQueue = queue.name;
       if (!m.noWait) {
         encodeQueueDeclareOk(w, ch.number, {
