@@ -9,7 +9,9 @@
  *   from the handler propagates out of push(); either way the reader is stopped afterwards, and
  *   the rest of the chunk is not dispatched. stop() does the same on request.
  */
-import { frameError } from './errors.js';
+import { AmqpError, frameError, syntaxError } from './errors.js';
+import { decodeTable } from './field-table.js';
+import type { FieldTable } from './field-types.js';
 import { FRAME_END, FRAME_HEADER_SIZE, FrameType } from './generated/constants.js';
 
 export interface FrameHandler {
@@ -129,4 +131,104 @@ export class FrameReader {
 function badFrameEnd(type: number, payload: Buffer, got: number): Error {
   const shown = payload.length <= 16 ? `all octets = <<${payload.join(',')}>>` : `first 16 octets = <<${payload.subarray(0, 16).join(',')}>>`;
   return frameError(`type ${type}, ${shown}: {invalid_frame_end_marker,${got}}`);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads the primitive field types of a method frame payload, in order: the counterpart of
+ * FrameWriter's write* methods, used by the generated decoders in generated/methods.ts.
+ * Strings are decoded and longstr values copied, so nothing returned views the payload.
+ *
+ * Errors: truncated arguments or trailing octets -> 501 FRAME_ERROR; a 64-bit value above
+ * 2^53 - 1 or a malformed table -> 502 SYNTAX_ERROR. fail() stamps the method's ids on them.
+ */
+export class PayloadReader {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  private end = 0;
+  private id = 0;
+  private readonly name: (id: number) => string;
+
+  /** @param name names a method id in error texts ('basic.publish') */
+  constructor(name: (id: number) => string) {
+    this.name = name;
+  }
+
+  /** Starts on payload buf[offset, end); returns the (class-id << 16) | method-id it begins with. */
+  begin(buf: Buffer, offset: number, end: number): number {
+    if (end - offset < 4) throw frameError(`method frame payload too short (${end - offset} octets)`);
+    this.buf = buf;
+    this.pos = offset + 4;
+    this.end = end;
+    return (this.id = buf.readUInt32BE(offset));
+  }
+
+  /** After the last argument: rejects trailing octets and lets go of the payload. */
+  finish(): void {
+    const left = this.end - this.pos;
+    this.buf = EMPTY;
+    if (left !== 0) throw frameError(`cannot decode ${this.name(this.id)}: ${left} trailing octets`);
+  }
+
+  /** For a catch block: lets go of the payload and gives an AmqpError the method's ids. */
+  fail(err: unknown): unknown {
+    this.buf = EMPTY;
+    if (err instanceof AmqpError && err.classId === 0) {
+      err.classId = this.id >>> 16;
+      err.methodId = this.id & 0xffff;
+    }
+    return err;
+  }
+
+  private truncated(): never {
+    throw frameError(`cannot decode ${this.name(this.id)}: arguments truncated`);
+  }
+
+  skip(n: number): void {
+    if ((this.pos += n) > this.end) this.truncated();
+  }
+
+  octet(): number {
+    if (this.pos >= this.end) this.truncated();
+    return this.buf[this.pos++]!;
+  }
+
+  short(): number {
+    if ((this.pos += 2) > this.end) this.truncated();
+    return (this.buf[this.pos - 2]! << 8) | this.buf[this.pos - 1]!;
+  }
+
+  long(): number {
+    if ((this.pos += 4) > this.end) this.truncated();
+    return this.buf.readUInt32BE(this.pos - 4);
+  }
+
+  /** Unsigned 64-bit as a number; 502 above 2^53 - 1. */
+  longlong(): number {
+    if ((this.pos += 8) > this.end) this.truncated();
+    const hi = this.buf.readUInt32BE(this.pos - 8);
+    if (hi > 0x1fffff) throw syntaxError(`${this.name(this.id)}: 64-bit value above 2^53 - 1`);
+    return hi * 0x100000000 + this.buf.readUInt32BE(this.pos - 4);
+  }
+
+  shortstr(): string {
+    const a = this.pos + 1;
+    if (a > this.end || (this.pos = a + this.buf[a - 1]!) > this.end) this.truncated();
+    return a === this.pos ? '' : this.buf.toString('utf8', a, this.pos);
+  }
+
+  /** A copy of the bytes. */
+  longstr(): Buffer {
+    const a = this.pos + 4;
+    if (a > this.end || (this.pos = a + this.buf.readUInt32BE(a - 4)) > this.end) this.truncated();
+    return Buffer.from(this.buf.subarray(a, this.pos));
+  }
+
+  table(): FieldTable {
+    if (this.pos + 4 > this.end) this.truncated();
+    const r = decodeTable(this.buf, this.pos, this.end);
+    this.pos = r.next;
+    return r.table;
+  }
 }
