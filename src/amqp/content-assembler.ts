@@ -79,7 +79,9 @@ export class ContentAssembler {
     const hi = payload.readUInt32BE(4);
     if (hi > 0x1fffff) throw frameError('content body size above 2^53 - 1');
     this.size = hi * 0x100000000 + payload.readUInt32BE(8);
-    this.props = Buffer.from(payload.subarray(HEADER_FIXED));
+    const props = Buffer.allocUnsafe(payload.length - HEADER_FIXED);
+    payload.copy(props, 0, HEADER_FIXED);
+    this.props = props;
     this.state = this.size === 0 ? COMPLETE : BODY;
   }
 

@@ -222,7 +222,9 @@ export class PayloadReader {
   longstr(): Buffer {
     const a = this.pos + 4;
     if (a > this.end || (this.pos = a + this.buf.readUInt32BE(a - 4)) > this.end) this.truncated();
-    return Buffer.from(this.buf.subarray(a, this.pos));
+    const copy = Buffer.allocUnsafe(this.pos - a);
+    this.buf.copy(copy, 0, a, this.pos);
+    return copy;
   }
 
   table(): FieldTable {
