@@ -8,7 +8,7 @@ import { ContentAssembler } from '../../src/amqp/content-assembler.js';
 import { FrameReader } from '../../src/amqp/frame-reader.js';
 import { FrameWriter, type FrameSink } from '../../src/amqp/frame-writer.js';
 import { FrameType } from '../../src/amqp/generated/constants.js';
-import { decodeMethod, encodeBasicDeliver, encodeBasicPublish, MethodId } from '../../src/amqp/generated/methods.js';
+import { decodeMethod, encodeBasicDeliver, encodeBasicPublish } from '../../src/amqp/generated/methods.js';
 
 const nullSink: FrameSink = { write: () => true, cork() {}, uncork() {} };
 const props = encodeProperties({ contentType: 'application/json', deliveryMode: 2, headers: { 'x-trace': 'abc' } });
@@ -25,7 +25,7 @@ function captured(fn: (w: FrameWriter) => void): Buffer {
 }
 
 const publish = { exchange: 'amq.topic', routingKey: 'orders.eu.created', mandatory: false, immediate: false };
-const publishFrame = captured((w) => encodeBasicPublish(w, 1, { id: MethodId.BasicPublish, ...publish }));
+const publishFrame = captured((w) => encodeBasicPublish(w, 1, publish));
 const publishPayload = publishFrame.subarray(7, publishFrame.length - 1);
 
 // Up to 64 KiB of whole publish + header + body(256) triples, so every push starts on a frame.
