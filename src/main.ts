@@ -3,7 +3,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { decodeProperties, encodeProperties } from './amqp/basic-properties.js';
 import { Broker } from './broker/broker.js';
+import type { PropertiesCodec } from './broker/queue/dead-letter.js';
 import { AmqpListener } from './server/listener.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 
@@ -39,11 +41,16 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+const PROPERTIES_CODEC: PropertiesCodec = {
+  decode: (raw) => decodeProperties(raw) as ReturnType<PropertiesCodec['decode']>,
+  encode: (props) => encodeProperties(props),
+};
+
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   if (options.logLevel !== undefined) setLogLevel(options.logLevel);
   const dataDir = resolve(options.dataDir ?? 'data');
   await mkdir(dataDir, { recursive: true });
-  const broker = new Broker(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {});
+  const broker = new Broker(PROPERTIES_CODEC, options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {});
   const listener = new AmqpListener(broker, {
     frameMax: options.frameMax ?? 131072,
     channelMax: options.channelMax ?? 2047,

@@ -1,4 +1,5 @@
 import { Users } from './auth/users.js';
+import type { PropertiesCodec } from './queue/dead-letter.js';
 import { Vhost } from './vhost.js';
 
 export interface BrokerConfig {
@@ -22,7 +23,11 @@ export class Broker {
   readonly users = new Users();
   readonly config: BrokerConfig;
 
-  constructor(config: Partial<BrokerConfig> = {}) {
+  constructor(
+    /** decode/encode of raw message properties (dead-lettering rewrites headers) */
+    readonly codec: PropertiesCodec,
+    config: Partial<BrokerConfig> = {},
+  ) {
     this.config = { ...DEFAULT_BROKER_CONFIG, ...config };
     this.addVhost('/');
     this.users.add('guest', 'guest', ['administrator']);
@@ -30,7 +35,7 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let v = this.vhosts.get(name);
-    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name)));
+    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec)));
     return v;
   }
 

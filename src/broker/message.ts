@@ -28,15 +28,25 @@ export class Message {
   }
 }
 
+export const EntryState = { Ready: 0, Unacked: 1, Gone: 2, Delayed: 3 } as const;
+export type EntryState = (typeof EntryState)[keyof typeof EntryState];
+
 /** A message's place in one queue. */
 export class QueuedMessage {
+  state: EntryState = EntryState.Ready;
+  /** times it went back to the queue after a delivery (x-delivery-count) */
+  deliveryCount = 0;
+
   constructor(
     /** position in the queue: increases with every enqueue; requeued messages keep theirs */
     readonly seq: number,
-    readonly message: Message,
+    /** replaced by a copy when the queue adds x-delivery-count */
+    public message: Message,
     /** delivered before (redelivered flag) */
     public redelivered: boolean,
-    /** absolute expiry time in ms (Date.now() clock), or 0 for none */
+    /** absolute expiry time in ms, or 0 for none */
     public expiresAt: number,
+    /** priority level inside the queue (0 when the queue has no x-max-priority) */
+    readonly priority: number,
   ) {}
 }

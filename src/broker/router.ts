@@ -19,16 +19,53 @@ export interface DirectReplySink {
  * exchange as an implicit binding of every queue by name. Sets are reused: routing is synchronous.
  */
 export class Router {
-  readonly directReplies = new Map<string, DirectReplySink>();
   private readonly queues = new Set<Queue>();
   private readonly visited = new Set<Exchange>();
   private readonly scratch: Set<Destination>[] = [];
+  /** a publish runs inside another (dead-lettering): it gets its own scratch sets */
+  private busy = false;
+  private nested: Router | null = null;
+  /** queues that refused the last publish (x-overflow reject-publish) */
+  rejected = 0;
 
-  constructor(private readonly vhost: Vhost) {}
+  constructor(
+    private readonly vhost: Vhost,
+    readonly directReplies = new Map<string, DirectReplySink>(),
+  ) {}
 
-  publish(exchange: Exchange, message: Message, extraRoutingKeys: readonly string[] | undefined): number {
+  /**
+   * Route and enqueue. Returns the number of queues (or reply consumers) the message was routed
+   * to, including those that refused it (x-overflow reject-publish); `rejected` counts those. `accept` filters target queues (dead-letter cycles).
+   */
+  publish(
+    exchange: Exchange,
+    message: Message,
+    extraRoutingKeys: readonly string[] | undefined,
+    accept?: (q: Queue) => boolean,
+  ): number {
+    if (this.busy) {
+      const nested = (this.nested ??= new Router(this.vhost, this.directReplies));
+      const n = nested.publish(exchange, message, extraRoutingKeys, accept);
+      this.rejected = nested.rejected;
+      return n;
+    }
+    this.busy = true;
+    try {
+      return this.publishNow(exchange, message, extraRoutingKeys, accept);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private publishNow(
+    exchange: Exchange,
+    message: Message,
+    extraRoutingKeys: readonly string[] | undefined,
+    accept: ((q: Queue) => boolean) | undefined,
+  ): number {
     const queues = this.queues;
     queues.clear();
+    this.rejected = 0;
     if (exchange.name === '') {
       const direct = this.routeDefault(message.routingKey, message);
       if (direct) return 1;
@@ -43,10 +80,14 @@ export class Router {
         }
       }
     }
-    const n = queues.size;
-    for (const q of queues) q.enqueue(message);
+    let n = 0;
+    for (const q of queues) {
+      if (accept !== undefined && !accept(q)) continue;
+      if (q.enqueue(message)) n++;
+      else this.rejected++;
+    }
     queues.clear();
-    return n;
+    return n + this.rejected;
   }
 
   /** Default exchange: the queue named by the key. Returns true when it was a direct reply. */

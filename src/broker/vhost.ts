@@ -8,6 +8,11 @@ import { exchangeTypeFactory } from './exchange/registry.js';
 import { Queue, type QueueOptions } from './queue/queue.js';
 import type { Message } from './message.js';
 import { Router, type DirectReplySink } from './router.js';
+import { DeadLetterer } from './dead-letterer.js';
+import type { PropertiesCodec } from './queue/dead-letter.js';
+import { settingsFromArguments } from './queue/settings.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
 
 export interface QueueDeclareResult {
   queue: Queue;
@@ -32,12 +37,15 @@ export class Vhost {
   readonly router: Router;
   /** exclusive queues by owning connection, deleted when it closes */
   private readonly exclusive = new Map<object, Set<Queue>>();
-  private readonly autoDeleteQueue = (q: Queue): void => {
-    this.removeQueue(q);
-  };
+  private readonly hooks: DeadLetterer;
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    codec: PropertiesCodec,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.router = new Router(this);
+    this.hooks = new DeadLetterer(this, codec);
     this.createExchange('', 'direct', { durable: true, autoDelete: false, internal: false, arguments: {} });
     for (const [n, t] of PREDECLARED) {
       this.createExchange(n, t, { durable: true, autoDelete: false, internal: false, arguments: {} });
@@ -143,10 +151,11 @@ export class Vhost {
     if (existing !== undefined) {
       if (existing.exclusiveOwner !== options.exclusiveOwner) this.lockedError(existing);
       this.checkEquivalent(existing, options);
+      existing.touch();
       return { queue: existing, created: false };
     }
-    const q = new Queue(name, this.name, options);
-    q.onAutoDelete = this.autoDeleteQueue;
+    const q = new Queue(name, this.name, options, settingsFromArguments(options.arguments), this.clock);
+    q.hooks = this.hooks;
     this.queues.set(name, q);
     if (options.exclusiveOwner !== null) {
       let set = this.exclusive.get(options.exclusiveOwner);
@@ -183,7 +192,8 @@ export class Vhost {
     return this.removeQueue(q);
   }
 
-  private removeQueue(q: Queue): number {
+  /** Delete a queue now (queue.delete, auto-delete, x-expires, exclusive owner gone). */
+  removeQueue(q: Queue): number {
     if (q.deleted) return 0;
     this.queues.delete(q.name);
     if (q.exclusiveOwner !== null) this.exclusive.get(q.exclusiveOwner)?.delete(q);

@@ -3,7 +3,7 @@ import { decodeProperties, encodeProperties, PropertyTraits, readPropertyTraits 
 import { ContentAssembler } from '../amqp/content-assembler.js';
 import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
 import { ClassId, FrameType, ReplyCode } from '../amqp/generated/constants.js';
-import { encodeBasicAck, encodeBasicReturn, type BasicPublish } from '../amqp/generated/methods.js';
+import { encodeBasicAck, encodeBasicNack, encodeBasicReturn, type BasicPublish } from '../amqp/generated/methods.js';
 import type { Exchange } from '../broker/exchange/exchange.js';
 import { Message } from '../broker/message.js';
 import { DIRECT_REPLY_PREFIX } from '../broker/router.js';
@@ -138,12 +138,24 @@ export class Publisher {
   }
 
   private route(x: Exchange, message: Message, mandatory: boolean, extraRoutingKeys: string[] | undefined): void {
-    const routed = this.channel.vhost.publish(x, message, extraRoutingKeys);
+    const vhost = this.channel.vhost;
+    const routed = vhost.publish(x, message, extraRoutingKeys);
     if (routed === 0 && mandatory) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', message);
-    if (this.confirm) {
-      this.confirmedUpTo = ++this.seq;
+    if (!this.confirm) return;
+    const seq = ++this.seq;
+    if (vhost.router.rejected > 0) this.nack(seq);
+    else {
+      this.confirmedUpTo = seq;
       this.channel.conn.markConfirmDirty(this.channel);
     }
+  }
+
+  /** A queue refused the message (x-overflow reject-publish): earlier acks go first, then the nack. */
+  private nack(seq: number): void {
+    this.flushConfirms();
+    encodeBasicNack(this.channel.conn.writer, this.channel.number, { deliveryTag: seq, multiple: false, requeue: false });
+    this.confirmedUpTo = this.sentUpTo = seq;
+    this.channel.conn.scheduleFlush();
   }
 
   private sendReturn(replyCode: number, replyText: string, m: Message): void {

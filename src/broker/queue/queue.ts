@@ -1,10 +1,14 @@
 import type { FieldTable } from '../../amqp/field-types.js';
 import { accessRefused } from '../../amqp/errors.js';
-import { Deque } from '../../util/deque.js';
-import { MinHeap } from '../../util/min-heap.js';
-import { QueuedMessage, type Message } from '../message.js';
-import type { QueueConsumer } from './consumer.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { EntryState, QueuedMessage, type Message } from '../message.js';
 import type { Binding } from '../binding.js';
+import type { QueueConsumer } from './consumer.js';
+import type { DeathReason } from './dead-letter.js';
+import { ReadyMessages } from './ready-messages.js';
+import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
+import { ExpiryTimer, expiryOf } from './ttl.js';
+import { QueueExpiry } from './queue-expiry.js';
 
 /** Most messages one drain pass delivers before yielding to I/O. */
 const DRAIN_BATCH = 256;
@@ -17,11 +21,21 @@ export interface QueueOptions {
   arguments: FieldTable;
 }
 
+/** What a queue asks of its vhost. */
+export interface QueueHooks {
+  /** a message leaves the queue dead (only called when the queue has a dead-letter exchange) */
+  deadLetter(queue: Queue, message: Message, reason: DeathReason): void;
+  /** the queue should go: auto-delete after its last consumer, or x-expires */
+  remove(queue: Queue): void;
+  /** a copy of the message carrying x-delivery-count = n (delivery limits) */
+  withDeliveryCount(message: Message, n: number): Message;
+}
+
 /**
- * A classic queue in memory. Ready messages sit in a FIFO deque in seq order; requeued
- * messages go to a heap ordered by seq so they keep their original place at the head
- * (RabbitMQ's behaviour). Delivery is round-robin among the highest-priority consumers that
- * can take a message, a bounded batch per turn.
+ * A classic queue in memory. Ready messages live in ReadyMessages (priority levels, requeued
+ * messages back in their place); TTL expires them on time wherever they are; length limits
+ * drop, reject or dead-letter; delivery is round-robin among the highest-priority consumers that
+ * can take a message (or to the single active consumer), a bounded batch per turn.
  */
 export class Queue {
   readonly kind = 'queue' as const;
@@ -31,40 +45,55 @@ export class Queue {
   readonly arguments: FieldTable;
   /** bindings that point at this queue (removed with it) */
   readonly bindings = new Set<Binding>();
+  settings: QueueSettings = DEFAULT_QUEUE_SETTINGS;
 
-  private readonly ready = new Deque<QueuedMessage>();
-  private readonly requeued = new MinHeap<QueuedMessage>((e) => e.seq);
+  private ready: ReadyMessages;
   private nextSeq = 1;
-  private readyBytes = 0;
-  /** consumers, highest priority first */
+  /** consumers, highest priority first, then arrival order */
   private consumers: QueueConsumer[] = [];
   private rr = 0;
   private hadConsumer = false;
   private drainScheduled = false;
   private readonly drainBound = (): void => this.drain();
+  private readonly expiry: ExpiryTimer;
+  private readonly unused: QueueExpiry;
   /** messages delivered and not yet acked, rejected or requeued */
   unackedCount = 0;
   deleted = false;
-  /** called when an auto-delete queue loses its last consumer (the vhost removes it) */
-  onAutoDelete: ((queue: Queue) => void) | null = null;
+  hooks: QueueHooks | null = null;
 
   constructor(
     readonly name: string,
     readonly vhost: string,
     options: QueueOptions,
+    settings: QueueSettings = DEFAULT_QUEUE_SETTINGS,
+    private readonly clock: Clock = systemClock,
   ) {
     this.durable = options.durable;
     this.exclusiveOwner = options.exclusiveOwner;
     this.autoDelete = options.autoDelete;
     this.arguments = options.arguments;
+    this.ready = new ReadyMessages(settings.maxPriority ?? 0);
+    this.expiry = new ExpiryTimer(clock, (e) => this.expireEntry(e));
+    this.unused = new QueueExpiry(clock, () => this.hooks?.remove(this));
+    this.applySettings(settings);
+  }
+
+  /** New effective settings (declare, or a policy change). Limits apply at once. */
+  applySettings(settings: QueueSettings): void {
+    this.settings = settings;
+    const levels = settings.maxPriority ?? 0;
+    if (levels !== this.ready.maxPriority && this.ready.length === 0) this.ready = new ReadyMessages(levels);
+    this.unused.configure(settings.expires, this.consumers.length === 0);
+    this.enforceLimits();
   }
 
   get messageCount(): number {
-    return this.ready.length + this.requeued.length;
+    return this.ready.length;
   }
 
   get messageBytes(): number {
-    return this.readyBytes;
+    return this.ready.bytes;
   }
 
   get consumerCount(): number {
@@ -75,48 +104,117 @@ export class Queue {
     return this.consumers;
   }
 
-  enqueue(message: Message): void {
-    const entry = new QueuedMessage(this.nextSeq++, message, false, 0);
-    this.ready.push(entry);
-    this.readyBytes += message.body.length;
-    if (this.consumers.length > 0) this.scheduleDrain();
+  /** The queue was used (basic.get, redeclare): restarts the x-expires clock. */
+  touch(): void {
+    this.unused.touch(this.consumers.length === 0);
   }
 
-  /** basic.get: the next ready message, or undefined. The caller acks or requeues it unless noAck. */
+  /** Add a message. Returns false when a reject-publish overflow refused it. */
+  enqueue(message: Message): boolean {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head' && this.wouldOverflow(message.body.length)) {
+      if (s.overflow === 'reject-publish-dlx') this.deadLetter(message, 'maxlen');
+      return false;
+    }
+    let priority = 0;
+    if (s.maxPriority !== undefined) priority = Math.min(Math.max(message.priority, 0), s.maxPriority, this.ready.maxPriority);
+    let expiresAt = 0;
+    if (s.messageTtl !== undefined || message.expiration !== undefined) {
+      const ttl = message.expiration === undefined ? undefined : Number(message.expiration);
+      expiresAt = expiryOf(this.clock.now(), s.messageTtl, ttl);
+    }
+    const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
+    this.ready.push(entry);
+    if (expiresAt !== 0) this.expiry.track(entry);
+    if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLimits();
+    if (this.consumers.length > 0) this.scheduleDrain();
+    return true;
+  }
+
+  private wouldOverflow(size: number): boolean {
+    const s = this.settings;
+    if (s.maxLength !== undefined && this.ready.length >= s.maxLength) return true;
+    return s.maxLengthBytes !== undefined && this.ready.bytes + size > s.maxLengthBytes;
+  }
+
+  /** drop-head: drop (dead-letter) from the head until within the limits. */
+  private enforceLimits(): void {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head') return;
+    while (
+      (s.maxLength !== undefined && this.ready.length > s.maxLength) ||
+      (s.maxLengthBytes !== undefined && this.ready.bytes > s.maxLengthBytes)
+    ) {
+      const e = this.ready.shift();
+      if (e === undefined) return;
+      e.state = EntryState.Gone;
+      this.deadLetter(e.message, 'maxlen');
+    }
+  }
+
+  /** basic.get: the next live ready message, or undefined. The caller acks or requeues it unless noAck. */
   get(noAck: boolean): QueuedMessage | undefined {
-    const entry = this.shiftReady();
-    if (entry && !noAck) this.unackedCount++;
+    this.touch();
+    const entry = this.shiftLive();
+    if (entry !== undefined) entry.state = noAck ? EntryState.Gone : EntryState.Unacked;
+    if (entry !== undefined && !noAck) this.unackedCount++;
     return entry;
   }
 
-  ack(_entry: QueuedMessage): void {
+  ack(entry: QueuedMessage): void {
     this.unackedCount--;
+    entry.state = EntryState.Gone;
   }
 
-  /** Reject without requeue: the message leaves the queue. */
-  discard(_entry: QueuedMessage): void {
+  /** Reject without requeue: the message leaves the queue, dead-lettered if configured. */
+  discard(entry: QueuedMessage): void {
     this.unackedCount--;
+    entry.state = EntryState.Gone;
+    if (!this.deleted) this.deadLetter(entry.message, 'rejected');
   }
 
   /** Put a delivered message back in its original place, marked redelivered. */
   requeue(entry: QueuedMessage): void {
     this.unackedCount--;
     if (this.deleted) return;
+    const limit = this.settings.deliveryLimit;
+    if (limit !== undefined || this.settings.queueType === 'quorum') {
+      entry.deliveryCount++;
+      if (limit !== undefined && entry.deliveryCount > limit) {
+        entry.state = EntryState.Gone;
+        this.deadLetter(entry.message, 'delivery_limit');
+        return;
+      }
+      if (this.hooks !== null) entry.message = this.hooks.withDeliveryCount(entry.message, entry.deliveryCount);
+    }
     entry.redelivered = true;
-    this.requeued.push(entry);
-    this.readyBytes += entry.message.body.length;
+    entry.state = EntryState.Ready;
+    this.ready.requeue(entry);
+    if (entry.expiresAt !== 0) this.expiry.track(entry);
     if (this.consumers.length > 0) this.scheduleDrain();
+  }
+
+  private expireEntry(entry: QueuedMessage): void {
+    entry.state = EntryState.Gone;
+    this.ready.removed(entry);
+    this.deadLetter(entry.message, 'expired');
+  }
+
+  private deadLetter(message: Message, reason: DeathReason): void {
+    if (this.settings.deadLetterExchange !== undefined && this.hooks !== null) {
+      this.hooks.deadLetter(this, message, reason);
+    }
   }
 
   addConsumer(consumer: QueueConsumer): void {
     if ((consumer.exclusive && this.consumers.length > 0) || this.hasExclusiveConsumer()) {
       throw accessRefused(`queue '${this.name}' in vhost '${this.vhost}' in exclusive use`);
     }
-    // Keep highest priority first; equal priorities in arrival order.
     let i = this.consumers.length;
     while (i > 0 && (this.consumers[i - 1] as QueueConsumer).priority < consumer.priority) i--;
     this.consumers.splice(i, 0, consumer);
     this.hadConsumer = true;
+    this.unused.touch(false);
     this.scheduleDrain();
   }
 
@@ -124,25 +222,29 @@ export class Queue {
     const i = this.consumers.indexOf(consumer);
     if (i < 0) return;
     this.consumers.splice(i, 1);
-    if (this.consumers.length === 0 && this.autoDelete && this.hadConsumer && !this.deleted) {
-      this.onAutoDelete?.(this);
+    if (this.consumers.length > 0) {
+      // With a single active consumer the next one in line takes over.
+      if (i === 0 && this.settings.singleActiveConsumer) this.scheduleDrain();
+      return;
     }
+    this.unused.touch(true);
+    if (this.autoDelete && this.hadConsumer && !this.deleted) this.hooks?.remove(this);
   }
 
   /** Drop every ready message; returns how many. Unacked messages are untouched. */
   purge(): number {
-    const n = this.messageCount;
-    this.ready.clear();
-    this.requeued.clear();
-    this.readyBytes = 0;
-    return n;
+    const dropped = this.ready.clear();
+    for (const e of dropped) e.state = EntryState.Gone;
+    return dropped.length;
   }
 
-  /** Mark deleted, drop messages, and tell consumers. Returns the number of ready messages dropped. */
+  /** Mark deleted, drop messages, stop timers and tell consumers. Returns the ready messages dropped. */
   delete(): number {
     if (this.deleted) return 0;
     this.deleted = true;
     const n = this.purge();
+    this.expiry.stop();
+    this.unused.stop();
     const consumers = this.consumers;
     this.consumers = [];
     for (const c of consumers) c.queueDeleted(this);
@@ -160,25 +262,33 @@ export class Queue {
     this.drainScheduled = false;
     if (this.deleted) return;
     let budget = DRAIN_BATCH;
-    while (this.messageCount > 0) {
+    while (this.ready.length > 0) {
       const consumer = this.pickConsumer();
       if (consumer === undefined) return;
       if (budget-- === 0) {
-        // More to do: let I/O run first.
         this.drainScheduled = true;
         setImmediate(this.drainBound);
         return;
       }
-      const entry = this.shiftReady() as QueuedMessage;
-      if (!consumer.noAck) this.unackedCount++;
+      const entry = this.shiftLive();
+      if (entry === undefined) return;
+      if (consumer.noAck) entry.state = EntryState.Gone;
+      else {
+        entry.state = EntryState.Unacked;
+        this.unackedCount++;
+      }
       consumer.deliver(this, entry);
     }
   }
 
-  private shiftReady(): QueuedMessage | undefined {
-    const entry = this.requeued.length > 0 ? this.requeued.pop() : this.ready.shift();
-    if (entry) this.readyBytes -= entry.message.body.length;
-    return entry;
+  /** The next ready entry that has not expired; expired ones met on the way are expired now. */
+  private shiftLive(): QueuedMessage | undefined {
+    for (;;) {
+      const entry = this.ready.shift();
+      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > this.clock.now()) return entry;
+      entry.state = EntryState.Gone;
+      this.deadLetter(entry.message, 'expired');
+    }
   }
 
   private hasExclusiveConsumer(): boolean {
@@ -186,9 +296,13 @@ export class Queue {
     return false;
   }
 
-  /** Round-robin within the highest priority group that has a consumer with capacity. */
+  /** Round-robin within the highest priority group that has capacity; or the single active consumer. */
   private pickConsumer(): QueueConsumer | undefined {
     const consumers = this.consumers;
+    if (this.settings.singleActiveConsumer) {
+      const active = consumers[0];
+      return active !== undefined && active.canDeliver() ? active : undefined;
+    }
     const n = consumers.length;
     let start = 0;
     while (start < n) {

@@ -1,0 +1,80 @@
+import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
+import { Message } from './message.js';
+import { addDeath, isDeadLetterCycle, type DeathReason, type PropertiesCodec } from './queue/dead-letter.js';
+import type { Queue, QueueHooks } from './queue/queue.js';
+import type { Vhost } from './vhost.js';
+
+/**
+ * The vhost side of a queue's life: dead-lettering (RabbitMQ's x-death format, cycle rule),
+ * removal (auto-delete, x-expires) and the x-delivery-count copy of a redelivered message.
+ */
+export class DeadLetterer implements QueueHooks {
+  constructor(
+    private readonly vhost: Vhost,
+    private readonly codec: PropertiesCodec,
+  ) {}
+
+  deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
+    const dlxName = queue.settings.deadLetterExchange;
+    if (dlxName === undefined) return;
+    const dlx = this.vhost.exchanges.get(dlxName);
+    if (dlx === undefined) return; // RabbitMQ drops it when the DLX does not exist
+    const props = this.codec.decode(message.properties);
+    const cc = routingKeyList(props.headers?.['CC']);
+    const headers = addDeath(props.headers, {
+      queue: queue.name,
+      reason,
+      exchange: message.exchange,
+      routingKeys: [message.routingKey, ...cc],
+      originalExpiration: props.expiration,
+      time: Math.floor(Date.now() / 1000),
+    });
+    delete props.expiration;
+    props.headers = headers;
+    const dlrk = queue.settings.deadLetterRoutingKey;
+    const routingKey = dlrk ?? message.routingKey;
+    const dead = new Message(
+      dlxName,
+      routingKey,
+      this.codec.encode(props),
+      message.body,
+      headers,
+      message.persistent,
+      message.priority,
+      undefined,
+    );
+    // Without a dead-letter routing key the message keeps its CC routing keys.
+    const extra = dlrk === undefined && cc.length > 0 ? cc : undefined;
+    this.vhost.router.publish(dlx, dead, extra, (q) => !isDeadLetterCycle(headers, q.name));
+  }
+
+  remove(queue: Queue): void {
+    this.vhost.removeQueue(queue);
+  }
+
+  withDeliveryCount(message: Message, n: number): Message {
+    const props = this.codec.decode(message.properties);
+    const headers: FieldTable = { ...(props.headers ?? {}), 'x-delivery-count': BigInt(n) };
+    props.headers = headers;
+    return new Message(
+      message.exchange,
+      message.routingKey,
+      this.codec.encode(props),
+      message.body,
+      headers,
+      message.persistent,
+      message.priority,
+      message.expiration,
+    );
+  }
+}
+
+function routingKeyList(v: FieldValue | undefined): string[] {
+  if (v === undefined) return [];
+  const out: string[] = [];
+  for (const item of Array.isArray(v) ? v : [v]) {
+    const s = fieldString(item);
+    if (s !== undefined) out.push(s);
+  }
+  return out;
+}

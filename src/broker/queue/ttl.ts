@@ -1,0 +1,61 @@
+import type { Clock } from '../../util/clock.js';
+import { MinHeap } from '../../util/min-heap.js';
+import { EntryState, type QueuedMessage } from '../message.js';
+
+/**
+ * Expires ready messages on time wherever they sit in the queue: deadlines in a min-heap, one
+ * armed timer per queue for the earliest. Entries that left the queue meanwhile are skipped
+ * lazily when they surface.
+ */
+export class ExpiryTimer {
+  private readonly heap = new MinHeap<QueuedMessage>((e) => e.expiresAt);
+  private timer: unknown = null;
+  private armedFor = 0;
+  private readonly fireBound = (): void => this.fire();
+
+  constructor(
+    private readonly clock: Clock,
+    /** called for each ready entry whose deadline passed */
+    private readonly expire: (entry: QueuedMessage) => void,
+  ) {}
+
+  track(entry: QueuedMessage): void {
+    this.heap.push(entry);
+    if (this.timer === null || entry.expiresAt < this.armedFor) this.arm();
+  }
+
+  private arm(): void {
+    const next = this.heap.peek();
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    if (next === undefined) return;
+    this.armedFor = next.expiresAt;
+    this.timer = this.clock.setTimeout(this.fireBound, Math.max(0, next.expiresAt - this.clock.now()));
+  }
+
+  private fire(): void {
+    this.timer = null;
+    const now = this.clock.now();
+    for (let e = this.heap.peek(); e !== undefined && e.expiresAt <= now; e = this.heap.peek()) {
+      this.heap.pop();
+      if (e.state === EntryState.Ready && e.expiresAt <= now) this.expire(e);
+    }
+    this.arm();
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.heap.clear();
+  }
+}
+
+/**
+ * The deadline of a message entering a queue: the lower of the queue's x-message-ttl and the
+ * message's expiration property wins. 0 = never.
+ */
+export function expiryOf(now: number, queueTtl: number | undefined, messageTtl: number | undefined): number {
+  let ttl = queueTtl;
+  if (messageTtl !== undefined && (ttl === undefined || messageTtl < ttl)) ttl = messageTtl;
+  return ttl === undefined ? 0 : now + ttl;
+}
