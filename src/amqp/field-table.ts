@@ -125,104 +125,72 @@ function num(tag: FieldTag, v: number): number | FieldTyped {
   return defaultNumberTag(v) === tag ? v : new FieldTyped(tag, v);
 }
 
-function readBytes(): Buffer {
-  need(4, 'byte length');
-  const len = src.readUInt32BE(pos);
-  need(4 + len, 'bytes');
-  const b = Buffer.from(src.subarray(pos + 4, pos + 4 + len));
-  pos += 4 + len;
-  return b;
+/** Checks that n bytes of the current value are there; returns their offset and moves past them. */
+function take(n: number, tag: string): number {
+  const p = pos;
+  if ((pos += n) > lim) throw syntaxError(`field table: '${tag}' value runs past the end of its container`);
+  return p;
 }
 
 function readValue(depth: number): FieldValue {
   need(1, 'field tag');
-  const tag = String.fromCharCode(src[pos]!);
-  pos += 1;
-  let v: FieldValue;
+  const tag = String.fromCharCode(src[pos++]!);
   switch (tag) {
     case 't':
-      need(1, "'t' value");
-      return src[pos++] !== 0;
+      return src[take(1, tag)] !== 0;
     case 'b':
-      need(1, "'b' value");
-      v = new FieldTyped('b', src.readInt8(pos));
-      pos += 1;
-      return v;
+      return new FieldTyped('b', src.readInt8(take(1, tag)));
     case 'B':
-      need(1, "'B' value");
-      v = new FieldTyped('B', src[pos]!);
-      pos += 1;
-      return v;
+      return new FieldTyped('B', src[take(1, tag)]!);
     case 's':
-      need(2, "'s' value");
-      v = new FieldTyped('s', src.readInt16BE(pos));
-      pos += 2;
-      return v;
+      return new FieldTyped('s', src.readInt16BE(take(2, tag)));
     case 'u':
-      need(2, "'u' value");
-      v = new FieldTyped('u', src.readUInt16BE(pos));
-      pos += 2;
-      return v;
+      return new FieldTyped('u', src.readUInt16BE(take(2, tag)));
     case 'I':
-      need(4, "'I' value");
-      v = src.readInt32BE(pos);
-      pos += 4;
-      return v;
+      return src.readInt32BE(take(4, tag));
     case 'i':
-      need(4, "'i' value");
-      v = new FieldTyped('i', src.readUInt32BE(pos));
-      pos += 4;
-      return v;
+      return new FieldTyped('i', src.readUInt32BE(take(4, tag)));
     case 'l': {
-      need(8, "'l' value");
-      const big = src.readBigInt64BE(pos);
-      pos += 8;
+      const big = src.readBigInt64BE(take(8, tag));
       const n = Number(big);
       return Number.isSafeInteger(n) ? num('l', n) : big;
     }
     case 'f':
-      need(4, "'f' value");
-      v = new FieldTyped('f', src.readFloatBE(pos));
-      pos += 4;
-      return v;
+      return new FieldTyped('f', src.readFloatBE(take(4, tag)));
     case 'd':
-      need(8, "'d' value");
-      v = num('d', src.readDoubleBE(pos));
-      pos += 8;
-      return v;
-    case 'D':
-      need(5, "'D' value");
-      v = new Decimal(src[pos]!, src.readUInt32BE(pos + 1));
-      pos += 5;
-      return v;
+      return num('d', src.readDoubleBE(take(8, tag)));
+    case 'D': {
+      const p = take(5, tag);
+      return new Decimal(src[p]!, src.readUInt32BE(p + 1));
+    }
     case 'S': {
-      need(4, "'S' length");
-      const len = src.readUInt32BE(pos);
-      need(4 + len, "'S' value");
-      const a = pos + 4;
-      pos = a + len;
+      const a = take(src.readUInt32BE(take(4, tag)), tag);
       const bytes = src.subarray(a, pos);
-      return isUtf8(bytes) ? src.toString('utf8', a, pos) : new FieldTyped('S', Buffer.from(bytes));
+      return isUtf8(bytes) ? src.toString('utf8', a, pos) : new FieldTyped('S', copy(a));
     }
     case 'A':
       return readArray(depth + 1);
     case 'T': {
-      need(8, "'T' value");
-      const big = src.readBigUInt64BE(pos);
-      pos += 8;
-      const n = Number(big);
+      const n = Number(src.readBigUInt64BE(take(8, tag)));
       if (n <= MAX_DATE_SECONDS) return new Date(n * 1000);
-      return new FieldTyped('T', Number.isSafeInteger(n) ? n : big);
+      return new FieldTyped('T', Number.isSafeInteger(n) ? n : src.readBigUInt64BE(pos - 8));
     }
     case 'F':
       return readTable(depth + 1);
     case 'V':
       return null;
     case 'x':
-      return readBytes();
+      return copy(take(src.readUInt32BE(take(4, tag)), tag));
     default:
       throw syntaxError(`field table: unknown field type 0x${(tag.charCodeAt(0) & 0xff).toString(16).padStart(2, '0')}`);
   }
+}
+
+/** A copy of src[a, pos). */
+function copy(a: number): Buffer {
+  const b = Buffer.allocUnsafe(pos - a);
+  src.copy(b, 0, a, pos);
+  return b;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ import {
   readPropertyTraits,
   type BasicProperties,
 } from '../../../src/amqp/basic-properties.js';
+import { ContentAssembler } from '../../../src/amqp/content-assembler.js';
 import { AmqpError } from '../../../src/amqp/errors.js';
+import { FrameWriter } from '../../../src/amqp/frame-writer.js';
 import { Decimal, FieldTyped } from '../../../src/amqp/field-types.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -63,6 +65,31 @@ describe('basic properties', () => {
   it('decodes and encodes all 14 properties (hand-built vector)', () => {
     expect(decodeProperties(ALL)).toEqual(ALL_VALUE);
     expect(encodeProperties(ALL_VALUE)).toEqual(ALL);
+  });
+
+  it('a whole content header frame with all 14 properties (hand-built), written and assembled', () => {
+    const frame = Buffer.concat([
+      hex('02 0007'),
+      Buffer.from([0, 0, 0, 12 + ALL.length]),
+      hex('003c 0000 0000000000000005'), // class basic, weight 0, body-size 5
+      ALL,
+      hex('ce'),
+      hex('03 0007 00000005 68656c6c6f ce'), // body frame 'hello'
+    ]);
+    const chunks: Buffer[] = [];
+    const w = new FrameWriter({ write: (c) => chunks.push(c) > 0, cork() {}, uncork() {} });
+    w.writeContent(7, 60, 5, encodeProperties(ALL_VALUE), Buffer.from('hello'));
+    w.flush();
+    expect(Buffer.concat(chunks)).toEqual(frame);
+
+    const a = new ContentAssembler();
+    a.start(60);
+    a.onHeader(frame.subarray(7, 7 + 12 + ALL.length));
+    expect(a.onBody(frame.subarray(-6, -1))).toBe(true);
+    const { properties, body } = a.take();
+    expect(properties).toEqual(ALL);
+    expect(decodeProperties(properties)).toEqual(ALL_VALUE);
+    expect(body.toString()).toBe('hello');
   });
 
   it('EMPTY_PROPERTIES is flags 0x0000', () => {
