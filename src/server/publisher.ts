@@ -5,6 +5,7 @@ import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-typ
 import { ClassId, FrameType, ReplyCode } from '../amqp/generated/constants.js';
 import { encodeBasicAck, encodeBasicNack, encodeBasicReturn, type BasicPublish } from '../amqp/generated/methods.js';
 import type { Exchange } from '../broker/exchange/exchange.js';
+import { typeName } from '../broker/arguments.js';
 import { Message } from '../broker/message.js';
 import { DIRECT_REPLY_PREFIX } from '../broker/router.js';
 import type { Channel } from './channel.js';
@@ -106,7 +107,7 @@ export class Publisher {
       let rewrite = false;
       headers = props.headers;
       if (headers !== undefined) {
-        extraRoutingKeys = routingKeysOf(headers['CC'], routingKeysOf(headers['BCC'], undefined));
+        extraRoutingKeys = routingKeysOf('BCC', headers['BCC'], routingKeysOf('CC', headers['CC'], undefined));
         if (headers['BCC'] !== undefined) {
           // BCC recipients are not revealed: the header is removed before delivery.
           const { BCC: _bcc, ...rest } = headers;
@@ -191,11 +192,11 @@ export class Publisher {
   }
 }
 
-/** CC / BCC header values: an array of routing keys (or a single string). */
-function routingKeysOf(v: FieldValue | undefined, into: string[] | undefined): string[] | undefined {
+/** CC / BCC header values: an array of routing keys; anything else is refused as RabbitMQ does. */
+function routingKeysOf(name: string, v: FieldValue | undefined, into: string[] | undefined): string[] | undefined {
   if (v === undefined) return into;
-  const list = Array.isArray(v) ? v : [v];
-  for (const item of list) {
+  if (!Array.isArray(v)) throw preconditionFailed(`invalid message: {unacceptable_type_in_header,"${name}",${typeName(v)}}`);
+  for (const item of v) {
     const key = fieldString(item);
     if (key !== undefined) (into ??= []).push(key);
   }

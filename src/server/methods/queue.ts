@@ -19,8 +19,9 @@ export function handleQueue(ch: Channel, m: Method): void {
   switch (m.id) {
     case MethodId.QueueDeclare: {
       if (m.queue === DIRECT_REPLY_QUEUE && m.passive) {
-        // Spring AMQP detects direct reply-to support with this passive declare.
-        encodeQueueDeclareOk(w, ch.number, { queue: m.queue, messageCount: 0, consumerCount: 0 });
+        // Spring AMQP detects direct reply-to support with this passive declare; RabbitMQ
+        // answers a fixed consumer count of 1.
+        encodeQueueDeclareOk(w, ch.number, { queue: m.queue, messageCount: 0, consumerCount: 1 });
         return;
       }
       const { queue } = vhost.declareQueue(m.queue, m.passive, {
