@@ -16,6 +16,13 @@ afterAll(async () => {
   await broker?.close();
 });
 
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
+
 /** Resolves with the code and message of the next 'error' the channel reports. */
 function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
   return new Promise((resolve) => {
@@ -227,6 +234,7 @@ describe('delivery-tag errors', () => {
       }
       const closed = nextError(ch);
       act(ch, ms);
+      expect(await roundTrip(ch)).toBe('closed');
       expect(await closed).toEqual({ code: 406, message: unknownTag(tag) });
       // the channel is gone
       await expect(ch.checkQueue(q)).rejects.toThrow();
@@ -282,6 +290,7 @@ describe('delivery-tag errors', () => {
       await waitFor(() => got.length === 1);
       const closed = nextError(ch);
       ch.ack(got[0]!);
+      expect(await roundTrip(ch)).toBe('closed');
       expect(await closed).toEqual({ code: 406, message: unknownTag(1) });
     } finally {
       await conn.close().catch(() => {});
@@ -296,6 +305,7 @@ describe('delivery-tag errors', () => {
       other.on('error', () => {});
       const closed = nextError(other);
       other.ack(m!);
+      expect(await roundTrip(other)).toBe('closed');
       expect(await closed).toEqual({ code: 406, message: unknownTag(1) });
       // the message is still unacked on the original channel, which can ack it
       ch.ack(m!);

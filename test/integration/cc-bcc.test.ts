@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { ConfirmChannel, Message } from 'amqplib';
+import type { Channel, ConfirmChannel, Message } from 'amqplib';
 import { startTestBroker, uniqueName, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
 
 let broker: TestBroker;
@@ -14,6 +14,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
 });
+
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
 
 /** Everything in the queue (no-ack), as delivered. */
 async function drain(ch: ConfirmChannel, q: string): Promise<Message[]> {
@@ -131,6 +138,7 @@ describe('CC / BCC', () => {
         const closed = new Promise<{ code?: number; message?: string }>((resolve) => ch.once('error', resolve));
         // amqplib's CC/BCC options always send arrays; a plain header sends a longstr
         ch.publish('amq.direct', uniqueName('cc-bad'), Buffer.from('x'), { headers: { [header]: 'not-an-array' } });
+        expect(await roundTrip(ch)).toBe('closed');
         const err = await closed;
         expect({ code: err.code, message: err.message }).toEqual({
           code: 406,

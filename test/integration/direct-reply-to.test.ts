@@ -18,6 +18,13 @@ afterAll(async () => {
   await broker?.close();
 });
 
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
+
 /** An RPC server on its own connection: replies "pong:<body>" with the request's correlationId. */
 interface Seen {
   body: string;
@@ -55,6 +62,7 @@ async function expectChannelClosed(
     const ch = await conn.createChannel();
     const closed = new Promise<{ code?: number; message?: string }>((resolve) => ch.once('error', resolve));
     await act(ch).catch(() => {});
+    expect(await roundTrip(ch)).toBe('closed');
     const err = await closed;
     expect({ code: err.code, message: err.message }).toEqual(expected);
   } finally {
@@ -187,7 +195,7 @@ describe('direct reply-to', () => {
       const ch = await conn.createChannel();
       const closed = new Promise<{ code?: number; message?: string }>((resolve) => ch.once('error', resolve));
       ch.sendToQueue(uniqueName('anywhere'), Buffer.from('req'), { replyTo: REPLY_TO });
-      await ch.checkExchange('amq.direct').catch(() => {});
+      expect(await roundTrip(ch)).toBe('closed');
       const err = await closed;
       expect({ code: err.code, message: err.message }).toEqual({
         code: 406,

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
 
 const MiB = 1024 * 1024;
@@ -18,6 +18,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
 });
+
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -113,6 +120,7 @@ describe('max message size', () => {
       const ch = await conn.createConfirmChannel();
       const closed = new Promise<{ code?: number; message?: string }>((resolve) => ch.once('error', resolve));
       const confirm = new Promise<unknown>((resolve) => ch.sendToQueue(q, randomBytes(MiB + 1), {}, (err) => resolve(err)));
+      expect(await roundTrip(ch)).toBe('closed');
       const err = await closed;
       // same text as RabbitMQ (rabbit_channel:check_msg_size) when max_message_size is configured
       expect({ code: err.code, message: err.message }).toEqual({

@@ -15,6 +15,13 @@ afterAll(async () => {
   await broker?.close();
 });
 
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
+
 function recordReturns(ch: Channel): Message[] {
   const returned: Message[] = [];
   ch.on('return', (m: Message) => returned.push(m));
@@ -126,6 +133,7 @@ describe('mandatory', () => {
         { headers: {} },
         Buffer.from('now!'),
       );
+      expect(await roundTrip(ch)).toBe('closed');
       const err = await closed;
       expect(err.code).toBe(540);
       expect(err.message).toBe('Connection closed: 540 (NOT-IMPLEMENTED) with message "NOT_IMPLEMENTED - immediate=true"');

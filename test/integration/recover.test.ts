@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { EventEmitter } from 'node:events';
-import type { ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
 
 let broker: TestBroker;
@@ -15,6 +15,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
 });
+
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
 
 function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
   return new Promise((resolve) => {
@@ -70,6 +77,7 @@ describe('basic.recover', () => {
       await waitFor(() => got.length === 2);
       const closed = nextError(ch);
       ch.ack(got[0]!);
+      expect(await roundTrip(ch)).toBe('closed');
       expect(await closed).toEqual({
         code: 406,
         message: 'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - unknown delivery tag 1"',

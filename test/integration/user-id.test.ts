@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
+import type { Channel } from 'amqplib';
 import { startTestBroker, uniqueName, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
 
 let broker: TestBroker;
@@ -16,6 +17,13 @@ afterAll(async () => {
   await broker?.close();
 });
 
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
+
 async function expectRefused(userId: string): Promise<void> {
   const conn = await amqp.connect(broker.url);
   conn.on('error', () => {});
@@ -27,6 +35,7 @@ async function expectRefused(userId: string): Promise<void> {
     const confirm = new Promise<unknown>((resolve) => {
       ch.sendToQueue(q, Buffer.from('x'), { userId }, (err) => resolve(err));
     });
+    expect(await roundTrip(ch)).toBe('closed');
     const err = await closed;
     expect({ code: err.code, message: err.message }).toEqual({
       code: 406,
