@@ -9,12 +9,15 @@ export interface BrokerConfig {
   clusterName: string;
   /** the default user (guest) may log in only from loopback */
   loopbackUsers: readonly string[];
+  /** consumer_timeout: ms a delivery may stay unacknowledged before its channel is closed */
+  consumerTimeout: number;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   maxMessageSize: 128 * 1024 * 1024,
   clusterName: 'warren@localhost',
   loopbackUsers: ['guest'],
+  consumerTimeout: 30 * 60 * 1000,
 };
 
 /** The broker core: vhosts and users. Knows nothing of the wire protocol. */

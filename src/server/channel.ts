@@ -15,6 +15,7 @@ import { handleExchange } from './methods/exchange.js';
 import { handleQueue } from './methods/queue.js';
 import { handleTx } from './methods/tx.js';
 import { Publisher } from './publisher.js';
+import { AckTimeout } from './ack-timeout.js';
 
 const log = logger('amqp.channel');
 
@@ -34,6 +35,7 @@ export interface DirectReply extends DirectReplySink {
 export class Channel {
   state: State = 'opening';
   readonly deliveries = new Deliveries(this);
+  readonly ackTimeout = new AckTimeout(this);
   readonly publisher = new Publisher(this);
   readonly consumers = new Map<string, ChannelConsumer>();
   /** basic.qos global=false: prefetch for consumers created from now on */
@@ -128,6 +130,7 @@ export class Channel {
   destroy(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.ackTimeout.stop();
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();
     this.deliveries.requeueAll();

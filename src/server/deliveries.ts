@@ -15,6 +15,9 @@ export class Unacked {
     readonly queue: Queue,
     readonly entry: QueuedMessage,
     readonly consumer: ChannelConsumer | null,
+    readonly deliveredAt: number,
+    /** when the consumer ack timeout closes the channel */
+    readonly deadline: number,
   ) {}
 }
 
@@ -37,7 +40,7 @@ export class Deliveries {
   deliver(consumer: ChannelConsumer, queue: Queue, entry: QueuedMessage): void {
     const tag = this.nextTag++;
     if (!consumer.noAck) {
-      this.unacked.set(tag, new Unacked(tag, queue, entry, consumer));
+      this.track(tag, queue, entry, consumer);
       consumer.unacked++;
     }
     const m = entry.message;
@@ -67,7 +70,7 @@ export class Deliveries {
 
   getOk(queue: Queue, entry: QueuedMessage, noAck: boolean): void {
     const tag = this.nextTag++;
-    if (!noAck) this.unacked.set(tag, new Unacked(tag, queue, entry, null));
+    if (!noAck) this.track(tag, queue, entry, null);
     const m = entry.message;
     const ch = this.channel;
     encodeBasicGetOk(ch.conn.writer, ch.number, {
@@ -78,6 +81,14 @@ export class Deliveries {
       messageCount: queue.messageCount,
     });
     this.writeContent(m);
+  }
+
+  private track(tag: number, queue: Queue, entry: QueuedMessage, consumer: ChannelConsumer | null): void {
+    const now = Date.now();
+    const timeout = queue.settings.consumerTimeout ?? this.channel.conn.broker.config.consumerTimeout;
+    const u = new Unacked(tag, queue, entry, consumer, now, now + timeout);
+    this.unacked.set(tag, u);
+    this.channel.ackTimeout.track(u.deadline);
   }
 
   private writeContent(m: Message): void {
