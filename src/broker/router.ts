@@ -3,6 +3,7 @@ import type { Destination } from './binding.js';
 import type { Exchange } from './exchange/exchange.js';
 import type { Message } from './message.js';
 import { Queue } from './queue/queue.js';
+import { delayOf } from './delayed-messages.js';
 import type { Vhost } from './vhost.js';
 
 /** Routing keys with this prefix on the default exchange go to a direct reply-to consumer. */
@@ -42,16 +43,18 @@ export class Router {
     message: Message,
     extraRoutingKeys: readonly string[] | undefined,
     accept?: (q: Queue) => boolean,
+    /** a delayed message whose time has come: route it, do not hold it again */
+    released = false,
   ): number {
     if (this.busy) {
       const nested = (this.nested ??= new Router(this.vhost, this.directReplies));
-      const n = nested.publish(exchange, message, extraRoutingKeys, accept);
+      const n = nested.publish(exchange, message, extraRoutingKeys, accept, released);
       this.rejected = nested.rejected;
       return n;
     }
     this.busy = true;
     try {
-      return this.publishNow(exchange, message, extraRoutingKeys, accept);
+      return this.publishNow(exchange, message, extraRoutingKeys, accept, released);
     } finally {
       this.busy = false;
     }
@@ -62,6 +65,7 @@ export class Router {
     message: Message,
     extraRoutingKeys: readonly string[] | undefined,
     accept: ((q: Queue) => boolean) | undefined,
+    released: boolean,
   ): number {
     const queues = this.queues;
     queues.clear();
@@ -71,6 +75,14 @@ export class Router {
       if (direct) return 1;
       if (extraRoutingKeys !== undefined) for (const k of extraRoutingKeys) this.routeDefault(k, message);
     } else {
+      if (exchange.delayed !== null && !released) {
+        const delay = delayOf(message.headers);
+        if (delay > 0) {
+          // Held, not lost: counted as routed so a mandatory publish is not returned.
+          exchange.delayed.hold(message, extraRoutingKeys, delay);
+          return 1;
+        }
+      }
       this.visited.clear();
       this.route(exchange, message.routingKey, message.headers, 0);
       if (extraRoutingKeys !== undefined) {

@@ -5,6 +5,11 @@ import { Binding, type Destination } from './binding.js';
 import { EXCHANGE_EQUIVALENCE_ARGS, inequivalentArgument, QUEUE_EQUIVALENCE_ARGS } from './arguments.js';
 import { Exchange, type ExchangeOptions } from './exchange/exchange.js';
 import { exchangeTypeFactory } from './exchange/registry.js';
+import { DelayedMessages } from './delayed-messages.js';
+import { fieldString } from '../amqp/field-types.js';
+
+/** The RabbitMQ delayed-message plugin's exchange type, built in. */
+export const DELAYED_EXCHANGE_TYPE = 'x-delayed-message';
 import { Queue, type QueueOptions } from './queue/queue.js';
 import type { Message } from './message.js';
 import { Router, type DirectReplySink } from './router.js';
@@ -72,7 +77,6 @@ export class Vhost {
     }
     const existing = this.exchanges.get(name);
     if (existing === undefined) {
-      if (exchangeTypeFactory(type) === undefined) throw commandInvalid(`unknown exchange type '${type}'`);
       return this.createExchange(name, type, options);
     }
     const what = this.where('exchange', name);
@@ -91,9 +95,20 @@ export class Vhost {
   }
 
   private createExchange(name: string, type: string, options: ExchangeOptions): Exchange {
-    const factory = exchangeTypeFactory(type);
-    if (factory === undefined) throw commandInvalid(`unknown exchange type '${type}'`);
+    const delayed = type === DELAYED_EXCHANGE_TYPE;
+    // x-delayed-message routes like its x-delayed-type once a message's delay has passed.
+    const routingType = delayed ? fieldString(options.arguments['x-delayed-type']) : type;
+    const factory = routingType === undefined || routingType === DELAYED_EXCHANGE_TYPE ? undefined : exchangeTypeFactory(routingType);
+    if (factory === undefined) {
+      if (delayed) throw preconditionFailed(`Invalid argument, 'x-delayed-type' must be an existing exchange type`);
+      throw commandInvalid(`unknown exchange type '${type}'`);
+    }
     const x = new Exchange(name, this.name, type, factory<Destination>(), options);
+    if (delayed) {
+      x.delayed = new DelayedMessages(this.clock, (d) => {
+        if (!x.deleted) this.router.publish(x, d.message, d.extraRoutingKeys, undefined, true);
+      });
+    }
     this.exchanges.set(name, x);
     return x;
   }
@@ -112,6 +127,7 @@ export class Vhost {
 
   private removeExchange(x: Exchange): void {
     x.deleted = true;
+    x.delayed?.stop();
     this.exchanges.delete(x.name);
     for (const b of [...x.outbound.values()]) x.removeBinding(b);
     for (const b of [...x.bindings]) this.dropBinding(b);

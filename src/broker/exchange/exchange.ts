@@ -2,6 +2,7 @@ import type { FieldTable } from '../../amqp/field-types.js';
 import { fieldString } from '../../amqp/field-types.js';
 import type { Binding, Destination } from '../binding.js';
 import type { RoutingTable } from './routing-table.js';
+import type { DelayedMessages } from '../delayed-messages.js';
 
 export interface ExchangeOptions {
   durable: boolean;
@@ -27,6 +28,8 @@ export class Exchange {
   /** bindings that point at this exchange (exchange-to-exchange) */
   readonly bindings = new Set<Binding>();
   deleted = false;
+  /** x-delayed-message exchanges: messages waiting for their x-delay */
+  delayed: DelayedMessages | null = null;
 
   constructor(
     readonly name: string,

@@ -1,0 +1,241 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { EntryColumnsBuilder, clampPriority } from './entry-columns.js';
+import { StoreError, StoreErrorCode } from './errors.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { OpKind, type OpBatch } from './op-batch.js';
+import type { CommitCallback, MessageStorage, QueueEntryColumns, QueueStats, StoredMessage } from './storage.js';
+
+/** Rows fetched per SQL call while loading entries. */
+const ENTRY_PAGE = 65_536;
+
+/**
+ * Entries of a queue selected by a purge: all of them, or all but a JSON array of kept seqs.
+ * Named parameters: @queueId, @keep (JSON text or null).
+ */
+const PURGED = `queue_id = @queueId AND (@keep IS NULL OR seq NOT IN (SELECT value FROM json_each(@keep)))`;
+
+/** The SQLite message path: a GroupCommit of logical ops applied with statements prepared once. */
+export class MessageStore implements MessageStorage {
+  private readonly commit: GroupCommit;
+  private lastMessageId: number;
+  private persistedMessageId: number;
+
+  private readonly insertStmt: BetterSqlite3.Statement;
+  private readonly enqueueStmt: BetterSqlite3.Statement;
+  private readonly deleteEntryStmt: BetterSqlite3.Statement;
+  private readonly derefStmt: BetterSqlite3.Statement;
+  private readonly deleteMessageStmt: BetterSqlite3.Statement;
+  private readonly redeliverStmt: BetterSqlite3.Statement;
+  private readonly purgeDerefStmt: BetterSqlite3.Statement;
+  private readonly purgeMessagesStmt: BetterSqlite3.Statement;
+  private readonly purgeEntriesStmt: BetterSqlite3.Statement;
+  private readonly metaStmt: BetterSqlite3.Statement;
+  private readonly entriesStmt: BetterSqlite3.Statement;
+  private readonly messageStmt: BetterSqlite3.Statement;
+  private readonly statsStmt: BetterSqlite3.Statement;
+  private readonly queueSeqStmt: BetterSqlite3.Statement;
+  private readonly applyTx: (batch: OpBatch) => void;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    options: GroupCommitOptions = {},
+  ) {
+    this.insertStmt = db.prepare(
+      'INSERT INTO messages (id, exchange, routing_key, properties, body, refs) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    // The size is copied from the message row so that recovery never reads body pages.
+    this.enqueueStmt = db.prepare(
+      `INSERT INTO queue_entries (queue_id, seq, message_id, redelivered, expires_at, priority, size)
+       SELECT ?, ?, id, ?, ?, ?, length(body) FROM messages WHERE id = ?`,
+    );
+    this.deleteEntryStmt = db.prepare('DELETE FROM queue_entries WHERE queue_id = ? AND seq = ?');
+    this.derefStmt = db.prepare('UPDATE messages SET refs = refs - 1 WHERE id = ? RETURNING refs').pluck();
+    this.deleteMessageStmt = db.prepare('DELETE FROM messages WHERE id = ?');
+    this.redeliverStmt = db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?');
+    this.purgeDerefStmt = db.prepare(
+      `UPDATE messages SET refs = refs - e.n
+       FROM (SELECT message_id, count(*) AS n FROM queue_entries WHERE ${PURGED} GROUP BY message_id) AS e
+       WHERE messages.id = e.message_id`,
+    );
+    this.purgeMessagesStmt = db.prepare(
+      `DELETE FROM messages WHERE refs <= 0 AND id IN (SELECT message_id FROM queue_entries WHERE ${PURGED})`,
+    );
+    this.purgeEntriesStmt = db.prepare(`DELETE FROM queue_entries WHERE ${PURGED}`);
+    this.metaStmt = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_message_id'");
+    // Four columns, not six: priority (-1..255) and redelivered ride in the low 10 bits of the
+    // size column. Each column costs a native-to-JS conversion per row, which dominates
+    // recovery time (1M rows: ~0.7 s with four columns against ~1.3 s with six).
+    this.entriesStmt = db
+      .prepare(
+        `SELECT seq, message_id, size * 1024 + (priority + 1) * 2 + redelivered, expires_at
+         FROM queue_entries WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      )
+      .raw(true);
+    this.messageStmt = db.prepare(
+      'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id = ?',
+    );
+    this.statsStmt = db.prepare(
+      `SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS maxSeq
+       FROM queue_entries WHERE queue_id = ?`,
+    );
+    this.queueSeqStmt = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'queues'").pluck();
+
+    // Ids continue after a restart: the highest id ever allocated is saved with each commit,
+    // and the highest id present covers a database written before that row was updated.
+    const saved = db.prepare("SELECT value FROM meta WHERE key = 'last_message_id'").pluck().get() as number;
+    const present = (db.prepare('SELECT coalesce(max(id), 0) FROM messages').pluck().get() as number) ?? 0;
+    this.lastMessageId = Math.max(saved, present);
+    this.persistedMessageId = saved;
+    this.applyTx = db.transaction((batch: OpBatch) => this.apply(batch));
+    this.commit = new GroupCommit(this.applyTx, options);
+  }
+
+  // ---- writes (batched) --------------------------------------------------------------------
+
+  nextMessageId(): number {
+    return ++this.lastMessageId;
+  }
+
+  maxIds(): { messageId: number; queueId: number } {
+    return { messageId: this.lastMessageId, queueId: (this.queueSeqStmt.get() as number | undefined) ?? 0 };
+  }
+
+  insertMessage(id: number, exchange: string, routingKey: string, properties: Buffer, body: Buffer, refs: number): void {
+    if (id > this.lastMessageId) this.lastMessageId = id;
+    this.commit.batch.insert(id, exchange, routingKey, properties, body, refs);
+    this.commit.appended();
+  }
+
+  enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number): void {
+    this.commit.batch.enqueue(queueId, seq, messageId, expiresAt, clampPriority(priority));
+    this.commit.appended();
+  }
+
+  remove(queueId: number, seq: number, messageId: number): void {
+    this.commit.batch.remove(queueId, seq, messageId);
+    this.commit.appended();
+  }
+
+  setRedelivered(queueId: number, seq: number): void {
+    this.commit.batch.setRedelivered(queueId, seq);
+    this.commit.appended();
+  }
+
+  purge(queueId: number, keepSeqs: readonly number[] = []): void {
+    this.commit.batch.purge(queueId, keepSeqs);
+    this.commit.appended();
+  }
+
+  deleteQueue(queueId: number): void {
+    this.commit.batch.purge(queueId, null);
+    this.commit.appended();
+  }
+
+  commitSoon(callback: CommitCallback): void {
+    this.commit.commitSoon(callback);
+  }
+
+  flushSync(): void {
+    this.commit.flushSync();
+  }
+
+  get pendingBytes(): number {
+    return this.commit.batch.bytes;
+  }
+
+  /** Non-empty batches committed so far. */
+  get commits(): number {
+    return this.commit.commits;
+  }
+
+  /** Runs inside one transaction (applyTx); any throw rolls the whole batch back. */
+  private apply(batch: OpBatch): void {
+    for (const op of batch.ops) {
+      switch (op.kind) {
+        case OpKind.Nop:
+          break;
+        case OpKind.Insert:
+          this.insertStmt.run(op.messageId, op.exchange, op.routingKey, op.properties, op.body, op.refs);
+          break;
+        case OpKind.Enqueue: {
+          const r = this.enqueueStmt.run(op.queueId, op.seq, op.redelivered ? 1 : 0, op.expiresAt, op.priority, op.messageId);
+          if (r.changes !== 1) {
+            throw new StoreError(StoreErrorCode.CommitFailed, `enqueue of unknown message ${op.messageId} (queue ${op.queueId})`);
+          }
+          break;
+        }
+        case OpKind.Remove:
+          // Only an entry that was really there releases its message (removes are idempotent).
+          if (this.deleteEntryStmt.run(op.queueId, op.seq).changes === 1) this.deref(op.messageId);
+          break;
+        case OpKind.Deref:
+          this.deref(op.messageId);
+          break;
+        case OpKind.Redeliver:
+          this.redeliverStmt.run(op.queueId, op.seq);
+          break;
+        case OpKind.Purge: {
+          const params = { queueId: op.queueId, keep: op.keep === null ? null : JSON.stringify(op.keep) };
+          this.purgeDerefStmt.run(params);
+          this.purgeMessagesStmt.run(params);
+          this.purgeEntriesStmt.run(params);
+          break;
+        }
+      }
+    }
+    if (this.lastMessageId > this.persistedMessageId) {
+      this.metaStmt.run(this.lastMessageId);
+      this.persistedMessageId = this.lastMessageId;
+    }
+  }
+
+  private deref(messageId: number): void {
+    const refs = this.derefStmt.get(messageId) as number | undefined;
+    if (refs !== undefined && refs <= 0) this.deleteMessageStmt.run(messageId);
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  loadQueueEntries(queueId: number, afterSeq: number, limit: number): QueueEntryColumns {
+    // Reads see committed rows only, so commit what is pending first (callbacks still run at the tick).
+    if (this.commit.batch.live > 0) this.commit.commitNow();
+    const out = new EntryColumnsBuilder(Math.min(limit, ENTRY_PAGE));
+    let after = afterSeq;
+    while (out.length < limit) {
+      const want = Math.min(ENTRY_PAGE, limit - out.length);
+      const rows = this.entriesStmt.all(queueId, after, want) as [number, number, number, number][];
+      for (const [seq, messageId, packed, expiresAt] of rows) {
+        const low = packed % 1024;
+        out.push(seq, messageId, (packed - low) / 1024, expiresAt, (low >> 1) - 1, low & 1);
+        after = seq;
+      }
+      if (rows.length < want) break;
+    }
+    return out.build();
+  }
+
+  loadMessage(id: number): StoredMessage | undefined {
+    const pending = this.commit.batch.pendingMessage(id);
+    if (pending !== undefined) {
+      return {
+        id,
+        exchange: pending.exchange,
+        routingKey: pending.routingKey,
+        properties: pending.properties ?? Buffer.alloc(0),
+        body: pending.body ?? Buffer.alloc(0),
+      };
+    }
+    return this.messageStmt.get(id) as StoredMessage | undefined;
+  }
+
+  loadMessages(ids: ArrayLike<number>): (StoredMessage | undefined)[] {
+    const out = new Array<StoredMessage | undefined>(ids.length);
+    for (let i = 0; i < ids.length; i++) out[i] = this.loadMessage(ids[i] as number);
+    return out;
+  }
+
+  queueStats(queueId: number): QueueStats {
+    if (this.commit.batch.live > 0) this.commit.commitNow();
+    return this.statsStmt.get(queueId) as QueueStats;
+  }
+}
