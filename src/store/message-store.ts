@@ -48,7 +48,9 @@ export class MessageStore implements MessageStorage {
       `INSERT INTO queue_entries (queue_id, seq, message_id, redelivered, expires_at, priority, size)
        SELECT ?, ?, id, ?, ?, ?, length(body) FROM messages WHERE id = ?`,
     );
-    this.deleteEntryStmt = db.prepare('DELETE FROM queue_entries WHERE queue_id = ? AND seq = ?');
+    this.deleteEntryStmt = db
+      .prepare('DELETE FROM queue_entries WHERE queue_id = ? AND seq = ? RETURNING message_id')
+      .pluck();
     this.derefStmt = db.prepare('UPDATE messages SET refs = refs - 1 WHERE id = ? RETURNING refs').pluck();
     this.deleteMessageStmt = db.prepare('DELETE FROM messages WHERE id = ?');
     this.redeliverStmt = db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?');
@@ -164,10 +166,12 @@ export class MessageStore implements MessageStorage {
           }
           break;
         }
-        case OpKind.Remove:
+        case OpKind.Remove: {
           // Only an entry that was really there releases its message (removes are idempotent).
-          if (this.deleteEntryStmt.run(op.queueId, op.seq).changes === 1) this.deref(op.messageId);
+          const messageId = this.deleteEntryStmt.get(op.queueId, op.seq) as number | undefined;
+          if (messageId !== undefined) this.deref(messageId);
           break;
+        }
         case OpKind.Deref:
           this.deref(op.messageId);
           break;
