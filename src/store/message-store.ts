@@ -89,7 +89,11 @@ export class MessageStore implements MessageStorage {
     this.lastMessageId = Math.max(saved, present);
     this.persistedMessageId = saved;
     this.applyTx = db.transaction((batch: OpBatch) => this.apply(batch));
-    this.commit = new GroupCommit(this.applyTx, options);
+    this.commit = new GroupCommit((batch) => {
+      const lastId = this.lastMessageId;
+      this.applyTx(batch);
+      this.persistedMessageId = lastId; // only once COMMIT has returned
+    }, options);
   }
 
   // ---- writes (batched) --------------------------------------------------------------------
@@ -187,10 +191,7 @@ export class MessageStore implements MessageStorage {
         }
       }
     }
-    if (this.lastMessageId > this.persistedMessageId) {
-      this.metaStmt.run(this.lastMessageId);
-      this.persistedMessageId = this.lastMessageId;
-    }
+    if (this.lastMessageId > this.persistedMessageId) this.metaStmt.run(this.lastMessageId);
   }
 
   private deref(messageId: number): void {
