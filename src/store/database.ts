@@ -7,7 +7,7 @@ import { LockFile } from './lock-file.js';
 import { checkSchema, migrate, newerSchemaError, SCHEMA_VERSION } from './schema.js';
 
 export interface DatabaseOptions {
-  /** run `PRAGMA quick_check` before opening for writing (O(file size), about 6 ms/MB); default true */
+  /** run `PRAGMA quick_check` before opening for writing (O(file size): ~0.2-0.3 s for a 66 MB file here); default true */
   integrityCheck?: boolean;
   /** page cache size in KiB; default 64 MiB */
   cacheKiB?: number;

@@ -167,8 +167,7 @@ export class DefinitionsStore implements DefinitionStorage {
   }
 
   loadDefinitions(): Definitions {
-    const all = (name: 'vhosts' | 'users' | 'permissions' | 'exchanges' | 'queues' | 'bindings' | 'policies' | 'parameters'): Row[] =>
-      this.s[name].all() as Row[];
+    const all = (name: keyof Definitions): Row[] => this.s[name].all() as Row[];
     return {
       vhosts: all('vhosts').map((r) => ({ name: str(r['name']), metadata: JSON.parse(str(r['metadata'])) as JsonObject })),
       users: all('users').map((r) => ({

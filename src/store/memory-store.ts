@@ -49,8 +49,8 @@ export class MemoryMessages implements MessageStorage {
     if (m === undefined) throw new Error(`enqueue of unknown message ${messageId} (queue ${queueId})`);
     let q = this.d.entries.get(queueId);
     if (q === undefined) this.d.entries.set(queueId, (q = new Map()));
-    const entry = { messageId, redelivered: false, expiresAt, priority: clampPriority(priority), size: m.message.body.length };
-    q.set(seq, entry);
+    const size = m.message.body.length;
+    q.set(seq, { messageId, redelivered: false, expiresAt, priority: clampPriority(priority), size });
   }
 
   remove(queueId: number, seq: number, _messageId: number): void {

@@ -164,9 +164,11 @@ export class MessageStore implements MessageStorage {
           this.insertStmt.run(op.messageId, op.exchange, op.routingKey, op.properties, op.body, op.refs);
           break;
         case OpKind.Enqueue: {
-          const r = this.enqueueStmt.run(op.queueId, op.seq, op.redelivered ? 1 : 0, op.expiresAt, op.priority, op.messageId);
+          const red = op.redelivered ? 1 : 0;
+          const r = this.enqueueStmt.run(op.queueId, op.seq, red, op.expiresAt, op.priority, op.messageId);
           if (r.changes !== 1) {
-            throw new StoreError(StoreErrorCode.CommitFailed, `enqueue of unknown message ${op.messageId} (queue ${op.queueId})`);
+            const what = `enqueue of unknown message ${op.messageId} (queue ${op.queueId})`;
+            throw new StoreError(StoreErrorCode.CommitFailed, what);
           }
           break;
         }

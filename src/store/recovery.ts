@@ -19,8 +19,10 @@ export function dropOrphanEntries(db: BetterSqlite3.Database, messages: MessageS
     .pluck();
   const queueExists = db.prepare('SELECT 1 FROM queues WHERE id = ?').pluck();
   const orphans: number[] = [];
-  for (let id = nextQueueId.get(-1) as number | undefined; id !== undefined; id = nextQueueId.get(id) as number | undefined) {
+  let id = nextQueueId.get(-1) as number | undefined;
+  while (id !== undefined) {
     if (queueExists.get(id) === undefined) orphans.push(id);
+    id = nextQueueId.get(id) as number | undefined;
   }
   if (orphans.length === 0) return orphans;
   log.warn(`dropping entries of deleted queues ${orphans.join(', ')} (left by a crash during delete)`);
