@@ -36,10 +36,7 @@ export class MessageStore implements MessageStorage {
   private readonly queueSeqStmt: BetterSqlite3.Statement;
   private readonly applyTx: (batch: OpBatch) => void;
 
-  constructor(
-    private readonly db: BetterSqlite3.Database,
-    options: GroupCommitOptions = {},
-  ) {
+  constructor(db: BetterSqlite3.Database, options: GroupCommitOptions = {}) {
     this.insertStmt = db.prepare(
       'INSERT INTO messages (id, exchange, routing_key, properties, body, refs) VALUES (?, ?, ?, ?, ?, ?)',
     );

@@ -186,6 +186,10 @@ export interface MessageStorage {
   enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number): void;
   /** Ack, reject, expiry, dead-lettering: drop the entry; the body goes with its last entry. */
   remove(queueId: number, seq: number, messageId: number): void;
+  /**
+   * Mark an entry delivered-before (requeue). Recovered entries carry the flag; to have messages
+   * that were unacked at a crash come back redelivered, call this on first delivery as well.
+   */
   setRedelivered(queueId: number, seq: number): void;
   /** Drop every entry of the queue except `keepSeqs` (its unacked deliveries, which purge spares). */
   purge(queueId: number, keepSeqs?: readonly number[]): void;
