@@ -70,13 +70,12 @@ export class Vhost {
   }
 
   declareExchange(name: string, type: string, passive: boolean, options: ExchangeOptions): Exchange {
-    if (passive) return this.getExchange(name);
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
-    if (name.startsWith('amq.')) {
-      throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
-    }
+    if (passive) return this.getExchange(name);
     const existing = this.exchanges.get(name);
     if (existing === undefined) {
+      // The reserved prefix only stops creating: redeclaring amq.direct as it is succeeds.
+      if (name.startsWith('amq.')) throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
       return this.createExchange(name, type, options);
     }
     const what = this.where('exchange', name);
@@ -101,7 +100,7 @@ export class Vhost {
     const factory = routingType === undefined || routingType === DELAYED_EXCHANGE_TYPE ? undefined : exchangeTypeFactory(routingType);
     if (factory === undefined) {
       if (delayed) throw preconditionFailed(`Invalid argument, 'x-delayed-type' must be an existing exchange type`);
-      throw commandInvalid(`unknown exchange type '${type}'`);
+      throw commandInvalid(`invalid exchange type '${type}'`);
     }
     const x = new Exchange(name, this.name, type, factory<Destination>(), options);
     if (delayed) {
@@ -114,10 +113,9 @@ export class Vhost {
   }
 
   deleteExchange(name: string, ifUnused: boolean): void {
-    if (name === '' || name.startsWith('amq.')) {
-      throw accessRefused(
-        name === '' ? 'operation not permitted on the default exchange' : `operation not permitted on ${this.where('exchange', name)}`,
-      );
+    if (name === '') throw accessRefused('operation not permitted on the default exchange');
+    if (name.startsWith('amq.') && this.exchanges.has(name)) {
+      throw accessRefused(`deletion of system exchange '${name}' in vhost '${this.name}' not allowed`);
     }
     const x = this.exchanges.get(name);
     if (x === undefined) return; // idempotent, as RabbitMQ 3.x
