@@ -54,6 +54,8 @@ export interface QueueArguments {
   maxLength: number | undefined;
   maxLengthBytes: number | undefined;
   overflow: Overflow;
+  /** x-overflow was given: on a classic queue it then wins over a policy's overflow. */
+  overflowSet: boolean;
   /** 0..255 (classic only); 0 is a queue with the single priority 0. */
   maxPriority: number | undefined;
   singleActiveConsumer: boolean;
@@ -201,6 +203,7 @@ function typedView(args: FieldTable, queueType: QueueType): QueueArguments {
     maxLength: num('x-max-length'),
     maxLengthBytes: num('x-max-length-bytes'),
     overflow: (str('x-overflow') ?? 'drop-head') as Overflow,
+    overflowSet: args['x-overflow'] !== undefined,
     maxPriority: num('x-max-priority'),
     singleActiveConsumer: args['x-single-active-consumer'] === true,
     deliveryLimit: queueType === 'quorum' ? lenient('x-delivery-limit') : undefined,
