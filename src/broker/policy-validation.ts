@@ -77,7 +77,10 @@ const CORE: Record<string, (v: unknown) => string | undefined> = {
   'stream-filter-size-bytes': (v) =>
     isInt(v) && v >= 16 && v <= 255 ? undefined : tp('', v, ' is not a valid filter size. Valid range is 16-255'),
 };
-const CORE_OPERATOR_KEYS = ['expires', 'message-ttl', 'max-length', 'max-length-bytes', 'max-in-memory-length', 'max-in-memory-bytes', 'delivery-limit', 'queue-version', 'overflow'];
+const CORE_OPERATOR_KEYS = [
+  'expires', 'message-ttl', 'max-length', 'max-length-bytes', 'max-in-memory-length', 'max-in-memory-bytes',
+  'delivery-limit', 'queue-version', 'overflow',
+];
 
 /** rabbit_amqqueue:check_max_age/1: a positive integer and one unit of Y M D h m s. */
 function validMaxAge(v: string): boolean {
@@ -153,7 +156,10 @@ const MODULES: readonly Module[] = [
     // Warren (as LavinMQ): delayed delivery on a queue, driven by the x-delay header.
     keys: ['delayed-message'],
     operatorKeys: [],
-    validate: (s) => (typeof s.get('delayed-message') === 'boolean' ? undefined : tp('', s.get('delayed-message'), ' is not a valid delayed-message value')),
+    validate: (s) => {
+      const v = s.get('delayed-message');
+      return typeof v === 'boolean' ? undefined : tp('', v, ' is not a valid delayed-message value');
+    },
   },
 ];
 
@@ -178,7 +184,9 @@ function validateDefinition(name: string, definition: unknown, operator: boolean
     if (error !== undefined) return error;
   }
   const rest = terms.filter(([k]) => !claimed.has(k));
-  return rest.length === 0 ? undefined : formatErlang('', rest.map(([k, v]) => tuple(k, toTerm(v))), { unicode: true }) + ' are not recognised policy settings';
+  if (rest.length === 0) return undefined;
+  const list = rest.map(([k, v]) => tuple(k, toTerm(v)));
+  return `${formatErlang('', list, { unicode: true })} are not recognised policy settings`;
 }
 
 const APPLY_TO = ['all', 'exchanges', 'queues', 'classic_queues', 'quorum_queues', 'streams'];

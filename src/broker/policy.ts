@@ -71,8 +71,15 @@ export interface EffectiveQueueSettings {
 
 /** Policy keys each queue type refuses: a policy holding one does not apply to it (3.13 capabilities). */
 const UNSUPPORTED: Record<'classic' | 'quorum', ReadonlySet<string>> = {
-  classic: new Set(['max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size', 'delivery-limit', 'dead-letter-strategy', 'max-in-memory-length', 'max-in-memory-bytes', 'target-group-size']),
-  quorum: new Set(['max-priority', 'queue-mode', 'single-active-consumer', 'ha-mode', 'ha-params', 'ha-sync-mode', 'ha-promote-on-shutdown', 'ha-promote-on-failure', 'queue-master-locator', 'max-age', 'stream-max-segment-size-bytes', 'initial-cluster-size']),
+  classic: new Set([
+    'max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size', 'delivery-limit',
+    'dead-letter-strategy', 'max-in-memory-length', 'max-in-memory-bytes', 'target-group-size',
+  ]),
+  quorum: new Set([
+    'max-priority', 'queue-mode', 'single-active-consumer', 'ha-mode', 'ha-params', 'ha-sync-mode',
+    'ha-promote-on-shutdown', 'ha-promote-on-failure', 'queue-master-locator', 'max-age',
+    'stream-max-segment-size-bytes', 'initial-cluster-size',
+  ]),
 };
 
 interface Entry {
@@ -140,7 +147,9 @@ export function mergeOperatorDefinitions(policy: Policy | undefined, operatorPol
   return merged;
 }
 
-const MIN_KEYS = new Set(['message-ttl', 'max-length', 'max-length-bytes', 'max-in-memory-length', 'max-in-memory-bytes', 'expires', 'delivery-limit']);
+const MIN_KEYS = new Set([
+  'message-ttl', 'max-length', 'max-length-bytes', 'max-in-memory-length', 'max-in-memory-bytes', 'expires', 'delivery-limit',
+]);
 
 function mergePolicyValue(k: string, val: unknown, opVal: unknown): unknown {
   if (MIN_KEYS.has(k) && typeof val === 'number' && typeof opVal === 'number') return Math.min(val, opVal);
@@ -163,7 +172,11 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const lower = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
 
 /** The settings a queue runs with, from its x-arguments, its policy and its operator policy. */
-export function effectiveQueueSettings(args: QueueArguments, policy: Policy | undefined, operatorPolicy: Policy | undefined): EffectiveQueueSettings {
+export function effectiveQueueSettings(
+  args: QueueArguments,
+  policy: Policy | undefined,
+  operatorPolicy: Policy | undefined,
+): EffectiveQueueSettings {
   const d = mergeOperatorDefinitions(policy, operatorPolicy);
   const quorum = args.queueType === 'quorum';
   const policyOverflow = str(d['overflow']) as Overflow | undefined;

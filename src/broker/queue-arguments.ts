@@ -115,7 +115,11 @@ const VALIDATORS: readonly (readonly [string, Check])[] = [
   [
     'x-dead-letter-routing-key',
     (v, a) =>
-      typeName(v) !== 'longstr' ? unacceptable(v) : a['x-dead-letter-exchange'] === undefined ? atom('routing_key_but_no_dlx_defined') : undefined,
+      typeName(v) !== 'longstr'
+        ? unacceptable(v)
+        : a['x-dead-letter-exchange'] === undefined
+          ? atom('routing_key_but_no_dlx_defined')
+          : undefined,
   ],
   ['x-dead-letter-strategy', oneOf(['at-most-once', 'at-least-once'], () => atom('invalid_dlx_strategy'))],
   ['x-max-length', checkNonNeg],
@@ -137,9 +141,21 @@ const VALIDATORS: readonly (readonly [string, Check])[] = [
 
 /** The arguments each queue type knows (its capabilities' queue_arguments in RabbitMQ 3.10). */
 const TYPE_ARGS: Record<QueueType | 'stream', readonly string[]> = {
-  classic: ['x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-max-length', 'x-max-length-bytes', 'x-max-priority', 'x-overflow', 'x-queue-mode', 'x-queue-version', 'x-single-active-consumer', 'x-queue-type', 'x-queue-master-locator'],
-  quorum: ['x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-dead-letter-strategy', 'x-expires', 'x-max-length', 'x-max-length-bytes', 'x-max-in-memory-length', 'x-max-in-memory-bytes', 'x-overflow', 'x-single-active-consumer', 'x-queue-type', 'x-quorum-initial-group-size', 'x-delivery-limit', 'x-message-ttl', 'x-queue-leader-locator'],
-  stream: ['x-max-length-bytes', 'x-queue-type', 'x-max-age', 'x-stream-max-segment-size-bytes', 'x-initial-cluster-size', 'x-queue-leader-locator'],
+  classic: [
+    'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-max-length',
+    'x-max-length-bytes', 'x-max-priority', 'x-overflow', 'x-queue-mode', 'x-queue-version',
+    'x-single-active-consumer', 'x-queue-type', 'x-queue-master-locator',
+  ],
+  quorum: [
+    'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-dead-letter-strategy', 'x-expires', 'x-max-length',
+    'x-max-length-bytes', 'x-max-in-memory-length', 'x-max-in-memory-bytes', 'x-overflow',
+    'x-single-active-consumer', 'x-queue-type', 'x-quorum-initial-group-size', 'x-delivery-limit', 'x-message-ttl',
+    'x-queue-leader-locator',
+  ],
+  stream: [
+    'x-max-length-bytes', 'x-queue-type', 'x-max-age', 'x-stream-max-segment-size-bytes', 'x-initial-cluster-size',
+    'x-queue-leader-locator',
+  ],
 };
 const ALL_TYPE_ARGS = new Set(Object.values(TYPE_ARGS).flat());
 
