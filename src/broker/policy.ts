@@ -5,8 +5,9 @@
  *
  * Matching (rabbit_policy:match/2): same vhost; apply-to covers the entity (queues: all, queues,
  * and classic_queues / quorum_queues by type; exchanges: all, exchanges); for a queue, no
- * definition key its type does not support (a policy with delivery-limit never applies to a
- * classic queue, one with ha-mode never to a quorum queue); the pattern matches anywhere in the
+ * definition key its type does not support (one with ha-mode never applies to a quorum queue,
+ * one with max-in-memory-length never to a classic queue; RabbitMQ also keeps delivery-limit
+ * policies off classic queues, Warren supports the limit there); the pattern matches anywhere in the
  * name. The highest priority wins. RabbitMQ picks among equal priorities undeterministically
  * (its docs say to avoid it); Warren takes the first name in byte order.
  *
@@ -22,6 +23,7 @@
  *              expires, overflow: the policy; dead-letter-exchange / -routing-key: the argument;
  *              reject-publish-dlx is not supported and acts as drop-head.
  *     both:    consumer-timeout: the lower; x-max-priority, x-single-active-consumer: argument only.
+ *     classic delivery-limit (a Warren extension) resolves as on quorum queues: the lower.
  */
 import type { Overflow, QueueArguments } from './queue-arguments.js';
 import { byteOrder, compilePattern, PolicyValidationError, validatePolicy } from './policy-validation.js';
@@ -72,8 +74,9 @@ export interface EffectiveQueueSettings {
 /** Policy keys each queue type refuses: a policy holding one does not apply to it (3.13 capabilities). */
 const UNSUPPORTED: Record<'classic' | 'quorum', ReadonlySet<string>> = {
   classic: new Set([
-    'max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size', 'delivery-limit',
+    'max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size',
     'dead-letter-strategy', 'max-in-memory-length', 'max-in-memory-bytes', 'target-group-size',
+    // RabbitMQ also lists delivery-limit; Warren supports it on classic queues.
   ]),
   quorum: new Set([
     'max-priority', 'queue-mode', 'single-active-consumer', 'ha-mode', 'ha-params', 'ha-sync-mode',
@@ -192,7 +195,7 @@ export function effectiveQueueSettings(
     overflow,
     deadLetterExchange: args.deadLetterExchange ?? str(d['dead-letter-exchange']),
     deadLetterRoutingKey: args.deadLetterRoutingKey ?? str(d['dead-letter-routing-key']),
-    deliveryLimit: quorum ? lower(args.deliveryLimit, num(d['delivery-limit'])) : undefined,
+    deliveryLimit: lower(args.deliveryLimit, num(d['delivery-limit'])),
     consumerTimeout: lower(args.consumerTimeout, num(d['consumer-timeout'])),
     maxPriority: quorum ? undefined : args.maxPriority,
     singleActiveConsumer: args.singleActiveConsumer,

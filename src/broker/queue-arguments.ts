@@ -25,12 +25,15 @@
  *   quorum + non-durable      invalid property 'non-durable' for queue 'q' in vhost '/'
  *   quorum, server-named      Cannot declare a server-named queue for type rabbit_quorum_queue
  *   quorum + x-max-priority   invalid arg 'x-max-priority' for queue 'q' in vhost '/' of queue type rabbit_quorum_queue
- *   classic + x-delivery-limit  invalid arg 'x-delivery-limit' for queue 'q' in vhost '/' of queue type rabbit_classic_queue
+ *   classic + x-max-in-memory-length  invalid arg 'x-max-in-memory-length' for queue 'q' in vhost '/' of queue type rabbit_classic_queue
  *   expiration '-1' / 'abc' / '10abc'   invalid expiration '-1': {value_negative,-1} / no_integer / {leftover_string,"abc"}
  * Order: DLX type, then x-queue-type, then values in RabbitMQ's declare_args order (x-expires
  * before x-message-ttl whatever the table order), then keys foreign to the type (table order),
  * then the quorum properties. Any integer tag (b B s u I i l) is an integer; floats, strings,
  * timestamps are not. x-delivery-limit and x-consumer-timeout are not validated by RabbitMQ.
+ *
+ * Warren extension: x-delivery-limit is accepted on classic queues too (RabbitMQ 3.10 refuses it
+ * with `invalid arg 'x-delivery-limit' for queue 'q' in vhost '/' of queue type rabbit_classic_queue`).
  *
  * 'stream' is refused (Warren has no streams yet) with RabbitMQ's own text for an unknown type,
  * `invalid arg 'x-queue-type' for queue 'q' in vhost '/': "unsupported queue type 'stream'"`: a
@@ -59,7 +62,7 @@ export interface QueueArguments {
   /** 0..255 (classic only); 0 is a queue with the single priority 0. */
   maxPriority: number | undefined;
   singleActiveConsumer: boolean;
-  /** Quorum only; a non-integer or negative value is accepted unvalidated and means no limit. */
+  /** Quorum, and classic in Warren; a non-integer or negative value is accepted unvalidated and means no limit. */
   deliveryLimit: number | undefined;
   /** Not validated by RabbitMQ; a non-negative integer is used, anything else ignored. */
   consumerTimeout: number | undefined;
@@ -145,6 +148,7 @@ const TYPE_ARGS: Record<QueueType | 'stream', readonly string[]> = {
     'x-expires', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-max-length',
     'x-max-length-bytes', 'x-max-priority', 'x-overflow', 'x-queue-mode', 'x-queue-version',
     'x-single-active-consumer', 'x-queue-type', 'x-queue-master-locator',
+    'x-delivery-limit', // Warren extension
   ],
   quorum: [
     'x-dead-letter-exchange', 'x-dead-letter-routing-key', 'x-dead-letter-strategy', 'x-expires', 'x-max-length',
@@ -222,7 +226,7 @@ function typedView(args: FieldTable, queueType: QueueType): QueueArguments {
     overflowSet: args['x-overflow'] !== undefined,
     maxPriority: num('x-max-priority'),
     singleActiveConsumer: args['x-single-active-consumer'] === true,
-    deliveryLimit: queueType === 'quorum' ? lenient('x-delivery-limit') : undefined,
+    deliveryLimit: lenient('x-delivery-limit'),
     consumerTimeout: lenient('x-consumer-timeout'),
     queueType,
     queueMode: mode === 'default' || mode === 'lazy' ? mode : undefined,

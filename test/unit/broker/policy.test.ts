@@ -228,14 +228,20 @@ describe('PolicyRegistry', () => {
     expect(apply.map((a) => hit(a, 'exchange', 'classic'))).toEqual([undefined, undefined, undefined, 'exchanges', 'all', undefined]);
   });
 
-  it('skips policies holding a key the queue type does not support (verified on 3.10)', () => {
+  it('skips policies holding a key the queue type does not support', () => {
     const r = new PolicyRegistry();
-    r.set(pol({ name: 'dl', priority: 9, definition: { 'delivery-limit': 5, 'message-ttl': 100 } }));
+    r.set(pol({ name: 'mem', priority: 9, definition: { 'max-in-memory-length': 5, 'message-ttl': 100 } }));
     r.set(pol({ name: 'ha', priority: 8, definition: { 'ha-mode': 'all' } }));
     r.set(pol({ name: 'base', priority: 0 }));
     expect(r.match('/', 'q', 'queue', 'classic').policy?.name).toBe('ha');
-    expect(r.match('/', 'q', 'queue', 'quorum').policy?.name).toBe('dl');
-    expect(r.match('/', 'x', 'exchange', 'classic').policy?.name).toBe('dl');
+    expect(r.match('/', 'q', 'queue', 'quorum').policy?.name).toBe('mem');
+    expect(r.match('/', 'x', 'exchange', 'classic').policy?.name).toBe('mem');
+  });
+
+  it('applies delivery-limit policies to classic queues (Warren; RabbitMQ skips them, verified on 3.10)', () => {
+    const r = new PolicyRegistry();
+    r.set(pol({ name: 'dl', definition: { 'delivery-limit': 5 } }));
+    expect(r.match('/', 'q', 'queue', 'classic').policy?.name).toBe('dl');
   });
 
   it('matches the operator policy independently', () => {
@@ -263,6 +269,7 @@ describe('effective queue settings (precedence verified against RabbitMQ 3.10)',
     expect(effectiveQueueSettings(classic({ 'x-max-length-bytes': 7 }), P({ 'max-length-bytes': 10 }), O({ 'max-length-bytes': 30 })).maxLengthBytes).toBe(7);
     expect(effectiveQueueSettings(classic({ 'x-expires': 1000 }), P({ expires: 600000 }), undefined).expires).toBe(1000);
     expect(effectiveQueueSettings(quorum({ 'x-delivery-limit': 9 }), P({ 'delivery-limit': 4 }), O({ 'delivery-limit': 6 })).deliveryLimit).toBe(4);
+    expect(effectiveQueueSettings(classic({ 'x-delivery-limit': 3 }), P({ 'delivery-limit': 4 }), undefined).deliveryLimit).toBe(3);
     expect(effectiveQueueSettings(classic({ 'x-consumer-timeout': 5000 }), P({ 'consumer-timeout': 1000 }), undefined).consumerTimeout).toBe(1000);
   });
 

@@ -67,7 +67,6 @@ const REFUSED: [string, FieldTable, QueueDeclareContext, string][] = [
   ['DLX type before values', { 'x-message-ttl': -1, 'x-dead-letter-exchange': new FieldTyped('b', 5) }, classic, `PRECONDITION_FAILED - invalid type 'byte' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'`],
   ['x-expires checked before x-message-ttl', { 'x-message-ttl': -1, 'x-expires': 0 }, classic, arg('x-expires', '{value_zero,0}')],
   ['queue type checked first', { 'x-max-priority': 256, 'x-queue-type': 'foo' }, classic, arg('x-queue-type', `"unsupported queue type 'foo'"`)],
-  ['classic x-delivery-limit', { 'x-delivery-limit': 5 }, classic, `PRECONDITION_FAILED - invalid arg 'x-delivery-limit' for queue 'q' in vhost '/' of queue type rabbit_classic_queue`],
   ['classic x-max-in-memory-length', { 'x-max-in-memory-length': 5 }, classic, `PRECONDITION_FAILED - invalid arg 'x-max-in-memory-length' for queue 'q' in vhost '/' of queue type rabbit_classic_queue`],
   ['foreign keys in table order', { 'x-max-age': '1D', 'x-delivery-limit': 1 }, classic, `PRECONDITION_FAILED - invalid arg 'x-max-age' for queue 'q' in vhost '/' of queue type rabbit_classic_queue`],
   ['quorum x-max-priority', { ...Q, 'x-max-priority': 5 }, quorum, `PRECONDITION_FAILED - invalid arg 'x-max-priority' for queue 'q' in vhost '/' of queue type rabbit_quorum_queue`],
@@ -114,6 +113,9 @@ describe('parseQueueArguments accepted values', () => {
     ['quorum reject-publish-dlx', { ...Q, 'x-overflow': 'reject-publish-dlx' }, quorum],
     ['quorum exclusive-looking durable', Q, quorum],
     ['server-named classic', {}, { ...classic, serverNamed: true }],
+    // Warren extension: RabbitMQ 3.10 refuses it with "invalid arg 'x-delivery-limit' for queue 'q'
+    // in vhost '/' of queue type rabbit_classic_queue".
+    ['classic x-delivery-limit (Warren)', { 'x-delivery-limit': 5 }, classic],
   ];
   it.each(ACCEPTED)('%s', (_label, args, ctx) => {
     expect(() => parseQueueArguments(args, ctx)).not.toThrow();
@@ -173,7 +175,7 @@ describe('parseQueueArguments accepted values', () => {
     });
   });
 
-  it('quorum delivery limit: integers kept, anything else (unvalidated by RabbitMQ) means no limit', () => {
+  it('delivery limit: integers kept, anything else (unvalidated by RabbitMQ) means no limit', () => {
     const limit = (v: FieldTable[string]) => parseQueueArguments({ ...Q, 'x-delivery-limit': v }, quorum).deliveryLimit;
     expect(limit(3)).toBe(3);
     expect(limit(new FieldTyped('b', 0))).toBe(0);
@@ -181,6 +183,7 @@ describe('parseQueueArguments accepted values', () => {
     expect(limit('x')).toBeUndefined();
     expect(limit(1.5)).toBeUndefined();
     expect(parseQueueArguments(Q, quorum).queueType).toBe('quorum');
+    expect(parseQueueArguments({ 'x-delivery-limit': 2 }, classic).deliveryLimit).toBe(2);
   });
 
   it('ignores an invalid x-consumer-timeout, as RabbitMQ does not validate it', () => {
