@@ -4,6 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeProperties, encodeProperties } from './amqp/basic-properties.js';
+import { decodeTable, encodeTable } from './amqp/field-table.js';
+import { Persistence } from './broker/persistence.js';
+import { recoverBroker } from './broker/recovery.js';
+import { Store } from './store/index.js';
 import { Broker } from './broker/broker.js';
 import type { PropertiesCodec } from './broker/queue/dead-letter.js';
 import { AmqpListener } from './server/listener.js';
@@ -44,26 +48,47 @@ export interface RunningBroker {
 const PROPERTIES_CODEC: PropertiesCodec = {
   decode: (raw) => decodeProperties(raw) as ReturnType<PropertiesCodec['decode']>,
   encode: (props) => encodeProperties(props),
+  encodeTable: (table) => encodeTable(table),
+  decodeTable: (raw) => decodeTable(raw, 0).table,
 };
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   if (options.logLevel !== undefined) setLogLevel(options.logLevel);
   const dataDir = resolve(options.dataDir ?? 'data');
   await mkdir(dataDir, { recursive: true });
-  const broker = new Broker(PROPERTIES_CODEC, options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {});
-  const listener = new AmqpListener(broker, {
-    frameMax: options.frameMax ?? 131072,
-    channelMax: options.channelMax ?? 2047,
-    heartbeat: options.heartbeat ?? 60,
-    handshakeTimeoutMs: 10_000,
-  });
-  const port = await listener.listen(options.port ?? 5672, options.host);
-  log.info(`AMQP listening on port ${port} (data in ${dataDir})`);
+  const started = Date.now();
+  const store = Store.open(dataDir);
+  let listener: AmqpListener;
+  let port: number;
+  let broker: Broker;
+  try {
+    broker = new Broker(
+      PROPERTIES_CODEC,
+      options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {},
+      new Persistence(store, PROPERTIES_CODEC),
+    );
+    recoverBroker(broker);
+    listener = new AmqpListener(broker, {
+      frameMax: options.frameMax ?? 131072,
+      channelMax: options.channelMax ?? 2047,
+      heartbeat: options.heartbeat ?? 60,
+      handshakeTimeoutMs: 10_000,
+    });
+    port = await listener.listen(options.port ?? 5672, options.host);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;
+  const close = async (): Promise<void> => {
+    await listener.close();
+    store.close();
+  };
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     port,
     broker,
-    close: () => (closed ??= listener.close()),
+    close: () => (closed ??= close()),
   };
 }

@@ -1,6 +1,8 @@
 import { Users } from './auth/users.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
+import type { Persistence } from './persistence.js';
 import { Vhost } from './vhost.js';
+import { PolicyRegistry, type Policy } from './policy.js';
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
@@ -24,12 +26,15 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
 export class Broker {
   readonly vhosts = new Map<string, Vhost>();
   readonly users = new Users();
+  readonly policies = new PolicyRegistry();
   readonly config: BrokerConfig;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
     readonly codec: PropertiesCodec,
     config: Partial<BrokerConfig> = {},
+    /** where durable things are kept (null: in memory only) */
+    readonly persistence: Persistence | null = null,
   ) {
     this.config = { ...DEFAULT_BROKER_CONFIG, ...config };
     this.addVhost('/');
@@ -38,8 +43,24 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let v = this.vhosts.get(name);
-    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec)));
+    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec, this.persistence, this.policies)));
     return v;
+  }
+
+  /** Set (add or replace) a policy or operator policy; it applies to existing queues at once. */
+  setPolicy(policy: Policy): void {
+    this.policies.set(policy);
+    this.persistence?.definitions.putPolicy(policy);
+    this.vhosts.get(policy.vhost)?.reapplyPolicies();
+  }
+
+  deletePolicy(vhost: string, name: string, operator: boolean): boolean {
+    const existed = this.policies.delete(vhost, name, operator);
+    if (existed) {
+      this.persistence?.definitions.deletePolicy(vhost, name, operator);
+      this.vhosts.get(vhost)?.reapplyPolicies();
+    }
+    return existed;
   }
 
   vhost(name: string): Vhost | undefined {

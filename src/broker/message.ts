@@ -6,6 +6,9 @@ import type { FieldTable } from '../amqp/field-types.js';
  * decide on is decoded.
  */
 export class Message {
+  /** the message's id in the store, once a durable queue took it (0 = not stored) */
+  storeId = 0;
+
   constructor(
     /** exchange it was published to */
     public exchange: string,
@@ -36,6 +39,8 @@ export class QueuedMessage {
   state: EntryState = EntryState.Ready;
   /** times it went back to the queue after a delivery (x-delivery-count) */
   deliveryCount = 0;
+  /** this entry is in the store (durable queue, persisted message) */
+  persisted = false;
 
   constructor(
     /** position in the queue: increases with every enqueue; requeued messages keep theirs */

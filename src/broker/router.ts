@@ -4,6 +4,7 @@ import type { Exchange } from './exchange/exchange.js';
 import type { Message } from './message.js';
 import { Queue } from './queue/queue.js';
 import { delayOf } from './delayed-messages.js';
+import type { Persistence } from './persistence.js';
 import type { Vhost } from './vhost.js';
 
 /** Routing keys with this prefix on the default exchange go to a direct reply-to consumer. */
@@ -92,6 +93,8 @@ export class Router {
         }
       }
     }
+    const persistence = this.vhost.persistence;
+    if (persistence !== null) this.store(message, persistence, accept);
     let n = 0;
     for (const q of queues) {
       if (accept !== undefined && !accept(q)) continue;
@@ -100,6 +103,21 @@ export class Router {
     }
     queues.clear();
     return n + this.rejected;
+  }
+
+  /**
+   * Write the body once, with a reference count of the stored queues that will take it; each
+   * of those queues then writes its entry. Queues that will refuse it (reject-publish) don't count.
+   */
+  private store(message: Message, persistence: Persistence, accept: ((q: Queue) => boolean) | undefined): void {
+    let refs = 0;
+    for (const q of this.queues) {
+      if (q.persists(message) && (accept === undefined || accept(q)) && !q.rejects(message)) refs++;
+    }
+    if (refs === 0) return;
+    const messages = persistence.messages;
+    message.storeId = messages.nextMessageId();
+    messages.insertMessage(message.storeId, message.exchange, message.routingKey, message.properties, message.body, refs);
   }
 
   /** Default exchange: the queue named by the key. Returns true when it was a direct reply. */

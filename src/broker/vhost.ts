@@ -15,9 +15,12 @@ import type { Message } from './message.js';
 import { Router, type DirectReplySink } from './router.js';
 import { DeadLetterer } from './dead-letterer.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
-import { settingsFromArguments } from './queue/settings.js';
+import { DEFAULT_QUEUE_ARGUMENTS, type QueueSettings } from './queue/settings.js';
+import { parseQueueArguments, type QueueArguments } from './queue-arguments.js';
+import { effectiveQueueSettings, PolicyRegistry } from './policy.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import type { Persistence } from './persistence.js';
 
 export interface QueueDeclareResult {
   queue: Queue;
@@ -47,6 +50,10 @@ export class Vhost {
   constructor(
     readonly name: string,
     codec: PropertiesCodec,
+    /** durable definitions and messages go here (null: nothing is stored) */
+    readonly persistence: Persistence | null = null,
+    /** the broker's policies (all vhosts) */
+    readonly policies: PolicyRegistry = new PolicyRegistry(),
     private readonly clock: Clock = systemClock,
   ) {
     this.router = new Router(this);
@@ -76,7 +83,9 @@ export class Vhost {
     if (existing === undefined) {
       // The reserved prefix only stops creating: redeclaring amq.direct as it is succeeds.
       if (name.startsWith('amq.')) throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
-      return this.createExchange(name, type, options);
+      const x = this.createExchange(name, type, options);
+      this.persistence?.exchangeDeclared(x);
+      return x;
     }
     const what = this.where('exchange', name);
     const mismatch = (arg: string, received: unknown, current: unknown): never => {
@@ -125,6 +134,7 @@ export class Vhost {
 
   private removeExchange(x: Exchange): void {
     x.deleted = true;
+    this.persistence?.exchangeDeleted(x);
     x.delayed?.stop();
     this.exchanges.delete(x.name);
     for (const b of [...x.outbound.values()]) x.removeBinding(b);
@@ -157,7 +167,8 @@ export class Vhost {
    */
   declareQueue(name: string, passive: boolean, options: QueueOptions, owner: object): QueueDeclareResult {
     if (passive) return { queue: this.getQueue(name, owner), created: false };
-    if (name === '') name = `amq.gen-${randomBytes(16).toString('base64url')}`;
+    const serverNamed = name === '';
+    if (serverNamed) name = `amq.gen-${randomBytes(16).toString('base64url')}`;
     else if (name.startsWith('amq.')) {
       throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
     }
@@ -168,9 +179,17 @@ export class Vhost {
       existing.touch();
       return { queue: existing, created: false };
     }
-    const q = new Queue(name, this.name, options, settingsFromArguments(options.arguments), this.clock);
-    q.hooks = this.hooks;
-    this.queues.set(name, q);
+    // Arguments are validated for a new queue only; a redeclare checks equivalence.
+    const parsed = parseQueueArguments(options.arguments, {
+      queue: name,
+      vhost: this.name,
+      durable: options.durable,
+      exclusive: options.exclusiveOwner !== null,
+      autoDelete: options.autoDelete,
+      serverNamed,
+    });
+    const q = this.createQueue(name, options, parsed);
+    this.persistence?.queueDeclared(q);
     if (options.exclusiveOwner !== null) {
       let set = this.exclusive.get(options.exclusiveOwner);
       if (set === undefined) this.exclusive.set(options.exclusiveOwner, (set = new Set()));
@@ -178,6 +197,40 @@ export class Vhost {
     }
     // Every queue is bound to the default exchange by its name (routing does this implicitly).
     return { queue: q, created: true };
+  }
+
+  /** A queue object in this vhost, registered, not yet stored (declare and recovery). */
+  createQueue(name: string, options: QueueOptions, parsed: QueueArguments): Queue {
+    const q = new Queue(name, this.name, options, this.settingsFor(name, parsed), this.clock);
+    q.declaredArguments = parsed;
+    q.hooks = this.hooks;
+    this.queues.set(name, q);
+    return q;
+  }
+
+  /** A queue's effective settings: its arguments with the matching policy and operator policy. */
+  private settingsFor(name: string, parsed: QueueArguments): QueueSettings {
+    const { policy, operatorPolicy } = this.policies.match(this.name, name, 'queue', parsed.queueType);
+    return { ...effectiveQueueSettings(parsed, policy, operatorPolicy), queueType: parsed.queueType };
+  }
+
+  /** Policies changed: every queue gets its new effective settings at once. */
+  reapplyPolicies(): void {
+    for (const q of this.queues.values()) q.applySettings(this.settingsFor(q.name, q.declaredArguments));
+  }
+
+  /** Recovery: parse stored arguments leniently (they were valid when declared). */
+  static storedArguments(args: FieldTable, name: string, vhost: string, durable: boolean, autoDelete: boolean): QueueArguments {
+    try {
+      return parseQueueArguments(args, { queue: name, vhost, durable, exclusive: false, autoDelete });
+    } catch {
+      return DEFAULT_QUEUE_ARGUMENTS;
+    }
+  }
+
+  /** Recovery: an exchange as it was stored. */
+  restoreExchange(name: string, type: string, options: ExchangeOptions): Exchange {
+    return this.createExchange(name, type, options);
   }
 
   private checkEquivalent(q: Queue, options: QueueOptions): void {
@@ -210,6 +263,7 @@ export class Vhost {
   removeQueue(q: Queue): number {
     if (q.deleted) return 0;
     this.queues.delete(q.name);
+    this.persistence?.queueDeleted(q);
     if (q.exclusiveOwner !== null) this.exclusive.get(q.exclusiveOwner)?.delete(q);
     for (const b of [...q.bindings]) this.dropBinding(b);
     return q.delete();
@@ -237,7 +291,7 @@ export class Vhost {
   bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
     const q = this.getQueue(queueName, owner);
     const x = this.bindableSource(exchangeName);
-    x.addBinding(new Binding(x, q, routingKey, args));
+    this.addBinding(new Binding(x, q, routingKey, args));
   }
 
   unbindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
@@ -249,13 +303,18 @@ export class Vhost {
   bindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
     const d = this.bindableSource(destination);
     const s = this.bindableSource(source);
-    s.addBinding(new Binding(s, d, routingKey, args));
+    this.addBinding(new Binding(s, d, routingKey, args));
   }
 
   unbindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
     const d = this.bindableSource(destination);
     const s = this.bindableSource(source);
     this.unbind(s, new Binding(s, d, routingKey, args));
+  }
+
+  /** Add a binding (stored when both ends are durable). */
+  addBinding(b: Binding): void {
+    if (b.source.addBinding(b)) this.persistence?.bindingAdded(b);
   }
 
   private unbind(x: Exchange, probe: Binding): void {
@@ -267,6 +326,7 @@ export class Vhost {
   private dropBinding(b: Binding): void {
     const x = b.source;
     x.removeBinding(b);
+    this.persistence?.bindingRemoved(b);
     if (x.autoDelete && x.outbound.size === 0 && !x.deleted) this.removeExchange(x);
   }
 

@@ -6,9 +6,11 @@ import { ClassId, FrameType, ReplyCode } from '../amqp/generated/constants.js';
 import { encodeBasicAck, encodeBasicNack, encodeBasicReturn, type BasicPublish } from '../amqp/generated/methods.js';
 import type { Exchange } from '../broker/exchange/exchange.js';
 import { typeName } from '../broker/arguments.js';
+import { validateMessageExpiration } from '../broker/queue-arguments.js';
 import { Message } from '../broker/message.js';
 import { DIRECT_REPLY_PREFIX } from '../broker/router.js';
 import type { Channel } from './channel.js';
+import { Deque } from '../util/deque.js';
 
 export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
 
@@ -36,9 +38,21 @@ export class Publisher {
   private cached: Exchange | null = null;
 
   confirm = false;
+  /** tag of the last publish in confirm mode */
   private seq = 0;
-  private confirmedUpTo = 0;
+  /** publishes up to here may be confirmed (their commit is done) */
+  private readyUpTo = 0;
+  /** publishes up to here have a commit requested */
+  private requestedUpTo = 0;
   private sentUpTo = 0;
+  /** a publish since the last commit request was stored */
+  private storedSince = false;
+  /** commit requests not yet answered */
+  private waitingCommit = 0;
+  /** publishes refused by a queue (reject-publish), to nack in order */
+  private readonly nacks = new Deque<number>();
+  /** publishes up to here are nacked: their commit failed */
+  private failedUpTo = 0;
 
   tx = false;
   private txPublishes: PendingPublish[] = [];
@@ -96,6 +110,7 @@ export class Publisher {
     }
     const traits = this.traits;
     readPropertyTraits(properties, traits);
+    if (traits.expiration !== undefined) validateMessageExpiration(traits.expiration);
     const user = this.channel.conn.user;
     if (traits.userId !== undefined && traits.userId !== user) {
       throw preconditionFailed(`user_id property set to '${traits.userId}' but authenticated user was '${user}'`);
@@ -142,21 +157,11 @@ export class Publisher {
     const vhost = this.channel.vhost;
     const routed = vhost.publish(x, message, extraRoutingKeys);
     if (routed === 0 && mandatory) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', message);
+    if (message.storeId !== 0) this.storedSince = true;
     if (!this.confirm) return;
     const seq = ++this.seq;
-    if (vhost.router.rejected > 0) this.nack(seq);
-    else {
-      this.confirmedUpTo = seq;
-      this.channel.conn.markConfirmDirty(this.channel);
-    }
-  }
-
-  /** A queue refused the message (x-overflow reject-publish): earlier acks go first, then the nack. */
-  private nack(seq: number): void {
-    this.flushConfirms();
-    encodeBasicNack(this.channel.conn.writer, this.channel.number, { deliveryTag: seq, multiple: false, requeue: false });
-    this.confirmedUpTo = this.sentUpTo = seq;
-    this.channel.conn.scheduleFlush();
+    if (vhost.router.rejected > 0) this.nacks.push(seq);
+    this.channel.conn.markConfirmDirty(this.channel);
   }
 
   private sendReturn(replyCode: number, replyText: string, m: Message): void {
@@ -167,12 +172,70 @@ export class Publisher {
     ch.conn.scheduleFlush();
   }
 
-  /** Write one basic.ack covering every publish confirmed since the last flush. */
+  /**
+   * At output flush: publishes whose messages were stored wait for the group commit that holds
+   * them (and so does everything after them, to keep confirms in order); then acks and nacks go
+   * out, one basic.ack multiple=true per run of acks.
+   */
   flushConfirms(): void {
-    if (this.confirmedUpTo <= this.sentUpTo) return;
-    const multiple = this.confirmedUpTo - this.sentUpTo > 1;
-    encodeBasicAck(this.channel.conn.writer, this.channel.number, { deliveryTag: this.confirmedUpTo, multiple });
-    this.sentUpTo = this.confirmedUpTo;
+    if (this.seq > this.requestedUpTo) {
+      const messages = this.channel.vhost.persistence?.messages;
+      if (messages !== undefined && (this.storedSince || this.waitingCommit > 0)) {
+        const upTo = this.seq;
+        this.requestedUpTo = upTo;
+        this.storedSince = false;
+        this.waitingCommit++;
+        messages.commitSoon((err) => this.committed(upTo, err));
+      } else {
+        this.requestedUpTo = this.readyUpTo = this.seq;
+      }
+    }
+    this.sendConfirms();
+  }
+
+  private committed(upTo: number, err: Error | null): void {
+    this.waitingCommit--;
+    if (err !== null) this.failedUpTo = upTo;
+    this.readyUpTo = upTo;
+    if (this.channel.state !== 'open') return;
+    this.sendConfirms();
+    this.channel.conn.scheduleFlush();
+  }
+
+  private sendConfirms(): void {
+    const w = this.channel.conn.writer;
+    const ch = this.channel.number;
+    while (this.sentUpTo < this.readyUpTo) {
+      if (this.failedUpTo > this.sentUpTo) {
+        // Never confirm what the store did not keep.
+        const upTo = Math.min(this.failedUpTo, this.readyUpTo);
+        encodeBasicNack(w, ch, { deliveryTag: upTo, multiple: upTo - this.sentUpTo > 1, requeue: false });
+        this.sentUpTo = upTo;
+        while ((this.nacks.peek() ?? Infinity) <= upTo) this.nacks.shift();
+        continue;
+      }
+      const nack = this.nacks.peek();
+      if (nack !== undefined && nack <= this.readyUpTo) {
+        if (nack - 1 > this.sentUpTo) {
+          encodeBasicAck(w, ch, { deliveryTag: nack - 1, multiple: nack - 1 - this.sentUpTo > 1 });
+        }
+        encodeBasicNack(w, ch, { deliveryTag: nack, multiple: false, requeue: false });
+        this.sentUpTo = nack;
+        this.nacks.shift();
+        continue;
+      }
+      encodeBasicAck(w, ch, { deliveryTag: this.readyUpTo, multiple: this.readyUpTo - this.sentUpTo > 1 });
+      this.sentUpTo = this.readyUpTo;
+    }
+  }
+
+  /** Was anything stored since the last commit request (tx.commit must wait for the store)? */
+  get stored(): boolean {
+    return this.storedSince;
+  }
+
+  clearStored(): void {
+    this.storedSince = false;
   }
 
   /** tx.commit: route the buffered publishes in order. */

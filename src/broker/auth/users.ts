@@ -22,6 +22,11 @@ export class Users {
     return user;
   }
 
+  /** A user as stored (recovery). */
+  restore(user: User): void {
+    this.users.set(user.name, user);
+  }
+
   get(name: string): User | undefined {
     return this.users.get(name);
   }

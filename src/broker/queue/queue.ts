@@ -6,9 +6,11 @@ import type { Binding } from '../binding.js';
 import type { QueueConsumer } from './consumer.js';
 import type { DeathReason } from './dead-letter.js';
 import { ReadyMessages } from './ready-messages.js';
-import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
+import { DEFAULT_QUEUE_ARGUMENTS, DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
+import type { QueueArguments } from '../queue-arguments.js';
 import { ExpiryTimer, expiryOf } from './ttl.js';
 import { QueueExpiry } from './queue-expiry.js';
+import type { MessageStorage } from '../../store/storage.js';
 
 /** Most messages one drain pass delivers before yielding to I/O. */
 const DRAIN_BATCH = 256;
@@ -46,6 +48,8 @@ export class Queue {
   /** bindings that point at this queue (removed with it) */
   readonly bindings = new Set<Binding>();
   settings: QueueSettings = DEFAULT_QUEUE_SETTINGS;
+  /** the x-arguments as declared, parsed (policies are applied on top) */
+  declaredArguments: QueueArguments = DEFAULT_QUEUE_ARGUMENTS;
 
   private ready: ReadyMessages;
   private nextSeq = 1;
@@ -61,6 +65,10 @@ export class Queue {
   unackedCount = 0;
   deleted = false;
   hooks: QueueHooks | null = null;
+  /** the message store, for a durable queue in a broker with one */
+  private store: MessageStorage | null = null;
+  /** this queue's id in the store (0 = not stored) */
+  storeId = 0;
 
   constructor(
     readonly name: string,
@@ -86,6 +94,47 @@ export class Queue {
     if (levels !== this.ready.maxPriority && this.ready.length === 0) this.ready = new ReadyMessages(levels);
     this.unused.configure(settings.expires, this.consumers.length === 0);
     this.enforceLimits();
+  }
+
+  attachStore(store: MessageStorage, storeId: number): void {
+    this.store = store;
+    this.storeId = storeId;
+  }
+
+  detachStore(): void {
+    this.store = null;
+    this.storeId = 0;
+  }
+
+  /** Is this message stored when it enters this queue? Persistent messages, or any in a quorum queue. */
+  persists(message: Message): boolean {
+    return this.store !== null && (message.persistent || this.settings.queueType === 'quorum');
+  }
+
+  /** The entry left the queue for good: drop it from the store. */
+  private forget(entry: QueuedMessage): void {
+    entry.state = EntryState.Gone;
+    if (entry.persisted && this.store !== null) this.store.remove(this.storeId, entry.seq, entry.message.storeId);
+  }
+
+  /** First delivery of a stored entry: recorded, so a crash brings it back redelivered. */
+  private delivered(entry: QueuedMessage): void {
+    if (entry.persisted && !entry.redelivered && this.store !== null) this.store.setRedelivered(this.storeId, entry.seq);
+  }
+
+  /** Recovery: put a stored entry back, in seq order. */
+  restore(message: Message, seq: number, redelivered: boolean, expiresAt: number, priority: number): void {
+    const level = this.settings.maxPriority === undefined ? 0 : Math.min(Math.max(priority, 0), this.ready.maxPriority);
+    const entry = new QueuedMessage(seq, message, redelivered, expiresAt, level);
+    entry.persisted = true;
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+    this.ready.push(entry);
+    if (expiresAt !== 0) this.expiry.track(entry);
+  }
+
+  /** Would a reject-publish overflow refuse this message now? */
+  rejects(message: Message): boolean {
+    return this.settings.overflow !== 'drop-head' && this.wouldOverflow(message.body.length);
   }
 
   get messageCount(): number {
@@ -124,6 +173,10 @@ export class Queue {
       expiresAt = expiryOf(this.clock.now(), s.messageTtl, ttl);
     }
     const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
+    if (message.storeId !== 0 && this.persists(message)) {
+      entry.persisted = true;
+      (this.store as MessageStorage).enqueue(this.storeId, entry.seq, message.storeId, expiresAt, priority);
+    }
     this.ready.push(entry);
     if (expiresAt !== 0) this.expiry.track(entry);
     if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLimits();
@@ -147,7 +200,7 @@ export class Queue {
     ) {
       const e = this.ready.shift();
       if (e === undefined) return;
-      e.state = EntryState.Gone;
+      this.forget(e);
       this.deadLetter(e.message, 'maxlen');
     }
   }
@@ -156,20 +209,25 @@ export class Queue {
   get(noAck: boolean): QueuedMessage | undefined {
     this.touch();
     const entry = this.shiftLive();
-    if (entry !== undefined) entry.state = noAck ? EntryState.Gone : EntryState.Unacked;
-    if (entry !== undefined && !noAck) this.unackedCount++;
+    if (entry === undefined) return undefined;
+    if (noAck) this.forget(entry);
+    else {
+      this.delivered(entry);
+      entry.state = EntryState.Unacked;
+      this.unackedCount++;
+    }
     return entry;
   }
 
   ack(entry: QueuedMessage): void {
     this.unackedCount--;
-    entry.state = EntryState.Gone;
+    this.forget(entry);
   }
 
   /** Reject without requeue: the message leaves the queue, dead-lettered if configured. */
   discard(entry: QueuedMessage): void {
     this.unackedCount--;
-    entry.state = EntryState.Gone;
+    this.forget(entry);
     if (!this.deleted) this.deadLetter(entry.message, 'rejected');
   }
 
@@ -181,7 +239,7 @@ export class Queue {
     if (limit !== undefined || this.settings.queueType === 'quorum') {
       entry.deliveryCount++;
       if (limit !== undefined && entry.deliveryCount > limit) {
-        entry.state = EntryState.Gone;
+        this.forget(entry);
         this.deadLetter(entry.message, 'delivery_limit');
         return;
       }
@@ -195,7 +253,7 @@ export class Queue {
   }
 
   private expireEntry(entry: QueuedMessage): void {
-    entry.state = EntryState.Gone;
+    this.forget(entry);
     this.ready.removed(entry);
     this.deadLetter(entry.message, 'expired');
   }
@@ -234,7 +292,7 @@ export class Queue {
   /** Drop every ready message; returns how many. Unacked messages are untouched. */
   purge(): number {
     const dropped = this.ready.clear();
-    for (const e of dropped) e.state = EntryState.Gone;
+    for (const e of dropped) this.forget(e);
     return dropped.length;
   }
 
@@ -272,8 +330,9 @@ export class Queue {
       }
       const entry = this.shiftLive();
       if (entry === undefined) return;
-      if (consumer.noAck) entry.state = EntryState.Gone;
+      if (consumer.noAck) this.forget(entry);
       else {
+        this.delivered(entry);
         entry.state = EntryState.Unacked;
         this.unackedCount++;
       }
@@ -286,7 +345,7 @@ export class Queue {
     for (;;) {
       const entry = this.ready.shift();
       if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > this.clock.now()) return entry;
-      entry.state = EntryState.Gone;
+      this.forget(entry);
       this.deadLetter(entry.message, 'expired');
     }
   }

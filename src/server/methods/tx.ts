@@ -17,7 +17,18 @@ export function handleTx(ch: Channel, m: Method): void {
       const settles = ch.txSettles;
       ch.txSettles = [];
       for (const s of settles) ch.deliveries.settle(s.list, s.how);
-      encodeTxCommitOk(w, ch.number, {});
+      const messages = ch.vhost.persistence?.messages;
+      if (messages === undefined || !ch.publisher.stored) {
+        encodeTxCommitOk(w, ch.number, {});
+        return;
+      }
+      // commit-ok only once the stored publishes are committed to disk.
+      ch.publisher.clearStored();
+      messages.commitSoon(() => {
+        if (ch.state !== 'open') return;
+        encodeTxCommitOk(w, ch.number, {});
+        ch.conn.scheduleFlush();
+      });
       return;
     }
     case MethodId.TxRollback: {

@@ -1,0 +1,101 @@
+import type { DefinitionStorage, MessageStorage, Storage } from '../store/storage.js';
+import { argumentsKey, type Binding } from './binding.js';
+import type { Exchange } from './exchange/exchange.js';
+import type { PropertiesCodec } from './queue/dead-letter.js';
+import type { Queue } from './queue/queue.js';
+
+/**
+ * The broker's side of durability: which definitions are durable, and how they are written.
+ * Each definition write is committed (fsynced) when it returns, so declare-ok can follow it.
+ * Messages go through MessageStorage's group commit (see Router and Queue).
+ */
+export class Persistence {
+  readonly definitions: DefinitionStorage;
+  readonly messages: MessageStorage;
+
+  constructor(
+    storage: Storage,
+    private readonly codec: PropertiesCodec,
+  ) {
+    this.definitions = storage.definitions;
+    this.messages = storage.messages;
+  }
+
+  /** Durable exchanges, except the built-in ones (recreated at every start). */
+  static isStored(x: Exchange): boolean {
+    return x.durable && x.name !== '' && !x.name.startsWith('amq.');
+  }
+
+  /** Durable, non-exclusive queues survive a restart (RabbitMQ deletes exclusive ones anyway). */
+  static isStoredQueue(q: Queue): boolean {
+    return q.durable && q.exclusiveOwner === null;
+  }
+
+  exchangeDeclared(x: Exchange): void {
+    if (!Persistence.isStored(x)) return;
+    this.definitions.putExchange({
+      vhost: x.vhost,
+      name: x.name,
+      type: x.type,
+      durable: x.durable,
+      autoDelete: x.autoDelete,
+      internal: x.internal,
+      arguments: this.codec.encodeTable(x.arguments),
+    });
+  }
+
+  exchangeDeleted(x: Exchange): void {
+    if (Persistence.isStored(x)) this.definitions.deleteExchange(x.vhost, x.name);
+  }
+
+  /** A new durable queue: stored, and its messages go to the store from now on. */
+  queueDeclared(q: Queue): void {
+    if (!Persistence.isStoredQueue(q)) return;
+    const id = this.definitions.putQueue({
+      vhost: q.vhost,
+      name: q.name,
+      durable: q.durable,
+      autoDelete: q.autoDelete,
+      arguments: this.codec.encodeTable(q.arguments),
+    });
+    q.attachStore(this.messages, id);
+  }
+
+  /** Deleting the definition also drops its entries (and the bodies no other queue holds). */
+  queueDeleted(q: Queue): void {
+    if (q.storeId === 0) return;
+    q.detachStore();
+    this.definitions.deleteQueue(q.vhost, q.name);
+  }
+
+  private static bindingStored(b: Binding): boolean {
+    const d = b.destination;
+    const durableDestination = d.kind === 'queue' ? Persistence.isStoredQueue(d) : Persistence.isStored(d);
+    return durableDestination && (b.source.name.startsWith('amq.') ? b.source.durable : Persistence.isStored(b.source));
+  }
+
+  bindingAdded(b: Binding): void {
+    if (!Persistence.bindingStored(b)) return;
+    this.definitions.putBinding({
+      vhost: b.source.vhost,
+      source: b.source.name,
+      destinationKind: b.destination.kind,
+      destination: b.destination.name,
+      routingKey: b.routingKey,
+      argumentsKey: argumentsKey(b.args),
+      arguments: this.codec.encodeTable(b.args),
+    });
+  }
+
+  bindingRemoved(b: Binding): void {
+    if (!Persistence.bindingStored(b)) return;
+    this.definitions.deleteBinding({
+      vhost: b.source.vhost,
+      source: b.source.name,
+      destinationKind: b.destination.kind,
+      destination: b.destination.name,
+      routingKey: b.routingKey,
+      argumentsKey: argumentsKey(b.args),
+    });
+  }
+}
