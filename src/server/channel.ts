@@ -64,8 +64,12 @@ export class Channel {
       this.whileClosing(m);
       return;
     }
+    if (this.publisher.expectingContent) {
+      // A method where content should be: reported against the basic.publish.
+      this.conn.fail(this.publisher.unexpectedMethodError(), this.number, ClassId.Basic, MethodId.BasicPublish & 0xffff);
+      return;
+    }
     try {
-      if (this.publisher.expectingContent) throw this.publisher.unexpectedMethodError();
       switch (m.id >>> 16) {
         case ClassId.Channel:
           handleChannel(this, m);
@@ -95,10 +99,12 @@ export class Channel {
 
   onContentFrame(type: number, payload: Buffer): void {
     if (this.state === 'closing') return; // discarded until close-ok
+    // Errors during a content are reported against its basic.publish; stray content frames against nothing.
+    const during = this.publisher.expectingContent;
     try {
       this.publisher.onContentFrame(type, payload);
     } catch (err) {
-      this.conn.fail(err, this.number, ClassId.Basic, MethodId.BasicPublish & 0xffff);
+      this.conn.fail(err, this.number, during ? ClassId.Basic : 0, during ? MethodId.BasicPublish & 0xffff : 0);
     }
   }
 

@@ -11,6 +11,7 @@ import { Channel } from './channel.js';
 import { Handshake } from './connection-handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { PROTOCOL_HEADER } from './handshake.js';
+import { describeFrame } from './frame-text.js';
 
 const log = logger('amqp.connection');
 
@@ -123,7 +124,8 @@ export class Connection implements FrameHandler {
   onFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closed') return;
     if (type === FrameType.Heartbeat) {
-      if (channel !== 0) throw frameError(`heartbeat frame on non-zero channel ${channel}`);
+      if (channel !== 0) throw unexpectedFrame(describeFrame(type, payload));
+      if (payload.length !== 0) throw frameError(`${describeFrame(type, payload)}: unknown_frame`);
       return;
     }
     if (this.state === 'closing') {
@@ -134,16 +136,26 @@ export class Connection implements FrameHandler {
       }
       return;
     }
+    // Before connection.open-ok only channel 0 may speak.
+    if (channel !== 0 && this.state !== 'open') throw unexpectedFrame(describeFrame(type, payload));
     if (type === FrameType.Method) {
       const m = decodeMethod(payload, 0, payload.length);
-      if (channel === 0) this.onConnectionMethod(m);
-      else this.onChannelMethod(channel, m);
+      try {
+        if (channel === 0) this.onConnectionMethod(m);
+        else this.onChannelMethod(channel, m);
+      } catch (err) {
+        // Name the failing method in the close, as RabbitMQ does.
+        if (err instanceof AmqpError && err.classId === 0) {
+          err.classId = m.id >>> 16;
+          err.methodId = m.id & 0xffff;
+        }
+        throw err;
+      }
       return;
     }
     if (type === FrameType.Header || type === FrameType.Body) {
-      if (this.state !== 'open') throw unexpectedFrame(`content frame before connection.open-ok`);
       const ch = this.channels.get(channel);
-      if (ch === undefined) throw channelError(`expected 'channel.open'`);
+      if (ch === undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
       ch.onContentFrame(type, payload);
       return;
     }
@@ -170,7 +182,7 @@ export class Connection implements FrameHandler {
       case MethodId.ConnectionUpdateSecret:
         return;
       default:
-        throw this.handshake.unexpected(m);
+        throw channelError(`unexpected method in connection state running`);
     }
   }
 
