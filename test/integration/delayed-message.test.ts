@@ -158,13 +158,26 @@ describe.skipIf(broker.external)('x-delayed-message exchange (Warren only)', () 
     });
   });
 
+  it("x-delayed-type 'x-delayed-message' is refused with the plugin's 406", async () => {
+    await withChannel(broker.url, async (ch) => {
+      const err = await expectClose(() =>
+        ch.assertExchange(uniqueName('delayed-self'), 'x-delayed-message', {
+          autoDelete: true,
+          arguments: { 'x-delayed-type': 'x-delayed-message' },
+        }),
+      );
+      expect(err).toEqual(exchangeFailed("Invalid argument, 'x-delayed-message' can't be used for 'x-delayed-type'"));
+    });
+  });
+
   it('an x-delayed-type that is not an exchange type closes the connection with 503, as an unknown type does', async () => {
     // the plugin checks the type with RabbitMQ's own exchange-type lookup, whose error is a
     // connection-level 503 COMMAND_INVALID (the same text RabbitMQ sends for exchange.declare
     // with an unknown type)
     const conn = await amqp.connect(broker.url);
-    const connClosed = new Promise<{ code: number; message: string }>((resolve) => {
-      conn.on('error', (err: { code?: number; message?: string }) => resolve({ code: err.code ?? -1, message: err.message ?? '' }));
+    let connError: { code: number; message: string } | undefined;
+    conn.on('error', (err: { code?: number; message?: string }) => {
+      connError ??= { code: err.code ?? -1, message: err.message ?? '' };
     });
     try {
       const ch = await conn.createChannel();
@@ -175,7 +188,7 @@ describe.skipIf(broker.external)('x-delayed-message exchange (Warren only)', () 
           arguments: { 'x-delayed-type': 'no-such-type' },
         }),
       );
-      expect(await connClosed).toEqual({
+      expect(await waitFor(() => connError, 3000)).toEqual({
         code: 503,
         message: `Connection closed: 503 (COMMAND-INVALID) with message "COMMAND_INVALID - unknown exchange type 'no-such-type'"`,
       });

@@ -418,7 +418,8 @@ describe('x-expires', () => {
       await ch.assertQueue(witness, { arguments: { 'x-expires': 200 } });
       await waitFor(
         async () => {
-          await ch.checkQueue(renewed);
+          const gone = await passiveDeclareError(conn, renewed);
+          if (gone) throw new Error(`${renewed} expired although passively declared every 20 ms: ${gone.message}`);
           return !(await routable(ch, witness));
         },
         3000,
