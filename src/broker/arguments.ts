@@ -85,6 +85,10 @@ export function inequivalentArgument(
     const c = current[name];
     if (r === undefined && c === undefined) continue;
     if (r !== undefined && c !== undefined && argumentsKey({ v: r }) === argumentsKey({ v: c })) continue;
+    // Both present: the values alone; one absent: the other with its type (RabbitMQ 3.10's texts).
+    if (r !== undefined && c !== undefined) {
+      return `inequivalent arg '${name}' for ${what}: received '${displayValue(r)}' but current is '${displayValue(c)}'`;
+    }
     const recv = r === undefined ? 'none' : `the value '${displayValue(r)}' of type '${typeName(r)}'`;
     const cur = c === undefined ? 'none' : `the value '${displayValue(c)}' of type '${typeName(c)}'`;
     return `inequivalent arg '${name}' for ${what}: received ${recv} but current is ${cur}`;

@@ -289,26 +289,33 @@ export class Vhost {
   }
 
   bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
-    const q = this.getQueue(queueName, owner);
+    // RabbitMQ reports a missing exchange before a missing queue.
     const x = this.bindableSource(exchangeName);
+    const q = this.getQueue(queueName, owner);
     this.addBinding(new Binding(x, q, routingKey, args));
   }
 
+  /** Unbinding what does not exist (binding, queue or exchange) succeeds, as in RabbitMQ 3.x. */
   unbindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
-    const q = this.getQueue(queueName, owner);
-    const x = this.bindableSource(exchangeName);
+    if (exchangeName === '') throw accessRefused('operation not permitted on the default exchange');
+    const x = this.exchanges.get(exchangeName);
+    const q = this.queues.get(queueName);
+    if (x === undefined || q === undefined) return;
+    this.checkExclusive(q, owner);
     this.unbind(x, new Binding(x, q, routingKey, args));
   }
 
   bindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
-    const d = this.bindableSource(destination);
     const s = this.bindableSource(source);
+    const d = this.bindableSource(destination);
     this.addBinding(new Binding(s, d, routingKey, args));
   }
 
   unbindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
-    const d = this.bindableSource(destination);
-    const s = this.bindableSource(source);
+    if (source === '' || destination === '') throw accessRefused('operation not permitted on the default exchange');
+    const s = this.exchanges.get(source);
+    const d = this.exchanges.get(destination);
+    if (s === undefined || d === undefined) return;
     this.unbind(s, new Binding(s, d, routingKey, args));
   }
 

@@ -1,4 +1,4 @@
-import { channelError } from '../../amqp/errors.js';
+import { channelError, commandInvalid } from '../../amqp/errors.js';
 import { encodeChannelFlowOk, encodeChannelOpenOk, MethodId, type Method } from '../../amqp/generated/methods.js';
 import type { Channel } from '../channel.js';
 
@@ -21,7 +21,7 @@ export function handleChannel(ch: Channel, m: Method): void {
       ch.conn.channelClosedByClient(ch);
       return;
     case MethodId.ChannelCloseOk:
-      return;
+      throw commandInvalid('unimplemented method');
     default:
       throw channelError(`unexpected method on channel ${ch.number}`);
   }
