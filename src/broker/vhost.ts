@@ -245,7 +245,7 @@ export class Vhost {
     check('durable', options.durable, q.durable);
     check('exclusive', options.exclusiveOwner !== null, q.exclusiveOwner !== null);
     check('auto_delete', options.autoDelete, q.autoDelete);
-    const diff = inequivalentArgument(QUEUE_EQUIVALENCE_ARGS, options.arguments, q.arguments, what);
+    const diff = inequivalentArgument(QUEUE_EQUIVALENCE_ARGS, classicAsDefault(options.arguments, q.arguments), q.arguments, what);
     if (diff !== undefined) throw preconditionFailed(diff);
   }
 
@@ -351,4 +351,16 @@ export class Vhost {
   unregisterDirectReply(token: string): void {
     this.router.directReplies.delete(token);
   }
+}
+
+/** An x-queue-type of 'classic' is equivalent to none (the default), in either direction. */
+function classicAsDefault(received: FieldTable, current: FieldTable): FieldTable {
+  const r = fieldString(received['x-queue-type']);
+  const c = fieldString(current['x-queue-type']);
+  if (r === 'classic' && c === undefined) {
+    const { 'x-queue-type': _drop, ...rest } = received;
+    return rest;
+  }
+  if (r === undefined && c === 'classic') return { ...received, 'x-queue-type': 'classic' };
+  return received;
 }
