@@ -15,67 +15,31 @@ export const FRAME_END = 0xce;
 
 export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]); // "AMQP" 0 0 9 1
 
-export interface Frame {
-  type: number;
-  channel: number;
-  payload: Buffer;
-}
-
-export interface MethodFrame {
-  channel: number;
-  classId: number;
-  methodId: number;
-  /** the method's arguments, still encoded */
-  args: Buffer;
-}
-
-export interface CloseMethod {
-  replyCode: number;
-  replyText: string;
-  classId: number;
-  methodId: number;
-}
-
-export interface ConnectionStart {
+export type Frame = { type: number; channel: number; payload: Buffer };
+/** A method frame; `args` are the method's arguments, still encoded. */
+export type MethodFrame = { channel: number; classId: number; methodId: number; args: Buffer };
+export type CloseMethod = { replyCode: number; replyText: string; classId: number; methodId: number };
+export type Tune = { channelMax: number; frameMax: number; heartbeat: number };
+export type ConnectionStart = {
   versionMajor: number;
   versionMinor: number;
   serverProperties: Record<string, unknown>;
-  mechanisms: string;
+  mechanisms: string; // space-separated
   locales: string;
-}
-
-export interface Tune {
-  channelMax: number;
-  frameMax: number;
-  heartbeat: number;
-}
+};
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-export function octet(n: number): Buffer {
-  const b = Buffer.alloc(1);
-  b.writeUInt8(n);
+const num = (size: number, write: (b: Buffer) => void): Buffer => {
+  const b = Buffer.alloc(size);
+  write(b);
   return b;
-}
-
-export function short(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
-}
-
-export function long(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-export function longlong(n: number | bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-}
+};
+export const octet = (n: number): Buffer => num(1, (b) => b.writeUInt8(n));
+export const short = (n: number): Buffer => num(2, (b) => b.writeUInt16BE(n));
+export const long = (n: number): Buffer => num(4, (b) => b.writeUInt32BE(n));
+export const longlong = (n: number | bigint): Buffer => num(8, (b) => b.writeBigUInt64BE(BigInt(n)));
 
 export function shortstr(s: string): Buffer {
   const body = Buffer.from(s, 'utf8');
@@ -90,16 +54,12 @@ export function longstr(s: string | Buffer): Buffer {
 
 /** A field value: booleans as 't', integers as 'I', strings as 'S', objects as 'F', null as 'V'. */
 function fieldValue(v: unknown): Buffer {
-  if (typeof v === 'boolean') return Buffer.from([0x74, v ? 1 : 0]);
-  if (typeof v === 'number' && Number.isInteger(v)) {
-    const b = Buffer.alloc(5);
-    b.write('I', 0, 'latin1');
-    b.writeInt32BE(v, 1);
-    return b;
-  }
-  if (typeof v === 'string') return Buffer.concat([Buffer.from('S', 'latin1'), longstr(v)]);
-  if (v === null) return Buffer.from('V', 'latin1');
-  if (typeof v === 'object') return Buffer.concat([Buffer.from('F', 'latin1'), table(v as Record<string, unknown>)]);
+  const tag = (t: string, rest: Buffer = Buffer.alloc(0)): Buffer => Buffer.concat([Buffer.from(t, 'latin1'), rest]);
+  if (typeof v === 'boolean') return tag('t', octet(v ? 1 : 0));
+  if (typeof v === 'number' && Number.isInteger(v)) return tag('I', num(4, (b) => b.writeInt32BE(v)));
+  if (typeof v === 'string') return tag('S', longstr(v));
+  if (v === null) return tag('V');
+  if (typeof v === 'object') return tag('F', table(v as Record<string, unknown>));
   throw new Error(`raw-client: cannot encode field value ${String(v)}`);
 }
 
@@ -114,11 +74,7 @@ export function tableBody(t: Record<string, unknown>): Buffer {
 }
 
 export function frame(type: number, channel: number, payload: Buffer, end = FRAME_END): Buffer {
-  const head = Buffer.alloc(7);
-  head.writeUInt8(type, 0);
-  head.writeUInt16BE(channel, 1);
-  head.writeUInt32BE(payload.length, 3);
-  return Buffer.concat([head, payload, octet(end)]);
+  return Buffer.concat([octet(type), short(channel), long(payload.length), payload, octet(end)]);
 }
 
 export function methodFrame(channel: number, classId: number, methodId: number, args: Buffer = Buffer.alloc(0)): Buffer {
@@ -126,51 +82,45 @@ export function methodFrame(channel: number, classId: number, methodId: number, 
 }
 
 /** A content header frame for class 60 (basic) with no properties. */
-export function contentHeaderFrame(channel: number, bodySize: number): Buffer {
-  return frame(FRAME_HEADER, channel, Buffer.concat([short(60), short(0), longlong(bodySize), short(0)]));
-}
-
-export function bodyFrame(channel: number, body: Buffer): Buffer {
-  return frame(FRAME_BODY, channel, body);
-}
-
-export function heartbeatFrame(channel = 0): Buffer {
-  return frame(FRAME_HEARTBEAT, channel, Buffer.alloc(0));
-}
+export const contentHeaderFrame = (channel: number, bodySize: number): Buffer =>
+  frame(FRAME_HEADER, channel, Buffer.concat([short(60), short(0), longlong(bodySize), short(0)]));
+export const bodyFrame = (channel: number, body: Buffer): Buffer => frame(FRAME_BODY, channel, body);
+export const heartbeatFrame = (channel = 0): Buffer => frame(FRAME_HEARTBEAT, channel, Buffer.alloc(0));
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/** Fixed-size field values: tag -> [size, read]. */
+const FIXED: Record<string, [number, (b: Buffer) => unknown]> = {
+  t: [1, (b) => b.readUInt8(0) !== 0],
+  b: [1, (b) => b.readInt8(0)],
+  B: [1, (b) => b.readUInt8(0)],
+  s: [2, (b) => b.readInt16BE(0)],
+  u: [2, (b) => b.readUInt16BE(0)],
+  I: [4, (b) => b.readInt32BE(0)],
+  i: [4, (b) => b.readUInt32BE(0)],
+  l: [8, (b) => b.readBigInt64BE(0)],
+  T: [8, (b) => b.readBigUInt64BE(0)],
+  f: [4, (b) => b.readFloatBE(0)],
+  d: [8, (b) => b.readDoubleBE(0)],
+  D: [5, (b) => ({ scale: b.readUInt8(0), value: b.readInt32BE(1) })],
+  V: [0, () => null],
+};
+
 class Reader {
   offset = 0;
   constructor(readonly buf: Buffer) {}
-  octet(): number {
-    const v = this.buf.readUInt8(this.offset);
-    this.offset += 1;
-    return v;
-  }
-  short(): number {
-    const v = this.buf.readUInt16BE(this.offset);
-    this.offset += 2;
-    return v;
-  }
-  long(): number {
-    const v = this.buf.readUInt32BE(this.offset);
-    this.offset += 4;
-    return v;
-  }
   bytes(n: number): Buffer {
     const v = this.buf.subarray(this.offset, this.offset + n);
     if (v.length !== n) throw new Error('raw-client: truncated field');
     this.offset += n;
     return v;
   }
-  shortstr(): string {
-    return this.bytes(this.octet()).toString('utf8');
-  }
-  longstr(): Buffer {
-    return this.bytes(this.long());
-  }
+  octet = (): number => this.bytes(1).readUInt8(0);
+  short = (): number => this.bytes(2).readUInt16BE(0);
+  long = (): number => this.bytes(4).readUInt32BE(0);
+  shortstr = (): string => this.bytes(this.octet()).toString('utf8');
+  longstr = (): Buffer => this.bytes(this.long());
   table(): Record<string, unknown> {
     const inner = new Reader(this.longstr());
     const out: Record<string, unknown> = {};
@@ -182,62 +132,24 @@ class Reader {
   }
   value(): unknown {
     const tag = String.fromCharCode(this.octet());
-    switch (tag) {
-      case 't':
-        return this.octet() !== 0;
-      case 'b':
-        return this.bytes(1).readInt8(0);
-      case 'B':
-        return this.octet();
-      case 's':
-        return this.bytes(2).readInt16BE(0);
-      case 'u':
-        return this.short();
-      case 'I':
-        return this.bytes(4).readInt32BE(0);
-      case 'i':
-        return this.long();
-      case 'l':
-        return this.bytes(8).readBigInt64BE(0);
-      case 'T':
-        return this.bytes(8).readBigUInt64BE(0);
-      case 'f':
-        return this.bytes(4).readFloatBE(0);
-      case 'd':
-        return this.bytes(8).readDoubleBE(0);
-      case 'D': {
-        const scale = this.octet();
-        const value = this.bytes(4).readInt32BE(0);
-        return { scale, value };
-      }
-      case 'S':
-        return this.longstr().toString('utf8');
-      case 'x':
-        return Buffer.from(this.longstr());
-      case 'F':
-        return this.table();
-      case 'A': {
-        const inner = new Reader(this.longstr());
-        const out: unknown[] = [];
-        while (inner.offset < inner.buf.length) out.push(inner.value());
-        return out;
-      }
-      case 'V':
-        return null;
-      default:
-        throw new Error(`raw-client: unknown field tag ${JSON.stringify(tag)}`);
+    const fixed = FIXED[tag];
+    if (fixed) return fixed[1](this.bytes(fixed[0]));
+    if (tag === 'S') return this.longstr().toString('utf8');
+    if (tag === 'x') return Buffer.from(this.longstr());
+    if (tag === 'F') return this.table();
+    if (tag === 'A') {
+      const inner = new Reader(this.longstr());
+      const out: unknown[] = [];
+      while (inner.offset < inner.buf.length) out.push(inner.value());
+      return out;
     }
+    throw new Error(`raw-client: unknown field tag ${JSON.stringify(tag)}`);
   }
 }
 
 export function decodeMethod(f: Frame): MethodFrame {
   if (f.type !== FRAME_METHOD) throw new Error(`raw-client: expected a method frame, got frame type ${f.type}`);
-  return {
-    channel: f.channel,
-    classId: f.payload.readUInt16BE(0),
-    methodId: f.payload.readUInt16BE(2),
-    args: f.payload.subarray(4),
-  };
+  return { channel: f.channel, classId: f.payload.readUInt16BE(0), methodId: f.payload.readUInt16BE(2), args: f.payload.subarray(4) };
 }
 
 /** Decode connection.close (10,50) or channel.close (20,40) arguments. */
@@ -265,27 +177,14 @@ export function decodeTune(m: MethodFrame): Tune {
 // ---------------------------------------------------------------------------------------------
 // The client
 
-export interface HandshakeOptions {
-  user?: string;
-  password?: string;
-  mechanism?: 'PLAIN' | 'AMQPLAIN';
-  vhost?: string;
-  /** values sent in tune-ok; by default the server's proposals are accepted */
-  channelMax?: number;
-  frameMax?: number;
-  heartbeat?: number;
-}
-
-export interface HandshakeResult {
-  start: ConnectionStart;
-  tune: Tune;
-}
+/** Credentials, vhost, and the values sent in tune-ok (by default the server's proposals, heartbeat 0). */
+export type HandshakeOptions = { user?: string; password?: string; mechanism?: 'PLAIN' | 'AMQPLAIN'; vhost?: string } & Partial<Tune>;
+export type HandshakeResult = { start: ConnectionStart; tune: Tune };
 
 export class RawClient {
   private buffer = Buffer.alloc(0);
   private waiter: (() => void) | undefined;
   private closedFlag = false;
-  private readonly closedPromise: Promise<void>;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
@@ -293,12 +192,9 @@ export class RawClient {
       this.wake();
     });
     socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) => {
-      socket.on('close', () => {
-        this.closedFlag = true;
-        this.wake();
-        resolve();
-      });
+    socket.on('close', () => {
+      this.closedFlag = true;
+      this.wake();
     });
   }
 
@@ -357,21 +253,12 @@ export class RawClient {
     this.socket.write(bytes);
   }
 
-  sendProtocolHeader(header: Buffer = PROTOCOL_HEADER): void {
-    this.send(header);
+  sendProtocolHeader(): void {
+    this.send(PROTOCOL_HEADER);
   }
 
   sendMethod(channel: number, classId: number, methodId: number, args: Buffer = Buffer.alloc(0)): void {
     this.send(methodFrame(channel, classId, methodId, args));
-  }
-
-  /** Read exactly n raw bytes (for the server's reply to a bad protocol header). */
-  async readBytes(n: number, timeoutMs = 3000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.buffer.length < n) await this.waitForData(deadline, `${n} bytes`);
-    const out = this.buffer.subarray(0, n);
-    this.buffer = this.buffer.subarray(n);
-    return out;
   }
 
   /** Everything received and not yet consumed, once the socket has closed. */
@@ -414,10 +301,8 @@ export class RawClient {
   async expectMethod(classId: number, methodId: number, timeoutMs = 3000): Promise<MethodFrame> {
     const m = decodeMethod(await this.readFrame({ timeoutMs }));
     if (m.classId !== classId || m.methodId !== methodId) {
-      const detail =
-        (m.classId === 10 && m.methodId === 50) || (m.classId === 20 && m.methodId === 40)
-          ? ` ${JSON.stringify(decodeClose(m))}`
-          : '';
+      const isClose = (m.classId === 10 && m.methodId === 50) || (m.classId === 20 && m.methodId === 40);
+      const detail = isClose ? ` ${JSON.stringify(decodeClose(m))}` : '';
       throw new Error(`raw-client: expected method ${classId}.${methodId}, got ${m.classId}.${m.methodId}${detail}`);
     }
     return m;
@@ -448,39 +333,18 @@ export class RawClient {
   }
 
   async waitClosed(timeoutMs = 3000): Promise<void> {
-    if (this.closedFlag) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('raw-client: timed out waiting for the socket to close')), timeoutMs);
-    });
-    try {
-      await Promise.race([this.closedPromise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closedFlag) await this.waitForData(deadline, 'the socket to close');
   }
 
   /** connection.start-ok with the given mechanism and credentials. */
   sendStartOk(options: { user?: string; password?: string; mechanism?: string; response?: Buffer } = {}): void {
-    const user = options.user ?? 'guest';
-    const password = options.password ?? 'guest';
-    const mechanism = options.mechanism ?? 'PLAIN';
+    const { user = 'guest', password = 'guest', mechanism = 'PLAIN' } = options;
     const response =
       options.response ??
-      (mechanism === 'AMQPLAIN'
-        ? tableBody({ LOGIN: user, PASSWORD: password })
-        : Buffer.from(`\0${user}\0${password}`, 'utf8'));
-    this.sendMethod(
-      0,
-      10,
-      11,
-      Buffer.concat([
-        table({ product: 'warren-raw-test-client', capabilities: { authentication_failure_close: true } }),
-        shortstr(mechanism),
-        longstr(response),
-        shortstr('en_US'),
-      ]),
-    );
+      (mechanism === 'AMQPLAIN' ? tableBody({ LOGIN: user, PASSWORD: password }) : Buffer.from(`\0${user}\0${password}`));
+    const clientProperties = table({ product: 'warren-raw-test-client', capabilities: { authentication_failure_close: true } });
+    this.sendMethod(0, 10, 11, Buffer.concat([clientProperties, shortstr(mechanism), longstr(response), shortstr('en_US')]));
   }
 
   sendTuneOk(tune: Tune): void {
@@ -497,11 +361,8 @@ export class RawClient {
     const start = decodeStart(await this.expectMethod(10, 10));
     this.sendStartOk(options);
     const tune = decodeTune(await this.expectMethod(10, 30));
-    this.sendTuneOk({
-      channelMax: options.channelMax ?? tune.channelMax,
-      frameMax: options.frameMax ?? tune.frameMax,
-      heartbeat: options.heartbeat ?? 0,
-    });
+    const { channelMax = tune.channelMax, frameMax = tune.frameMax, heartbeat = 0 } = options;
+    this.sendTuneOk({ channelMax, frameMax, heartbeat });
     this.sendOpen(options.vhost);
     await this.expectMethod(10, 41);
     return { start, tune };

@@ -3,7 +3,7 @@
  * auto-delete rule, with the reply codes and texts RabbitMQ 3.10 sends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel } from 'amqplib';
+import type { Channel, Options } from 'amqplib';
 import { expectClose, startTestBroker, uniqueName, withChannel, type TestBroker } from '../helpers/broker.js';
 
 let broker: TestBroker;
@@ -21,35 +21,31 @@ function replyText(message: string): string | undefined {
   return /with message "(.*)"$/s.exec(message)?.[1];
 }
 
+const noExchange = (name: string): string => `NOT_FOUND - no exchange '${name}' in vhost '/'`;
+
 async function expectChannelError(fn: () => Promise<unknown>, code: number, text: string): Promise<void> {
   const err = await expectClose(fn);
   expect({ code: err.code, text: replyText(err.message) }).toEqual({ code, text });
 }
 
-/** basic.get (auto-ack) until the sentinel arrives; returns the bodies before it. */
-async function drainUntilSentinel(ch: Channel, queue: string, timeoutMs = 5000): Promise<string[]> {
+/**
+ * Everything routed to `queue` before this call: publishes a sentinel straight to the queue and
+ * reads (basic.get) up to it. Publishes from one channel reach a queue in order, so no sleeping is
+ * needed to show that a message was NOT routed.
+ */
+async function routedTo(ch: Channel, queue: string, timeoutMs = 5000): Promise<string[]> {
+  ch.sendToQueue(queue, Buffer.from('sentinel'));
   const deadline = Date.now() + timeoutMs;
   const out: string[] = [];
   for (;;) {
     const msg = await ch.get(queue, { noAck: true });
     if (msg !== false) {
-      const body = msg.content.toString();
-      if (body === 'sentinel') return out;
-      out.push(body);
+      if (msg.content.toString() === 'sentinel') return out;
+      out.push(msg.content.toString());
     } else if (Date.now() > deadline) {
       throw new Error(`sentinel never arrived in ${queue}; got ${JSON.stringify(out)}`);
     }
   }
-}
-
-/**
- * Everything routed to `queue` before this call: publishes a sentinel straight to the queue and
- * reads up to it. Publishes from one channel reach a queue in order, so no sleeping is needed to
- * show that a message was NOT routed.
- */
-async function routedTo(ch: Channel, queue: string): Promise<string[]> {
-  ch.sendToQueue(queue, Buffer.from('sentinel'));
-  return drainUntilSentinel(ch, queue);
 }
 
 describe('exchange.declare', () => {
@@ -61,52 +57,36 @@ describe('exchange.declare', () => {
       await ch.assertExchange(name, type, { durable: false });
       await ch.checkExchange(name);
       await ch.deleteExchange(name);
-      await expectChannelError(() => ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(name), 404, noExchange(name));
     });
   });
 
   it('passive declare of a missing exchange closes the channel with 404', async () => {
     await withChannel(broker.url, async (ch) => {
       const name = uniqueName('missing-ex');
-      await expectChannelError(() => ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(name), 404, noExchange(name));
     });
   });
 
   describe('redeclaring with different properties closes the channel with 406', () => {
-    const cases: Array<{ what: string; options: { type: string; durable: boolean; autoDelete?: boolean; internal?: boolean; arguments?: Record<string, unknown> }; text: (name: string) => string }> = [
-      {
-        what: 'type',
-        options: { type: 'fanout', durable: false },
-        text: (n) => `PRECONDITION_FAILED - inequivalent arg 'type' for exchange '${n}' in vhost '/': received 'fanout' but current is 'direct'`,
-      },
-      {
-        what: 'durable',
-        options: { type: 'direct', durable: true },
-        text: (n) => `PRECONDITION_FAILED - inequivalent arg 'durable' for exchange '${n}' in vhost '/': received 'true' but current is 'false'`,
-      },
-      {
-        what: 'auto_delete',
-        options: { type: 'direct', durable: false, autoDelete: true },
-        text: (n) => `PRECONDITION_FAILED - inequivalent arg 'auto_delete' for exchange '${n}' in vhost '/': received 'true' but current is 'false'`,
-      },
-      {
-        what: 'internal',
-        options: { type: 'direct', durable: false, internal: true },
-        text: (n) => `PRECONDITION_FAILED - inequivalent arg 'internal' for exchange '${n}' in vhost '/': received 'true' but current is 'false'`,
-      },
-      {
-        what: 'alternate-exchange argument',
-        options: { type: 'direct', durable: false, arguments: { 'alternate-exchange': 'foo' } },
-        text: (n) =>
-          `PRECONDITION_FAILED - inequivalent arg 'alternate-exchange' for exchange '${n}' in vhost '/': received the value 'foo' of type 'longstr' but current is none`,
-      },
+    const cases: Array<[arg: string, type: string, options: Options.AssertExchange, detail: string]> = [
+      ['type', 'fanout', { durable: false }, "received 'fanout' but current is 'direct'"],
+      ['durable', 'direct', { durable: true }, "received 'true' but current is 'false'"],
+      ['auto_delete', 'direct', { durable: false, autoDelete: true }, "received 'true' but current is 'false'"],
+      ['internal', 'direct', { durable: false, internal: true }, "received 'true' but current is 'false'"],
+      [
+        'alternate-exchange',
+        'direct',
+        { durable: false, arguments: { 'alternate-exchange': 'foo' } },
+        "received the value 'foo' of type 'longstr' but current is none",
+      ],
     ];
-    it.each(cases)('$what', async ({ options, text }) => {
+    it.each(cases)('%s', async (arg, type, options, detail) => {
       await withChannel(broker.url, async (ch) => {
         const name = uniqueName('ex-redeclare');
         await ch.assertExchange(name, 'direct', { durable: false });
-        const { type, ...rest } = options;
-        await expectChannelError(() => ch.assertExchange(name, type, rest), 406, text(name));
+        const text = `PRECONDITION_FAILED - inequivalent arg '${arg}' for exchange '${name}' in vhost '/': ${detail}`;
+        await expectChannelError(() => ch.assertExchange(name, type, options), 406, text);
         // the exchange is unchanged
         await withChannel(broker.url, async (ch2) => {
           await ch2.assertExchange(name, 'direct', { durable: false });
@@ -130,36 +110,25 @@ describe('exchange.declare', () => {
   it("names starting with 'amq.' are reserved (403), and passive declare of one that does not exist is 404", async () => {
     await withChannel(broker.url, async (ch) => {
       const name = `amq.${uniqueName('x')}`;
-      await expectChannelError(
-        () => ch.assertExchange(name, 'direct'),
-        403,
-        `ACCESS_REFUSED - exchange name '${name}' contains reserved prefix 'amq.*'`,
-      );
+      const expected = `ACCESS_REFUSED - exchange name '${name}' contains reserved prefix 'amq.*'`;
+      await expectChannelError(() => ch.assertExchange(name, 'direct'), 403, expected);
     });
     await withChannel(broker.url, async (ch) => {
       const name = `amq.${uniqueName('x')}`;
-      await expectChannelError(() => ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(name), 404, noExchange(name));
     });
   });
 
   it('the pre-declared amq.* exchanges exist with their types, durable', async () => {
     await withChannel(broker.url, async (ch) => {
-      for (const [name, type] of [
-        ['amq.direct', 'direct'],
-        ['amq.fanout', 'fanout'],
-        ['amq.topic', 'topic'],
-        ['amq.headers', 'headers'],
-        ['amq.match', 'headers'],
-      ] as const) {
+      const predeclared = { 'amq.direct': 'direct', 'amq.fanout': 'fanout', 'amq.topic': 'topic', 'amq.headers': 'headers', 'amq.match': 'headers' };
+      for (const [name, type] of Object.entries(predeclared)) {
         await ch.checkExchange(name);
         // an equivalent redeclare is allowed even with the reserved prefix
         expect(await ch.assertExchange(name, type, { durable: true })).toEqual({ exchange: name });
       }
-      await expectChannelError(
-        () => ch.assertExchange('amq.direct', 'fanout', { durable: true }),
-        406,
-        "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'amq.direct' in vhost '/': received 'fanout' but current is 'direct'",
-      );
+      const expected = "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'amq.direct' in vhost '/': received 'fanout' but current is 'direct'";
+      await expectChannelError(() => ch.assertExchange('amq.direct', 'fanout', { durable: true }), 406, expected);
     });
   });
 });
@@ -171,17 +140,14 @@ describe('exchange.delete', () => {
       await ch.assertExchange(name, 'direct', { durable: false });
       const { queue } = await ch.assertQueue('', { exclusive: true });
       await ch.bindQueue(queue, name, 'k');
-      await expectChannelError(
-        () => ch.deleteExchange(name, { ifUnused: true }),
-        406,
-        `PRECONDITION_FAILED - exchange '${name}' in vhost '/' in use`,
-      );
+      const expected = `PRECONDITION_FAILED - exchange '${name}' in vhost '/' in use`;
+      await expectChannelError(() => ch.deleteExchange(name, { ifUnused: true }), 406, expected);
     });
     await withChannel(broker.url, async (ch) => {
       const name = uniqueName('ex-unused');
       await ch.assertExchange(name, 'direct', { durable: false });
       await ch.deleteExchange(name, { ifUnused: true });
-      await expectChannelError(() => ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(name), 404, noExchange(name));
     });
   });
 
@@ -210,11 +176,8 @@ describe('exchange.delete', () => {
 
   it('system exchanges cannot be deleted (403)', async () => {
     await withChannel(broker.url, async (ch) => {
-      await expectChannelError(
-        () => ch.deleteExchange('amq.direct'),
-        403,
-        "ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '/' not allowed",
-      );
+      const expected = "ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '/' not allowed";
+      await expectChannelError(() => ch.deleteExchange('amq.direct'), 403, expected);
     });
   });
 });
@@ -258,7 +221,7 @@ describe('publishing', () => {
           await ch.checkExchange('amq.direct');
         },
         404,
-        `NOT_FOUND - no exchange '${name}' in vhost '/'`,
+        noExchange(name),
       );
     });
   });
@@ -370,10 +333,10 @@ describe('exchange-to-exchange bindings', () => {
   it('binding to or from a missing exchange closes the channel with 404', async () => {
     const missing = uniqueName('ex-missing');
     await withChannel(broker.url, (ch) =>
-      expectChannelError(() => ch.bindExchange(missing, 'amq.direct', 'k'), 404, `NOT_FOUND - no exchange '${missing}' in vhost '/'`),
+      expectChannelError(() => ch.bindExchange(missing, 'amq.direct', 'k'), 404, noExchange(missing)),
     );
     await withChannel(broker.url, (ch) =>
-      expectChannelError(() => ch.bindExchange('amq.direct', missing, 'k'), 404, `NOT_FOUND - no exchange '${missing}' in vhost '/'`),
+      expectChannelError(() => ch.bindExchange('amq.direct', missing, 'k'), 404, noExchange(missing)),
     );
   });
 
@@ -399,7 +362,7 @@ describe('auto-delete exchanges', () => {
       // one binding left
       await ch.checkExchange(name);
       await ch.unbindQueue(queue, name, 'b');
-      await expectChannelError(() => ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(name), 404, noExchange(name));
     });
   });
 
@@ -410,7 +373,7 @@ describe('auto-delete exchanges', () => {
       const { queue } = await ch.assertQueue('', { exclusive: true });
       await ch.bindQueue(queue, name, '');
       await ch.deleteQueue(queue);
-      await expectChannelError(() => ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(name), 404, noExchange(name));
     });
   });
 
@@ -423,7 +386,7 @@ describe('auto-delete exchanges', () => {
       await ch.bindExchange(dest, source, '');
       await ch.unbindExchange(dest, source, '');
       await ch.checkExchange(dest);
-      await expectChannelError(() => ch.checkExchange(source), 404, `NOT_FOUND - no exchange '${source}' in vhost '/'`);
+      await expectChannelError(() => ch.checkExchange(source), 404, noExchange(source));
       await withChannel(broker.url, (ch2) => ch2.deleteExchange(dest));
     });
   });

@@ -111,20 +111,14 @@ describe('queue.declare', () => {
   it("names starting with 'amq.' are reserved (403); passive declare of one is 404", async () => {
     await withChannel(broker.url, async (ch) => {
       const queue = `amq.${uniqueName('q')}`;
-      await expectChannelError(
-        () => ch.assertQueue(queue),
-        403,
-        `ACCESS_REFUSED - queue name '${queue}' contains reserved prefix 'amq.*'`,
-      );
+      const expected = `ACCESS_REFUSED - queue name '${queue}' contains reserved prefix 'amq.*'`;
+      await expectChannelError(() => ch.assertQueue(queue), 403, expected);
     });
     await withChannel(broker.url, async (ch) => {
       // even the server-naming prefix cannot be chosen by a client
       const queue = `amq.gen-${uniqueName('q')}`;
-      await expectChannelError(
-        () => ch.assertQueue(queue, { exclusive: true }),
-        403,
-        `ACCESS_REFUSED - queue name '${queue}' contains reserved prefix 'amq.*'`,
-      );
+      const expected = `ACCESS_REFUSED - queue name '${queue}' contains reserved prefix 'amq.*'`;
+      await expectChannelError(() => ch.assertQueue(queue, { exclusive: true }), 403, expected);
     });
     await withChannel(broker.url, async (ch) => {
       const queue = `amq.${uniqueName('q')}`;
@@ -151,82 +145,39 @@ describe('queue.declare', () => {
   });
 
   describe('redeclaring with different properties', () => {
-    const cases: Array<{ what: string; first: Options.AssertQueue; second: Options.AssertQueue; code: number; text: (q: string) => string }> = [
-      {
-        what: 'durable',
-        first: { durable: true },
-        second: { durable: false },
-        code: 406,
-        text: (q) => `PRECONDITION_FAILED - inequivalent arg 'durable' for queue '${q}' in vhost '/': received 'false' but current is 'true'`,
-      },
-      {
-        what: 'auto_delete',
-        first: { durable: false },
-        second: { durable: false, autoDelete: true },
-        code: 406,
-        text: (q) => `PRECONDITION_FAILED - inequivalent arg 'auto_delete' for queue '${q}' in vhost '/': received 'true' but current is 'false'`,
-      },
-      {
-        what: 'x-message-ttl with another value',
-        first: { durable: false, messageTtl: 1000 },
-        second: { durable: false, messageTtl: 2000 },
-        code: 406,
-        text: (q) => `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${q}' in vhost '/': received '2000' but current is '1000'`,
-      },
-      {
-        // 1000 ('s', short) then 100000 ('I', signedint): integer types are compatible, so only
-        // the values are shown
-        what: 'x-message-ttl with another value of another integer type',
-        first: { durable: false, messageTtl: 1000 },
-        second: { durable: false, messageTtl: 100000 },
-        code: 406,
-        text: (q) => `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${q}' in vhost '/': received '100000' but current is '1000'`,
-      },
-      {
-        // amqplib encodes 1000 as a signed 16-bit integer, which RabbitMQ names 'short'
-        what: 'x-message-ttl added',
-        first: { durable: false },
-        second: { durable: false, messageTtl: 1000 },
-        code: 406,
-        text: (q) =>
-          `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${q}' in vhost '/': received the value '1000' of type 'short' but current is none`,
-      },
-      {
-        what: 'x-message-ttl removed',
-        first: { durable: false, messageTtl: 1000 },
-        second: { durable: false },
-        code: 406,
-        text: (q) =>
-          `PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue '${q}' in vhost '/': received none but current is the value '1000' of type 'short'`,
-      },
-      {
-        // amqplib encodes 5 as a signed 8-bit integer, which RabbitMQ names 'byte'
-        what: 'x-max-length added',
-        first: { durable: false, messageTtl: 1000 },
-        second: { durable: false, messageTtl: 1000, maxLength: 5 },
-        code: 406,
-        text: (q) =>
-          `PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue '${q}' in vhost '/': received the value '5' of type 'byte' but current is none`,
-      },
-      {
-        what: 'exclusive (on the same connection)',
-        first: { durable: false },
-        second: { durable: false, exclusive: true },
-        code: 405,
-        text: lockedText,
-      },
+    // [arg, first declaration, second declaration, the text after "...in vhost '/': "]
+    // amqplib encodes 5 as 'b' (RabbitMQ: 'byte'), 1000 as 's' ('short'), 100000 as 'I' ('signedint').
+    // When both values are integers (of any width) only the values are shown.
+    const cases: Array<[arg: string, first: Options.AssertQueue, second: Options.AssertQueue, detail: string]> = [
+      ['durable', { durable: true }, { durable: false }, "received 'false' but current is 'true'"],
+      ['auto_delete', { durable: false }, { durable: false, autoDelete: true }, "received 'true' but current is 'false'"],
+      ['x-message-ttl', { messageTtl: 1000 }, { messageTtl: 2000 }, "received '2000' but current is '1000'"],
+      ['x-message-ttl', { messageTtl: 1000 }, { messageTtl: 100000 }, "received '100000' but current is '1000'"],
+      ['x-message-ttl', {}, { messageTtl: 1000 }, "received the value '1000' of type 'short' but current is none"],
+      ['x-message-ttl', { messageTtl: 1000 }, {}, "received none but current is the value '1000' of type 'short'"],
+      ['x-max-length', { messageTtl: 1000 }, { messageTtl: 1000, maxLength: 5 }, "received the value '5' of type 'byte' but current is none"],
     ];
-    it.each(cases)('$what', async ({ first, second, code, text }) => {
+    it.each(cases)('%s: %j then %j is 406', async (arg, first, second, detail) => {
       const queue = uniqueName('q-redeclare');
+      const text = `PRECONDITION_FAILED - inequivalent arg '${arg}' for queue '${queue}' in vhost '/': ${detail}`;
       await withChannel(broker.url, async (ch) => {
-        await ch.assertQueue(queue, first);
-        await expectChannelError(() => ch.assertQueue(queue, second), code, text(queue));
+        await ch.assertQueue(queue, { durable: false, ...first });
+        await expectChannelError(() => ch.assertQueue(queue, { durable: false, ...second }), 406, text);
       });
       await withChannel(broker.url, async (ch) => {
         // unchanged: the original declaration is still equivalent; passive ignores properties
-        await ch.assertQueue(queue, first);
+        await ch.assertQueue(queue, { durable: false, ...first });
         await ch.checkQueue(queue);
         await ch.deleteQueue(queue);
+      });
+    });
+
+    it('exclusive, even on the same connection, is 405', async () => {
+      const queue = uniqueName('q-redeclare');
+      await withChannel(broker.url, async (ch) => {
+        await ch.assertQueue(queue, { durable: false });
+        await expectChannelError(() => ch.assertQueue(queue, { durable: false, exclusive: true }), 405, lockedText(queue));
+        await withChannel(broker.url, (ch2) => ch2.deleteQueue(queue));
       });
     });
   });
@@ -350,11 +301,8 @@ describe('queue.delete', () => {
     await withChannel(broker.url, async (ch) => {
       const { queue } = await ch.assertQueue('', { exclusive: true });
       await ch.consume(queue, () => {});
-      await expectChannelError(
-        () => ch.deleteQueue(queue, { ifUnused: true }),
-        406,
-        `PRECONDITION_FAILED - queue '${queue}' in vhost '/' in use`,
-      );
+      const expected = `PRECONDITION_FAILED - queue '${queue}' in vhost '/' in use`;
+      await expectChannelError(() => ch.deleteQueue(queue, { ifUnused: true }), 406, expected);
     });
   });
 
@@ -362,11 +310,8 @@ describe('queue.delete', () => {
     await withChannel(broker.url, async (ch) => {
       const { queue } = await ch.assertQueue('', { exclusive: true });
       await fill(ch, queue, 1);
-      await expectChannelError(
-        () => ch.deleteQueue(queue, { ifEmpty: true }),
-        406,
-        `PRECONDITION_FAILED - queue '${queue}' in vhost '/' not empty`,
-      );
+      const expected = `PRECONDITION_FAILED - queue '${queue}' in vhost '/' not empty`;
+      await expectChannelError(() => ch.deleteQueue(queue, { ifEmpty: true }), 406, expected);
     });
   });
 
@@ -416,11 +361,8 @@ describe('queue.bind and queue.unbind', () => {
     });
     await withChannel(broker.url, async (ch) => {
       const exchange = uniqueName('ex-missing');
-      await expectChannelError(
-        () => ch.bindQueue(uniqueName('q-missing'), exchange, 'k'),
-        404,
-        `NOT_FOUND - no exchange '${exchange}' in vhost '/'`,
-      );
+      const expected = `NOT_FOUND - no exchange '${exchange}' in vhost '/'`;
+      await expectChannelError(() => ch.bindQueue(uniqueName('q-missing'), exchange, 'k'), 404, expected);
     });
   });
 
