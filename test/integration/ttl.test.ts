@@ -209,7 +209,7 @@ describe('per-message expiration', () => {
 
       ch.sendToQueue(q, Buffer.from('first'), { expiration: '0' });
       await ch.waitForConfirms();
-      await waitFor(() => got.length === 1);
+      await waitFor(() => got.length === 1, 2000);
       expect(got[0]!.content.toString()).toBe('first');
       expect(got[0]!.properties.expiration).toBe('0');
 
