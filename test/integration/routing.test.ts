@@ -237,10 +237,10 @@ describe('headers exchange', () => {
       const q = await tempQueue(ch);
       const tag = uniqueName('tag');
       await ch.bindQueue(q, 'amq.headers', '', { tag });
-      await ch.bindQueue(q, 'amq.match', '', { tag, 'x-match': 'any', other: 1 });
+      await ch.bindQueue(q, 'amq.match', '', { tag, 'x-match': 'any', other: `${tag}-other` });
       ch.publish('amq.headers', '', Buffer.from('headers-yes'), { headers: { tag } });
       ch.publish('amq.headers', '', Buffer.from('headers-no'), { headers: { tag: `${tag}-no` } });
-      ch.publish('amq.match', '', Buffer.from('match-yes'), { headers: { other: 1 } });
+      ch.publish('amq.match', '', Buffer.from('match-yes'), { headers: { other: `${tag}-other` } });
       expect(await routedTo(ch, q)).toEqual(['headers-yes', 'match-yes']);
     });
   });
