@@ -20,6 +20,11 @@ export class DeadLetterer implements QueueHooks {
     const dlx = this.vhost.exchanges.get(dlxName);
     if (dlx === undefined) return; // RabbitMQ drops it when the DLX does not exist
     const props = this.codec.decode(message.properties);
+    if (props.headers !== undefined && props.headers['x-delivery-count'] !== undefined) {
+      // The delivery count belongs to the queue it leaves.
+      const { 'x-delivery-count': _count, ...rest } = props.headers;
+      props.headers = rest;
+    }
     const cc = routingKeyList(props.headers?.['CC']);
     const headers = addDeath(props.headers, {
       queue: queue.name,
@@ -56,7 +61,7 @@ export class DeadLetterer implements QueueHooks {
     const props = this.codec.decode(message.properties);
     const headers: FieldTable = { ...(props.headers ?? {}), 'x-delivery-count': BigInt(n) };
     props.headers = headers;
-    return new Message(
+    const copy = new Message(
       message.exchange,
       message.routingKey,
       this.codec.encode(props),
@@ -66,6 +71,9 @@ export class DeadLetterer implements QueueHooks {
       message.priority,
       message.expiration,
     );
+    // Same message in the store: the queue entry still points at the stored original.
+    copy.storeId = message.storeId;
+    return copy;
   }
 }
 

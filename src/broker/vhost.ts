@@ -106,10 +106,18 @@ export class Vhost {
     const delayed = type === DELAYED_EXCHANGE_TYPE;
     // x-delayed-message routes like its x-delayed-type once a message's delay has passed.
     const routingType = delayed ? fieldString(options.arguments['x-delayed-type']) : type;
-    const factory = routingType === undefined || routingType === DELAYED_EXCHANGE_TYPE ? undefined : exchangeTypeFactory(routingType);
+    if (delayed && routingType === undefined) {
+      throw preconditionFailed(`Invalid argument, 'x-delayed-type' must be an existing exchange type`);
+    }
+    if (routingType === DELAYED_EXCHANGE_TYPE) {
+      throw preconditionFailed(`Invalid argument, '${DELAYED_EXCHANGE_TYPE}' can't be used for 'x-delayed-type'`);
+    }
+    const factory = exchangeTypeFactory(routingType as string);
     if (factory === undefined) {
-      if (delayed) throw preconditionFailed(`Invalid argument, 'x-delayed-type' must be an existing exchange type`);
-      throw commandInvalid(`invalid exchange type '${type}'`);
+      // RabbitMQ says "invalid" for names that happen to be Erlang atoms ('foo') and "unknown"
+      // otherwise; Warren has no atom table and always says "unknown". The delayed-message
+      // plugin checks x-delayed-type the same way: a 503 on the connection.
+      throw commandInvalid(`unknown exchange type '${routingType as string}'`);
     }
     const x = new Exchange(name, this.name, type, factory<Destination>(), options);
     if (delayed) {
@@ -166,7 +174,11 @@ export class Vhost {
    * as RabbitMQ does: the declared exclusive owner must match exactly.
    */
   declareQueue(name: string, passive: boolean, options: QueueOptions, owner: object): QueueDeclareResult {
-    if (passive) return { queue: this.getQueue(name, owner), created: false };
+    if (passive) {
+      const queue = this.getQueue(name, owner);
+      queue.touch(); // a passive declare renews the x-expires lease, as in RabbitMQ
+      return { queue, created: false };
+    }
     const serverNamed = name === '';
     if (serverNamed) name = `amq.gen-${randomBytes(16).toString('base64url')}`;
     else if (name.startsWith('amq.')) {

@@ -75,7 +75,10 @@ export class Handshake {
     if (m.id === MethodId.ConnectionOpen && this.step === 'open') {
       const vhost = conn.broker.vhost(m.virtualHost);
       if (vhost === undefined || !conn.broker.canAccess(conn.user, m.virtualHost)) {
-        throw notAllowed(`vhost ${m.virtualHost} not found`);
+        const err = notAllowed(`vhost ${m.virtualHost} not found`);
+        err.classId = 10;
+        err.methodId = 40;
+        throw err;
       }
       conn.vhost = vhost;
       encodeConnectionOpenOk(conn.writer, 0, {});

@@ -120,8 +120,20 @@ export class Connection implements FrameHandler {
     return chunk.subarray(need);
   }
 
-  /** FrameReader callback: one complete frame. */
+  /**
+   * FrameReader callback: one complete frame. Errors are handled here, at a frame boundary, so
+   * the reader keeps going and the client's close-ok is still seen; only broken framing (thrown
+   * by the reader itself) stops the stream.
+   */
   onFrame(type: number, channel: number, payload: Buffer): void {
+    try {
+      this.handleFrame(type, channel, payload);
+    } catch (err) {
+      this.fail(err, channel, 0, 0);
+    }
+  }
+
+  private handleFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closed') return;
     if (type === FrameType.Heartbeat) {
       if (channel !== 0) throw unexpectedFrame(describeFrame(type, payload));
@@ -144,8 +156,8 @@ export class Connection implements FrameHandler {
         if (channel === 0) this.onConnectionMethod(m);
         else this.onChannelMethod(channel, m);
       } catch (err) {
-        // Name the failing method in the close, as RabbitMQ does.
-        if (err instanceof AmqpError && err.classId === 0) {
+        // Name the failing method in the close, as RabbitMQ does (not for handshake refusals).
+        if (err instanceof AmqpError && err.classId === 0 && this.state === 'open') {
           err.classId = m.id >>> 16;
           err.methodId = m.id & 0xffff;
         }
@@ -277,7 +289,6 @@ export class Connection implements FrameHandler {
   close(replyCode: number, replyText: string, classId = 0, methodId = 0): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     log.info(`closing connection ${this.name}: ${replyCode} ${replyText}`);
-    this.reader.stop();
     if (this.state === 'header') {
       this.terminate();
       return;

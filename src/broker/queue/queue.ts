@@ -178,7 +178,15 @@ export class Queue {
       (this.store as MessageStorage).enqueue(this.storeId, entry.seq, message.storeId, expiresAt, priority);
     }
     this.ready.push(entry);
-    if (expiresAt !== 0) this.expiry.track(entry);
+    if (expiresAt !== 0) {
+      if (expiresAt <= this.clock.now()) {
+        // TTL 0: delivered only if a consumer can take it now, else it expires at once.
+        if (this.consumers.length > 0) this.drain();
+        if (entry.state === EntryState.Ready) this.expireEntry(entry);
+        return true;
+      }
+      this.expiry.track(entry);
+    }
     if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLimits();
     if (this.consumers.length > 0) this.scheduleDrain();
     return true;
@@ -210,6 +218,10 @@ export class Queue {
     this.touch();
     const entry = this.shiftLive();
     if (entry === undefined) return undefined;
+    // RabbitMQ (quorum queues) marks even a first basic.get with x-delivery-count 0.
+    if (entry.deliveryCount === 0 && this.countsDeliveries() && this.hooks !== null) {
+      entry.message = this.hooks.withDeliveryCount(entry.message, 0);
+    }
     if (noAck) this.forget(entry);
     else {
       this.delivered(entry);
@@ -236,7 +248,7 @@ export class Queue {
     this.unackedCount--;
     if (this.deleted) return;
     const limit = this.settings.deliveryLimit;
-    if (limit !== undefined || this.settings.queueType === 'quorum') {
+    if (this.countsDeliveries()) {
       entry.deliveryCount++;
       if (limit !== undefined && entry.deliveryCount > limit) {
         this.forget(entry);
@@ -250,6 +262,11 @@ export class Queue {
     this.ready.requeue(entry);
     if (entry.expiresAt !== 0) this.expiry.track(entry);
     if (this.consumers.length > 0) this.scheduleDrain();
+  }
+
+  /** Deliveries are counted (x-delivery-count) in quorum queues and under a delivery limit. */
+  private countsDeliveries(): boolean {
+    return this.settings.deliveryLimit !== undefined || this.settings.queueType === 'quorum';
   }
 
   private expireEntry(entry: QueuedMessage): void {
@@ -344,7 +361,8 @@ export class Queue {
   private shiftLive(): QueuedMessage | undefined {
     for (;;) {
       const entry = this.ready.shift();
-      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > this.clock.now()) return entry;
+      // Expired once its deadline has passed (a TTL 0 message is still deliverable in its own ms).
+      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= this.clock.now()) return entry;
       this.forget(entry);
       this.deadLetter(entry.message, 'expired');
     }
