@@ -1,7 +1,8 @@
 import { Users } from './auth/users.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
 import type { Persistence } from './persistence.js';
-import { Vhost } from './vhost.js';
+import { DEFAULT_MEMORY_BUDGET, Vhost } from './vhost.js';
+import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
 
 export interface BrokerConfig {
@@ -13,6 +14,8 @@ export interface BrokerConfig {
   loopbackUsers: readonly string[];
   /** consumer_timeout: ms a delivery may stay unacknowledged before its channel is closed */
   consumerTimeout: number;
+  /** per queue: messages and bytes kept in memory before new ones are paged to the store */
+  queueMemoryBudget: MemoryBudget;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -20,6 +23,7 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   clusterName: 'warren@localhost',
   loopbackUsers: ['guest'],
   consumerTimeout: 30 * 60 * 1000,
+  queueMemoryBudget: DEFAULT_MEMORY_BUDGET,
 };
 
 /** The broker core: vhosts and users. Knows nothing of the wire protocol. */
@@ -43,7 +47,7 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let v = this.vhosts.get(name);
-    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec, this.persistence, this.policies)));
+    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget)));
     return v;
   }
 

@@ -1,7 +1,7 @@
 import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
 import { Message } from './message.js';
 import { addDeath, isDeadLetterCycle, type DeathReason, type PropertiesCodec } from './queue/dead-letter.js';
-import type { Queue, QueueHooks } from './queue/queue.js';
+import type { MemoryBudget, Queue, QueueHooks } from './queue/queue.js';
 import type { Vhost } from './vhost.js';
 
 /**
@@ -12,6 +12,7 @@ export class DeadLetterer implements QueueHooks {
   constructor(
     private readonly vhost: Vhost,
     private readonly codec: PropertiesCodec,
+    readonly memoryBudget: MemoryBudget,
   ) {}
 
   deadLetter(queue: Queue, message: Message, reason: DeathReason): void {

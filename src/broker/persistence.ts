@@ -1,4 +1,6 @@
-import type { DefinitionStorage, MessageStorage, Storage } from '../store/storage.js';
+import type { DefinitionStorage, MessageStorage, Storage, StoredMessage } from '../store/storage.js';
+import { Message } from './message.js';
+import { QueueStore } from './queue/queue-store.js';
 import { argumentsKey, type Binding } from './binding.js';
 import type { Exchange } from './exchange/exchange.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
@@ -58,7 +60,36 @@ export class Persistence {
       autoDelete: q.autoDelete,
       arguments: this.codec.encodeTable(q.arguments),
     });
-    q.attachStore(this.messages, id);
+    q.attachStore(this.queueStore(q, id, 0));
+  }
+
+  /**
+   * A queue's store. Recovery rule: transient messages from before the start (seq <= recoveredUpTo)
+   * were only paged out, not persisted — they are dropped, except in quorum queues.
+   */
+  queueStore(q: Queue, id: number, recoveredUpTo: number): QueueStore {
+    return new QueueStore(this.messages, id, (stored, seq) => {
+      const m = this.revive(stored);
+      if (seq <= recoveredUpTo && !m.persistent && q.settings.queueType !== 'quorum') return undefined;
+      return m;
+    });
+  }
+
+  /** A stored message as a Message again. */
+  revive(stored: StoredMessage): Message {
+    const props = this.codec.decode(stored.properties);
+    const m = new Message(
+      stored.exchange,
+      stored.routingKey,
+      stored.properties,
+      stored.body,
+      props.headers,
+      props.deliveryMode === 2,
+      props.priority ?? -1,
+      props.expiration,
+    );
+    m.storeId = stored.id;
+    return m;
   }
 
   /** Deleting the definition also drops its entries (and the bodies no other queue holds). */

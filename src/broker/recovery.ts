@@ -1,19 +1,16 @@
 import type { FieldTable } from '../amqp/field-types.js';
-import type { Definitions, MessageStorage } from '../store/storage.js';
+import type { Definitions } from '../store/storage.js';
 import { Binding } from './binding.js';
 import type { Broker } from './broker.js';
-import { Message } from './message.js';
-import type { Queue } from './queue/queue.js';
 import { Vhost } from './vhost.js';
 import type { Policy } from './policy.js';
-
-/** Entries read per page when a queue is recovered. */
-const PAGE = 65536;
 
 /**
  * Rebuild the broker from its store at start. Recovery rules, as RabbitMQ's:
  * - durable exchanges, durable queues and bindings between durable ends come back; nothing else;
- * - a queue's stored messages come back in seq order (per-queue order is kept);
+ * - a queue's stored messages come back in seq order (per-queue order is kept); the first page
+ *   is read now, the rest as the queue drains (QueueStore);
+ * - transient messages found in the store were only paged out: dropped (QueueStore);
  * - a message delivered before the stop (acked or not) and not acked comes back redelivered;
  * - the first start of an empty store creates vhost '/' and user guest.
  */
@@ -43,14 +40,16 @@ export function recoverBroker(broker: Broker): void {
       arguments: table(x.arguments),
     });
   }
-  const messages = new Map<number, Message>();
   for (const r of defs.queues) {
     const vhost = broker.addVhost(r.vhost);
     const args = table(r.arguments);
     const parsed = Vhost.storedArguments(args, r.name, r.vhost, r.durable, r.autoDelete);
     const q = vhost.createQueue(r.name, { durable: r.durable, exclusiveOwner: null, autoDelete: r.autoDelete, arguments: args }, parsed);
-    q.attachStore(persistence.messages, r.id);
-    restoreEntries(broker, q, r.id, persistence.messages, messages);
+    const stats = persistence.messages.queueStats(r.id);
+    const store = persistence.queueStore(q, r.id, stats.maxSeq);
+    store.restoreTail(0, stats.count, stats.bytes);
+    q.attachStore(store);
+    q.recovered(stats.maxSeq);
   }
   for (const b of defs.bindings) {
     const vhost = broker.vhost(b.vhost);
@@ -69,42 +68,4 @@ function restoreUsers(broker: Broker, defs: Definitions): void {
   }
   for (const u of broker.users.list()) broker.users.delete(u.name);
   for (const u of defs.users) broker.users.restore({ name: u.name, passwordHash: u.passwordHash, tags: u.tags });
-}
-
-function restoreEntries(broker: Broker, q: Queue, queueId: number, store: MessageStorage, cache: Map<number, Message>): void {
-  let after = 0;
-  for (;;) {
-    const page = store.loadQueueEntries(queueId, after, PAGE);
-    if (page.length === 0) return;
-    const missing: number[] = [];
-    for (let i = 0; i < page.length; i++) {
-      const id = page.messageId[i] as number;
-      if (!cache.has(id)) missing.push(id);
-    }
-    const loaded = store.loadMessages(missing);
-    for (const m of loaded) if (m !== undefined) cache.set(m.id, toMessage(broker, m.id, m.exchange, m.routingKey, m.properties, m.body));
-    for (let i = 0; i < page.length; i++) {
-      const message = cache.get(page.messageId[i] as number);
-      if (message === undefined) continue;
-      q.restore(message, page.seq[i] as number, page.redelivered[i] === 1, page.expiresAt[i] as number, page.priority[i] as number);
-    }
-    after = page.seq[page.length - 1] as number;
-    if (page.length < PAGE) return;
-  }
-}
-
-function toMessage(broker: Broker, id: number, exchange: string, routingKey: string, properties: Buffer, body: Buffer): Message {
-  const props = broker.codec.decode(properties);
-  const m = new Message(
-    exchange,
-    routingKey,
-    properties,
-    body,
-    props.headers,
-    props.deliveryMode === 2,
-    props.priority ?? -1,
-    props.expiration,
-  );
-  m.storeId = id;
-  return m;
 }

@@ -10,7 +10,10 @@ import { fieldString } from '../amqp/field-types.js';
 
 /** The RabbitMQ delayed-message plugin's exchange type, built in. */
 export const DELAYED_EXCHANGE_TYPE = 'x-delayed-message';
-import { Queue, type QueueOptions } from './queue/queue.js';
+import { Queue, type MemoryBudget, type QueueOptions } from './queue/queue.js';
+
+/** A queue keeps up to this much in memory; beyond it, new messages are paged to the store. */
+export const DEFAULT_MEMORY_BUDGET: MemoryBudget = { messages: 65536, bytes: 64 * 1024 * 1024 };
 import type { Message } from './message.js';
 import { Router, type DirectReplySink } from './router.js';
 import { DeadLetterer } from './dead-letterer.js';
@@ -54,10 +57,11 @@ export class Vhost {
     readonly persistence: Persistence | null = null,
     /** the broker's policies (all vhosts) */
     readonly policies: PolicyRegistry = new PolicyRegistry(),
+    memoryBudget: MemoryBudget = DEFAULT_MEMORY_BUDGET,
     private readonly clock: Clock = systemClock,
   ) {
     this.router = new Router(this);
-    this.hooks = new DeadLetterer(this, codec);
+    this.hooks = new DeadLetterer(this, codec, memoryBudget);
     this.createExchange('', 'direct', { durable: true, autoDelete: false, internal: false, arguments: {} });
     for (const [n, t] of PREDECLARED) {
       this.createExchange(n, t, { durable: true, autoDelete: false, internal: false, arguments: {} });

@@ -1,16 +1,16 @@
 import type { FieldTable } from '../../amqp/field-types.js';
-import { accessRefused } from '../../amqp/errors.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { EntryState, QueuedMessage, type Message } from '../message.js';
 import type { Binding } from '../binding.js';
+import type { QueueArguments } from '../queue-arguments.js';
 import type { QueueConsumer } from './consumer.js';
+import { QueueConsumers } from './consumers.js';
 import type { DeathReason } from './dead-letter.js';
+import { QueueExpiry } from './queue-expiry.js';
+import { PAGE_SIZE, type QueueStore } from './queue-store.js';
 import { ReadyMessages } from './ready-messages.js';
 import { DEFAULT_QUEUE_ARGUMENTS, DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
-import type { QueueArguments } from '../queue-arguments.js';
 import { ExpiryTimer, expiryOf } from './ttl.js';
-import { QueueExpiry } from './queue-expiry.js';
-import type { MessageStorage } from '../../store/storage.js';
 
 /** Most messages one drain pass delivers before yielding to I/O. */
 const DRAIN_BATCH = 256;
@@ -23,6 +23,12 @@ export interface QueueOptions {
   arguments: FieldTable;
 }
 
+/** How much of a queue stays in memory before new messages are paged to the store. */
+export interface MemoryBudget {
+  messages: number;
+  bytes: number;
+}
+
 /** What a queue asks of its vhost. */
 export interface QueueHooks {
   /** a message leaves the queue dead (only called when the queue has a dead-letter exchange) */
@@ -31,13 +37,15 @@ export interface QueueHooks {
   remove(queue: Queue): void;
   /** a copy of the message carrying x-delivery-count = n (delivery limits) */
   withDeliveryCount(message: Message, n: number): Message;
+  readonly memoryBudget: MemoryBudget;
 }
 
 /**
- * A classic queue in memory. Ready messages live in ReadyMessages (priority levels, requeued
- * messages back in their place); TTL expires them on time wherever they are; length limits
- * drop, reject or dead-letter; delivery is round-robin among the highest-priority consumers that
- * can take a message (or to the single active consumer), a bounded batch per turn.
+ * A classic queue. Ready messages live in ReadyMessages (priority levels, requeued messages back
+ * in their place); past the memory budget new ones live only in the store and are paged back in
+ * ahead of consumers (QueueStore); TTL expires them on time wherever they are; length limits drop,
+ * reject or dead-letter; delivery goes round-robin to the highest-priority consumers with
+ * capacity (or the single active consumer), a bounded batch per turn.
  */
 export class Queue {
   readonly kind = 'queue' as const;
@@ -53,22 +61,18 @@ export class Queue {
 
   private ready: ReadyMessages;
   private nextSeq = 1;
-  /** consumers, highest priority first, then arrival order */
-  private consumers: QueueConsumer[] = [];
-  private rr = 0;
+  private readonly consumers = new QueueConsumers();
   private hadConsumer = false;
   private drainScheduled = false;
   private readonly drainBound = (): void => this.drain();
   private readonly expiry: ExpiryTimer;
   private readonly unused: QueueExpiry;
+  /** the store, for a durable queue in a broker with one */
+  private store: QueueStore | null = null;
   /** messages delivered and not yet acked, rejected or requeued */
   unackedCount = 0;
   deleted = false;
   hooks: QueueHooks | null = null;
-  /** the message store, for a durable queue in a broker with one */
-  private store: MessageStorage | null = null;
-  /** this queue's id in the store (0 = not stored) */
-  storeId = 0;
 
   constructor(
     readonly name: string,
@@ -96,41 +100,58 @@ export class Queue {
     this.enforceLimits();
   }
 
-  attachStore(store: MessageStorage, storeId: number): void {
+  // ---- store -----------------------------------------------------------------------------
+
+  attachStore(store: QueueStore): void {
     this.store = store;
-    this.storeId = storeId;
   }
 
   detachStore(): void {
     this.store = null;
-    this.storeId = 0;
   }
 
-  /** Is this message stored when it enters this queue? Persistent messages, or any in a quorum queue. */
+  /** this queue's id in the store (0 = not stored) */
+  get storeId(): number {
+    return this.store?.id ?? 0;
+  }
+
+  /** Is this message stored when it enters? Persistent ones, any in a quorum queue, and any while paging. */
   persists(message: Message): boolean {
-    return this.store !== null && (message.persistent || this.settings.queueType === 'quorum');
+    return this.store !== null && (message.persistent || this.settings.queueType === 'quorum' || this.paging());
   }
 
-  /** The entry left the queue for good: drop it from the store. */
+  /** Over the memory budget (or already paging): new messages go to the store only. Not for priority queues. */
+  private paging(): boolean {
+    const store = this.store;
+    if (store === null || this.settings.maxPriority !== undefined) return false;
+    if (store.tailCount > 0) return true;
+    const budget = this.hooks?.memoryBudget;
+    return budget !== undefined && (this.ready.length >= budget.messages || this.ready.bytes >= budget.bytes);
+  }
+
+  /** Recovery: stored entries up to maxSeq are the tail; read the first page. */
+  recovered(maxSeq: number): void {
+    if (maxSeq >= this.nextSeq) this.nextSeq = maxSeq + 1;
+    this.refill();
+  }
+
+  /** Read the next page from the store when memory runs low. */
+  private refill(): void {
+    const store = this.store;
+    if (store === null || store.tailCount === 0 || this.ready.length >= PAGE_SIZE) return;
+    for (const e of store.loadPage()) {
+      this.ready.push(e);
+      if (e.expiresAt !== 0) this.expiry.track(e);
+    }
+  }
+
+  /** The entry left the queue for good. */
   private forget(entry: QueuedMessage): void {
     entry.state = EntryState.Gone;
-    if (entry.persisted && this.store !== null) this.store.remove(this.storeId, entry.seq, entry.message.storeId);
+    this.store?.remove(entry);
   }
 
-  /** First delivery of a stored entry: recorded, so a crash brings it back redelivered. */
-  private delivered(entry: QueuedMessage): void {
-    if (entry.persisted && !entry.redelivered && this.store !== null) this.store.setRedelivered(this.storeId, entry.seq);
-  }
-
-  /** Recovery: put a stored entry back, in seq order. */
-  restore(message: Message, seq: number, redelivered: boolean, expiresAt: number, priority: number): void {
-    const level = this.settings.maxPriority === undefined ? 0 : Math.min(Math.max(priority, 0), this.ready.maxPriority);
-    const entry = new QueuedMessage(seq, message, redelivered, expiresAt, level);
-    entry.persisted = true;
-    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
-    this.ready.push(entry);
-    if (expiresAt !== 0) this.expiry.track(entry);
-  }
+  // ---- counts ----------------------------------------------------------------------------
 
   /** Would a reject-publish overflow refuse this message now? */
   rejects(message: Message): boolean {
@@ -138,11 +159,11 @@ export class Queue {
   }
 
   get messageCount(): number {
-    return this.ready.length;
+    return this.ready.length + (this.store?.tailCount ?? 0);
   }
 
   get messageBytes(): number {
-    return this.ready.bytes;
+    return this.ready.bytes + (this.store?.tailBytes ?? 0);
   }
 
   get consumerCount(): number {
@@ -150,13 +171,15 @@ export class Queue {
   }
 
   consumerList(): readonly QueueConsumer[] {
-    return this.consumers;
+    return this.consumers.all();
   }
 
   /** The queue was used (basic.get, redeclare): restarts the x-expires clock. */
   touch(): void {
     this.unused.touch(this.consumers.length === 0);
   }
+
+  // ---- messages in -----------------------------------------------------------------------
 
   /** Add a message. Returns false when a reject-publish overflow refused it. */
   enqueue(message: Message): boolean {
@@ -172,30 +195,43 @@ export class Queue {
       const ttl = message.expiration === undefined ? undefined : Number(message.expiration);
       expiresAt = expiryOf(this.clock.now(), s.messageTtl, ttl);
     }
-    const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
-    if (message.storeId !== 0 && this.persists(message)) {
-      entry.persisted = true;
-      (this.store as MessageStorage).enqueue(this.storeId, entry.seq, message.storeId, expiresAt, priority);
-    }
-    this.ready.push(entry);
-    if (expiresAt !== 0) {
-      if (expiresAt <= this.clock.now()) {
-        // TTL 0: delivered only if a consumer can take it now, else it expires at once.
-        if (this.consumers.length > 0) this.drain();
-        if (entry.state === EntryState.Ready) this.expireEntry(entry);
-        return true;
+    const stored = message.storeId !== 0 && this.persists(message);
+    // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
+    if (stored && this.paging()) {
+      (this.store as QueueStore).addToTail(this.nextSeq++, message, expiresAt, priority);
+    } else {
+      const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
+      if (stored) (this.store as QueueStore).add(entry);
+      this.ready.push(entry);
+      if (expiresAt !== 0) {
+        if (expiresAt <= this.clock.now()) {
+          // TTL 0: delivered only if a consumer can take it now, else it expires at once.
+          if (this.consumers.length > 0) this.drain();
+          if (entry.state === EntryState.Ready) this.expireEntry(entry);
+          return true;
+        }
+        this.expiry.track(entry);
       }
-      this.expiry.track(entry);
     }
     if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLimits();
     if (this.consumers.length > 0) this.scheduleDrain();
     return true;
   }
 
+  /** Recovery / tests: put an entry back, in seq order. */
+  restore(message: Message, seq: number, redelivered: boolean, expiresAt: number, priority: number): void {
+    const level = this.settings.maxPriority === undefined ? 0 : Math.min(Math.max(priority, 0), this.ready.maxPriority);
+    const entry = new QueuedMessage(seq, message, redelivered, expiresAt, level);
+    entry.persisted = this.store !== null;
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+    this.ready.push(entry);
+    if (expiresAt !== 0) this.expiry.track(entry);
+  }
+
   private wouldOverflow(size: number): boolean {
     const s = this.settings;
-    if (s.maxLength !== undefined && this.ready.length >= s.maxLength) return true;
-    return s.maxLengthBytes !== undefined && this.ready.bytes + size > s.maxLengthBytes;
+    if (s.maxLength !== undefined && this.messageCount >= s.maxLength) return true;
+    return s.maxLengthBytes !== undefined && this.messageBytes + size > s.maxLengthBytes;
   }
 
   /** drop-head: drop (dead-letter) from the head until within the limits. */
@@ -203,15 +239,18 @@ export class Queue {
     const s = this.settings;
     if (s.overflow !== 'drop-head') return;
     while (
-      (s.maxLength !== undefined && this.ready.length > s.maxLength) ||
-      (s.maxLengthBytes !== undefined && this.ready.bytes > s.maxLengthBytes)
+      (s.maxLength !== undefined && this.messageCount > s.maxLength) ||
+      (s.maxLengthBytes !== undefined && this.messageBytes > s.maxLengthBytes)
     ) {
+      this.refill();
       const e = this.ready.shift();
       if (e === undefined) return;
       this.forget(e);
       this.deadLetter(e.message, 'maxlen');
     }
   }
+
+  // ---- messages out ----------------------------------------------------------------------
 
   /** basic.get: the next live ready message, or undefined. The caller acks or requeues it unless noAck. */
   get(noAck: boolean): QueuedMessage | undefined {
@@ -222,13 +261,19 @@ export class Queue {
     if (entry.deliveryCount === 0 && this.countsDeliveries() && this.hooks !== null) {
       entry.message = this.hooks.withDeliveryCount(entry.message, 0);
     }
-    if (noAck) this.forget(entry);
-    else {
-      this.delivered(entry);
-      entry.state = EntryState.Unacked;
-      this.unackedCount++;
-    }
+    this.handOut(entry, noAck);
     return entry;
+  }
+
+  /** A delivery: with no-ack the message is gone; otherwise it waits for ack, reject or requeue. */
+  private handOut(entry: QueuedMessage, noAck: boolean): void {
+    if (noAck) {
+      this.forget(entry);
+      return;
+    }
+    this.store?.delivered(entry);
+    entry.state = EntryState.Unacked;
+    this.unackedCount++;
   }
 
   ack(entry: QueuedMessage): void {
@@ -247,9 +292,9 @@ export class Queue {
   requeue(entry: QueuedMessage): void {
     this.unackedCount--;
     if (this.deleted) return;
-    const limit = this.settings.deliveryLimit;
     if (this.countsDeliveries()) {
       entry.deliveryCount++;
+      const limit = this.settings.deliveryLimit;
       if (limit !== undefined && entry.deliveryCount > limit) {
         this.forget(entry);
         this.deadLetter(entry.message, 'delivery_limit');
@@ -257,6 +302,7 @@ export class Queue {
       }
       if (this.hooks !== null) entry.message = this.hooks.withDeliveryCount(entry.message, entry.deliveryCount);
     }
+    this.store?.requeued(entry);
     entry.redelivered = true;
     entry.state = EntryState.Ready;
     this.ready.requeue(entry);
@@ -281,22 +327,18 @@ export class Queue {
     }
   }
 
+  // ---- consumers -------------------------------------------------------------------------
+
   addConsumer(consumer: QueueConsumer): void {
-    if ((consumer.exclusive && this.consumers.length > 0) || this.hasExclusiveConsumer()) {
-      throw accessRefused(`queue '${this.name}' in vhost '${this.vhost}' in exclusive use`);
-    }
-    let i = this.consumers.length;
-    while (i > 0 && (this.consumers[i - 1] as QueueConsumer).priority < consumer.priority) i--;
-    this.consumers.splice(i, 0, consumer);
+    this.consumers.add(consumer, this.name, this.vhost);
     this.hadConsumer = true;
     this.unused.touch(false);
     this.scheduleDrain();
   }
 
   removeConsumer(consumer: QueueConsumer): void {
-    const i = this.consumers.indexOf(consumer);
+    const i = this.consumers.remove(consumer);
     if (i < 0) return;
-    this.consumers.splice(i, 1);
     if (this.consumers.length > 0) {
       // With a single active consumer the next one in line takes over.
       if (i === 0 && this.settings.singleActiveConsumer) this.scheduleDrain();
@@ -306,11 +348,11 @@ export class Queue {
     if (this.autoDelete && this.hadConsumer && !this.deleted) this.hooks?.remove(this);
   }
 
-  /** Drop every ready message; returns how many. Unacked messages are untouched. */
+  /** Drop every ready message (paged ones too); returns how many. Unacked messages are untouched. */
   purge(): number {
     const dropped = this.ready.clear();
     for (const e of dropped) this.forget(e);
-    return dropped.length;
+    return dropped.length + (this.store?.purge() ?? 0);
   }
 
   /** Mark deleted, drop messages, stop timers and tell consumers. Returns the ready messages dropped. */
@@ -320,9 +362,7 @@ export class Queue {
     const n = this.purge();
     this.expiry.stop();
     this.unused.stop();
-    const consumers = this.consumers;
-    this.consumers = [];
-    for (const c of consumers) c.queueDeleted(this);
+    for (const c of this.consumers.clear()) c.queueDeleted(this);
     return n;
   }
 
@@ -337,8 +377,8 @@ export class Queue {
     this.drainScheduled = false;
     if (this.deleted) return;
     let budget = DRAIN_BATCH;
-    while (this.ready.length > 0) {
-      const consumer = this.pickConsumer();
+    while (this.messageCount > 0) {
+      const consumer = this.consumers.pick(this.settings.singleActiveConsumer);
       if (consumer === undefined) return;
       if (budget-- === 0) {
         this.drainScheduled = true;
@@ -347,12 +387,7 @@ export class Queue {
       }
       const entry = this.shiftLive();
       if (entry === undefined) return;
-      if (consumer.noAck) this.forget(entry);
-      else {
-        this.delivered(entry);
-        entry.state = EntryState.Unacked;
-        this.unackedCount++;
-      }
+      this.handOut(entry, consumer.noAck);
       consumer.deliver(this, entry);
     }
   }
@@ -360,43 +395,12 @@ export class Queue {
   /** The next ready entry that has not expired; expired ones met on the way are expired now. */
   private shiftLive(): QueuedMessage | undefined {
     for (;;) {
+      if (this.ready.length < PAGE_SIZE) this.refill();
       const entry = this.ready.shift();
       // Expired once its deadline has passed (a TTL 0 message is still deliverable in its own ms).
       if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= this.clock.now()) return entry;
       this.forget(entry);
       this.deadLetter(entry.message, 'expired');
     }
-  }
-
-  private hasExclusiveConsumer(): boolean {
-    for (const c of this.consumers) if (c.exclusive) return true;
-    return false;
-  }
-
-  /** Round-robin within the highest priority group that has capacity; or the single active consumer. */
-  private pickConsumer(): QueueConsumer | undefined {
-    const consumers = this.consumers;
-    if (this.settings.singleActiveConsumer) {
-      const active = consumers[0];
-      return active !== undefined && active.canDeliver() ? active : undefined;
-    }
-    const n = consumers.length;
-    let start = 0;
-    while (start < n) {
-      const priority = (consumers[start] as QueueConsumer).priority;
-      let end = start + 1;
-      while (end < n && (consumers[end] as QueueConsumer).priority === priority) end++;
-      const size = end - start;
-      for (let k = 0; k < size; k++) {
-        const offset = (this.rr + k) % size;
-        const c = consumers[start + offset] as QueueConsumer;
-        if (c.canDeliver()) {
-          this.rr = offset + 1;
-          return c;
-        }
-      }
-      start = end;
-    }
-    return undefined;
   }
 }

@@ -1,0 +1,69 @@
+import { accessRefused } from '../../amqp/errors.js';
+import type { QueueConsumer } from './consumer.js';
+
+/**
+ * A queue's consumers, highest priority first then arrival order, and the choice of who gets
+ * the next message: round-robin within the highest priority group that has capacity, or the
+ * single active consumer (the first in line).
+ */
+export class QueueConsumers {
+  private list: QueueConsumer[] = [];
+  private rr = 0;
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  all(): readonly QueueConsumer[] {
+    return this.list;
+  }
+
+  add(consumer: QueueConsumer, queue: string, vhost: string): void {
+    if ((consumer.exclusive && this.list.length > 0) || this.list.some((c) => c.exclusive)) {
+      throw accessRefused(`queue '${queue}' in vhost '${vhost}' in exclusive use`);
+    }
+    let i = this.list.length;
+    while (i > 0 && (this.list[i - 1] as QueueConsumer).priority < consumer.priority) i--;
+    this.list.splice(i, 0, consumer);
+  }
+
+  /** Remove; returns its former index, or -1. */
+  remove(consumer: QueueConsumer): number {
+    const i = this.list.indexOf(consumer);
+    if (i >= 0) this.list.splice(i, 1);
+    return i;
+  }
+
+  /** Take them all out (queue deleted). */
+  clear(): QueueConsumer[] {
+    const all = this.list;
+    this.list = [];
+    return all;
+  }
+
+  pick(singleActive: boolean): QueueConsumer | undefined {
+    const list = this.list;
+    if (singleActive) {
+      const active = list[0];
+      return active !== undefined && active.canDeliver() ? active : undefined;
+    }
+    const n = list.length;
+    let start = 0;
+    while (start < n) {
+      const priority = (list[start] as QueueConsumer).priority;
+      let end = start + 1;
+      while (end < n && (list[end] as QueueConsumer).priority === priority) end++;
+      const size = end - start;
+      for (let k = 0; k < size; k++) {
+        const offset = (this.rr + k) % size;
+        const c = list[start + offset] as QueueConsumer;
+        if (c.canDeliver()) {
+          this.rr = offset + 1;
+          return c;
+        }
+      }
+      start = end;
+    }
+    return undefined;
+  }
+}

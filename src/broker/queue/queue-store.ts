@@ -1,0 +1,109 @@
+import type { MessageStorage, StoredMessage } from '../../store/storage.js';
+import { QueuedMessage, type Message } from '../message.js';
+
+/** Entries read back per page when a paged queue runs low in memory. */
+export const PAGE_SIZE = 16384;
+
+/**
+ * A queue's link to the message store: its entries in SQLite, and its paged tail. When a queue
+ * grows past its memory budget, new entries live only in the store (the tail) — the queue keeps
+ * their count and bytes, not objects — and are read back a page at a time, in seq order, ahead
+ * of consumers. Recovery starts the same way: a page in memory, the rest as tail.
+ */
+export class QueueStore {
+  /** seqs of stored entries delivered and not yet settled (kept by purge) */
+  private readonly unacked = new Set<number>();
+  /** entries with seq > afterSeq are in the tail (store only) */
+  private afterSeq = 0;
+  tailCount = 0;
+  tailBytes = 0;
+  /** entries appended to the tail since the last commit we made sure of */
+  private dirty = false;
+
+  constructor(
+    readonly messages: MessageStorage,
+    readonly id: number,
+    /** turns a stored entry's message back into a Message; undefined = drop the entry */
+    private readonly revive: (stored: StoredMessage, seq: number) => Message | undefined,
+  ) {}
+
+  /** A new entry kept in memory, stored too. */
+  add(entry: QueuedMessage): void {
+    entry.persisted = true;
+    this.messages.enqueue(this.id, entry.seq, entry.message.storeId, entry.expiresAt, entry.priority);
+  }
+
+  /** A new entry that lives only in the store (the queue is over its memory budget). */
+  addToTail(seq: number, message: Message, expiresAt: number, priority: number): void {
+    if (this.tailCount === 0) this.afterSeq = seq - 1;
+    this.messages.enqueue(this.id, seq, message.storeId, expiresAt, priority);
+    this.tailCount++;
+    this.tailBytes += message.body.length;
+    this.dirty = true;
+  }
+
+  /** The entry left the queue for good. */
+  remove(entry: QueuedMessage): void {
+    if (!entry.persisted) return;
+    this.unacked.delete(entry.seq);
+    this.messages.remove(this.id, entry.seq, entry.message.storeId);
+  }
+
+  /** Delivered and awaiting ack; the first delivery is recorded so a crash brings it back redelivered. */
+  delivered(entry: QueuedMessage): void {
+    if (!entry.persisted) return;
+    this.unacked.add(entry.seq);
+    if (!entry.redelivered) this.messages.setRedelivered(this.id, entry.seq);
+  }
+
+  requeued(entry: QueuedMessage): void {
+    this.unacked.delete(entry.seq);
+  }
+
+  /** Read the next page of the tail into entries (seq order). */
+  loadPage(limit: number = PAGE_SIZE): QueuedMessage[] {
+    if (this.tailCount === 0) return [];
+    // What we appended may still sit in the group-commit batch: make it readable first.
+    if (this.dirty) {
+      this.messages.flushSync();
+      this.dirty = false;
+    }
+    const page = this.messages.loadQueueEntries(this.id, this.afterSeq, Math.min(limit, this.tailCount));
+    const stored = this.messages.loadMessages(page.messageId);
+    const out: QueuedMessage[] = [];
+    for (let i = 0; i < page.length; i++) {
+      const s = stored[i];
+      const seq = page.seq[i] as number;
+      this.afterSeq = seq;
+      if (s === undefined) continue;
+      this.tailBytes -= s.body.length;
+      const message = this.revive(s, seq);
+      if (message === undefined) {
+        this.messages.remove(this.id, seq, s.id);
+        continue;
+      }
+      const e = new QueuedMessage(seq, message, page.redelivered[i] === 1, page.expiresAt[i] as number, Math.max(0, page.priority[i] as number));
+      e.persisted = true;
+      out.push(e);
+    }
+    this.tailCount = page.length === 0 ? 0 : Math.max(0, this.tailCount - page.length);
+    if (this.tailCount === 0) this.tailBytes = 0;
+    return out;
+  }
+
+  /** Recovery: everything stored after `afterSeq` is tail. */
+  restoreTail(afterSeq: number, count: number, bytes: number): void {
+    this.afterSeq = afterSeq;
+    this.tailCount = count;
+    this.tailBytes = bytes;
+  }
+
+  /** purge: drop every stored entry except those delivered and unacked. */
+  purge(): number {
+    const n = this.tailCount;
+    this.messages.purge(this.id, [...this.unacked]);
+    this.tailCount = 0;
+    this.tailBytes = 0;
+    return n;
+  }
+}
