@@ -9,6 +9,7 @@ import { Persistence } from './broker/persistence.js';
 import { recoverBroker } from './broker/recovery.js';
 import { Store } from './store/index.js';
 import { Broker } from './broker/broker.js';
+import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/queue/dead-letter.js';
 import { AmqpListener } from './server/listener.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
@@ -24,6 +25,10 @@ export interface BrokerOptions {
   managementPort?: number;
   /** Data directory. Default ./data */
   dataDir?: string;
+  /** Memory alarm: RSS above this blocks publishers. A fraction of RAM if <= 1, else bytes. Default 0.4 */
+  memoryHighWatermark?: number;
+  /** Disk alarm: free bytes on the data directory's filesystem below this block publishers. Default 50 MB. */
+  diskFreeLimit?: number;
   logLevel?: LogLevel;
   /** Largest message body accepted, in bytes. Default 128 MiB (RabbitMQ 3.x). */
   maxMessageSize?: number;
@@ -56,6 +61,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   if (options.logLevel !== undefined) setLogLevel(options.logLevel);
   const dataDir = resolve(options.dataDir ?? 'data');
   await mkdir(dataDir, { recursive: true });
+  const alarms = new ResourceAlarms({
+    dir: dataDir,
+    memoryHighWatermark: options.memoryHighWatermark,
+    diskFreeLimit: options.diskFreeLimit,
+  });
   const started = Date.now();
   const store = Store.open(dataDir);
   let listener: AmqpListener;
@@ -66,8 +76,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       PROPERTIES_CODEC,
       options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {},
       new Persistence(store, PROPERTIES_CODEC),
+      alarms,
     );
     recoverBroker(broker);
+    await alarms.check();
     listener = new AmqpListener(broker, {
       frameMax: options.frameMax ?? 131072,
       channelMax: options.channelMax ?? 2047,
@@ -79,9 +91,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     store.close();
     throw err;
   }
+  alarms.start();
   log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;
   const close = async (): Promise<void> => {
+    alarms.stop();
     await listener.close();
     store.close();
   };

@@ -1,3 +1,4 @@
+import { ResourceAlarms } from './alarms.js';
 import { Users } from './auth/users.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
 import type { Persistence } from './persistence.js';
@@ -39,6 +40,8 @@ export class Broker {
     config: Partial<BrokerConfig> = {},
     /** where durable things are kept (null: in memory only) */
     readonly persistence: Persistence | null = null,
+    /** memory and disk alarms (started by main.ts); the server blocks publishers while raised */
+    readonly alarms: ResourceAlarms = new ResourceAlarms(),
   ) {
     this.config = { ...DEFAULT_BROKER_CONFIG, ...config };
     this.addVhost('/');
