@@ -10,6 +10,7 @@ import { logger } from '../util/logger.js';
 import { Channel } from './channel.js';
 import { Handshake } from './connection-handshake.js';
 import { Heartbeat } from './heartbeat.js';
+import type { Flow } from './flow.js';
 import { PROTOCOL_HEADER } from './handshake.js';
 import { describeFrame } from './frame-text.js';
 
@@ -63,6 +64,8 @@ export class Connection implements FrameHandler {
     readonly broker: Broker,
     readonly limits: ConnectionLimits,
     private readonly onClosed: (c: Connection) => void,
+    /** resource alarms: blocks this connection when it publishes during an alarm (flow.ts) */
+    readonly flow: Flow | null = null,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.frameMax = limits.frameMax;
@@ -169,6 +172,7 @@ export class Connection implements FrameHandler {
       const ch = this.channels.get(channel);
       if (ch === undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
       ch.onContentFrame(type, payload);
+      if (this.flow !== null && this.flow.alarmed) this.flow.published(this); // resource alarms (flow.ts)
       return;
     }
     throw frameError(`unknown frame type ${type}`);

@@ -13,10 +13,21 @@ export class Heartbeat {
   private handshakeTimer: NodeJS.Timeout | null = null;
   private silentTicks = 0;
   private seen = false;
+  /** resource alarms (flow.ts): a blocked connection is not read, so its silence is not counted */
+  private monitorPaused = false;
 
   constructor(private readonly conn: Connection) {}
 
   received(): void {
+    this.seen = true;
+  }
+
+  pauseMonitor(): void {
+    this.monitorPaused = true;
+  }
+
+  resumeMonitor(): void {
+    this.monitorPaused = false;
     this.seen = true;
   }
 
@@ -44,7 +55,7 @@ export class Heartbeat {
   }
 
   private tick(seconds: number): void {
-    if (this.seen) {
+    if (this.seen || this.monitorPaused) {
       this.seen = false;
       this.silentTicks = 0;
     } else if (++this.silentTicks >= 4) {

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
 import { Connection, type ConnectionLimits } from './connection.js';
+import { Flow } from './flow.js';
 
 const log = logger('amqp.listener');
 
@@ -9,11 +10,15 @@ const log = logger('amqp.listener');
 export class AmqpListener {
   readonly connections = new Set<Connection>();
   private server: Server | null = null;
+  /** resource alarms: blocks publishing connections while an alarm is raised */
+  readonly flow: Flow;
 
   constructor(
     private readonly broker: Broker,
     private readonly limits: ConnectionLimits,
-  ) {}
+  ) {
+    this.flow = new Flow(broker.alarms);
+  }
 
   async listen(port: number, host: string | undefined): Promise<number> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -31,7 +36,16 @@ export class AmqpListener {
   }
 
   private accept(socket: Socket): void {
-    const conn = new Connection(socket, this.broker, this.limits, (c) => this.connections.delete(c));
+    const conn = new Connection(
+      socket,
+      this.broker,
+      this.limits,
+      (c) => {
+        this.connections.delete(c);
+        this.flow.forget(c);
+      },
+      this.flow,
+    );
     this.connections.add(conn);
   }
 
@@ -39,6 +53,7 @@ export class AmqpListener {
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.flow.stop();
     for (const conn of this.connections) {
       conn.close(320, 'CONNECTION_FORCED - broker shutdown');
       conn.terminate();
