@@ -38,6 +38,8 @@ export interface BrokerOptions {
   frameMax?: number;
   /** channel_max the server proposes. Default 2047. */
   channelMax?: number;
+  /** Per queue, messages and bytes kept in memory before new ones are paged to the store. */
+  queueMemoryBudget?: { messages: number; bytes: number };
 }
 
 export interface RunningBroker {
@@ -74,7 +76,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   try {
     broker = new Broker(
       PROPERTIES_CODEC,
-      options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {},
+      {
+        ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
+        ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
+      },
       new Persistence(store, PROPERTIES_CODEC),
       alarms,
     );

@@ -60,19 +60,12 @@ export class Persistence {
       autoDelete: q.autoDelete,
       arguments: this.codec.encodeTable(q.arguments),
     });
-    q.attachStore(this.queueStore(q, id, 0));
+    q.attachStore(this.queueStore(id));
   }
 
-  /**
-   * A queue's store. Recovery rule: transient messages from before the start (seq <= recoveredUpTo)
-   * were only paged out, not persisted — they are dropped, except in quorum queues.
-   */
-  queueStore(q: Queue, id: number, recoveredUpTo: number): QueueStore {
-    return new QueueStore(this.messages, id, (stored, seq) => {
-      const m = this.revive(stored);
-      if (seq <= recoveredUpTo && !m.persistent && q.settings.queueType !== 'quorum') return undefined;
-      return m;
-    });
+  /** A queue's link to the message store. */
+  queueStore(id: number): QueueStore {
+    return new QueueStore(this.messages, id, (stored) => this.revive(stored));
   }
 
   /** A stored message as a Message again. */

@@ -10,7 +10,7 @@ import type { Policy } from './policy.js';
  * - durable exchanges, durable queues and bindings between durable ends come back; nothing else;
  * - a queue's stored messages come back in seq order (per-queue order is kept); the first page
  *   is read now, the rest as the queue drains (QueueStore);
- * - transient messages found in the store were only paged out: dropped (QueueStore);
+ * - transient messages found in the store were only paged out: the store drops them at open;
  * - a message delivered before the stop (acked or not) and not acked comes back redelivered;
  * - the first start of an empty store creates vhost '/' and user guest.
  */
@@ -46,7 +46,7 @@ export function recoverBroker(broker: Broker): void {
     const parsed = Vhost.storedArguments(args, r.name, r.vhost, r.durable, r.autoDelete);
     const q = vhost.createQueue(r.name, { durable: r.durable, exclusiveOwner: null, autoDelete: r.autoDelete, arguments: args }, parsed);
     const stats = persistence.messages.queueStats(r.id);
-    const store = persistence.queueStore(q, r.id, stats.maxSeq);
+    const store = persistence.queueStore(r.id);
     store.restoreTail(0, stats.count, stats.bytes);
     q.attachStore(store);
     q.recovered(stats.maxSeq);

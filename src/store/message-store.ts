@@ -42,8 +42,8 @@ export class MessageStore implements MessageStorage {
     );
     // The size is copied from the message row so that recovery never reads body pages.
     this.enqueueStmt = db.prepare(
-      `INSERT INTO queue_entries (queue_id, seq, message_id, redelivered, expires_at, priority, size)
-       SELECT ?, ?, id, ?, ?, ?, length(body) FROM messages WHERE id = ?`,
+      `INSERT INTO queue_entries (queue_id, seq, message_id, redelivered, expires_at, priority, size, transient)
+       SELECT ?, ?, id, ?, ?, ?, length(body), ? FROM messages WHERE id = ?`,
     );
     this.deleteEntryStmt = db
       .prepare('DELETE FROM queue_entries WHERE queue_id = ? AND seq = ? RETURNING message_id')
@@ -109,8 +109,8 @@ export class MessageStore implements MessageStorage {
     this.commit.appended();
   }
 
-  enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number): void {
-    this.commit.batch.enqueue(queueId, seq, messageId, expiresAt, clampPriority(priority));
+  enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number, transient = false): void {
+    this.commit.batch.enqueue(queueId, seq, messageId, expiresAt, clampPriority(priority), transient);
     this.commit.appended();
   }
 
@@ -162,7 +162,7 @@ export class MessageStore implements MessageStorage {
           break;
         case OpKind.Enqueue: {
           const red = op.redelivered ? 1 : 0;
-          const r = this.enqueueStmt.run(op.queueId, op.seq, red, op.expiresAt, op.priority, op.messageId);
+          const r = this.enqueueStmt.run(op.queueId, op.seq, red, op.expiresAt, op.priority, op.transient ? 1 : 0, op.messageId);
           if (r.changes !== 1) {
             const what = `enqueue of unknown message ${op.messageId} (queue ${op.queueId})`;
             throw new StoreError(StoreErrorCode.CommitFailed, what);

@@ -31,6 +31,8 @@ export class StoreOp {
     readonly body: Buffer | null,
     /** Purge: seqs to keep, or null for none */
     readonly keep: readonly number[] | null,
+    /** Enqueue: a transient message paged out (dropped when the store opens) */
+    readonly transient = false,
   ) {}
 }
 
@@ -57,8 +59,8 @@ export class OpBatch {
     this.bytes += body.length + properties.length;
   }
 
-  enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number): void {
-    const op = new StoreOp(OpKind.Enqueue, queueId, seq, messageId, expiresAt, priority, false, 0, '', '', null, null, null);
+  enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number, transient = false): void {
+    const op = new StoreOp(OpKind.Enqueue, queueId, seq, messageId, expiresAt, priority, false, 0, '', '', null, null, null, transient);
     this.push(op);
     let bySeq = this.entries.get(queueId);
     if (bySeq === undefined) this.entries.set(queueId, (bySeq = new Map()));

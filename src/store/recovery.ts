@@ -30,3 +30,21 @@ export function dropOrphanEntries(db: BetterSqlite3.Database, messages: MessageS
   messages.flushSync();
   return orphans;
 }
+
+/**
+ * Recovery rule: entries marked transient are transient messages a queue paged out to stay
+ * within its memory budget. Transient messages do not survive a restart, so they are dropped,
+ * releasing their messages. Returns how many.
+ */
+export function dropTransientEntries(db: BetterSqlite3.Database, messages: MessageStorage): number {
+  const rows = db.prepare('SELECT queue_id, seq, message_id FROM queue_entries WHERE transient = 1').raw().all() as [
+    number,
+    number,
+    number,
+  ][];
+  if (rows.length === 0) return 0;
+  for (const [queueId, seq, messageId] of rows) messages.remove(queueId, seq, messageId);
+  messages.flushSync();
+  log.info(`dropped ${rows.length} paged-out transient messages`);
+  return rows.length;
+}

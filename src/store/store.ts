@@ -4,7 +4,7 @@ import { DefinitionsStore } from './definitions-store.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import type { LockFile } from './lock-file.js';
 import { MessageStore } from './message-store.js';
-import { dropOrphanEntries } from './recovery.js';
+import { dropOrphanEntries, dropTransientEntries } from './recovery.js';
 import type { Storage } from './storage.js';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -38,6 +38,7 @@ export class Store implements Storage {
       const messages = new MessageStore(db, options);
       const definitions = new DefinitionsStore(db, (queueId) => messages.deleteQueue(queueId));
       dropOrphanEntries(db, messages);
+      dropTransientEntries(db, messages);
       log.info(`opened ${file}`);
       return new Store(dataDir, file, db, lock, definitions, messages);
     } catch (err) {

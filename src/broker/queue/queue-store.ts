@@ -23,8 +23,8 @@ export class QueueStore {
   constructor(
     readonly messages: MessageStorage,
     readonly id: number,
-    /** turns a stored entry's message back into a Message; undefined = drop the entry */
-    private readonly revive: (stored: StoredMessage, seq: number) => Message | undefined,
+    /** turns a stored message back into a Message */
+    private readonly revive: (stored: StoredMessage) => Message,
   ) {}
 
   /** A new entry kept in memory, stored too. */
@@ -34,9 +34,10 @@ export class QueueStore {
   }
 
   /** A new entry that lives only in the store (the queue is over its memory budget). */
-  addToTail(seq: number, message: Message, expiresAt: number, priority: number): void {
+  addToTail(seq: number, message: Message, expiresAt: number, priority: number, transient: boolean): void {
     if (this.tailCount === 0) this.afterSeq = seq - 1;
-    this.messages.enqueue(this.id, seq, message.storeId, expiresAt, priority);
+    // A transient message is stored only to page it out; the store drops it at the next start.
+    this.messages.enqueue(this.id, seq, message.storeId, expiresAt, priority, transient);
     this.tailCount++;
     this.tailBytes += message.body.length;
     this.dirty = true;
@@ -77,12 +78,7 @@ export class QueueStore {
       this.afterSeq = seq;
       if (s === undefined) continue;
       this.tailBytes -= s.body.length;
-      const message = this.revive(s, seq);
-      if (message === undefined) {
-        this.messages.remove(this.id, seq, s.id);
-        continue;
-      }
-      const e = new QueuedMessage(seq, message, page.redelivered[i] === 1, page.expiresAt[i] as number, Math.max(0, page.priority[i] as number));
+      const e = new QueuedMessage(seq, this.revive(s), page.redelivered[i] === 1, page.expiresAt[i] as number, Math.max(0, page.priority[i] as number));
       e.persisted = true;
       out.push(e);
     }

@@ -166,6 +166,11 @@ export class Queue {
     return this.ready.bytes + (this.store?.tailBytes ?? 0);
   }
 
+  /** ready messages held only in the store (paged out) */
+  get pagedCount(): number {
+    return this.store?.tailCount ?? 0;
+  }
+
   get consumerCount(): number {
     return this.consumers.length;
   }
@@ -198,7 +203,8 @@ export class Queue {
     const stored = message.storeId !== 0 && this.persists(message);
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
     if (stored && this.paging()) {
-      (this.store as QueueStore).addToTail(this.nextSeq++, message, expiresAt, priority);
+      const transient = !message.persistent && s.queueType !== 'quorum';
+      (this.store as QueueStore).addToTail(this.nextSeq++, message, expiresAt, priority, transient);
     } else {
       const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
       if (stored) (this.store as QueueStore).add(entry);
