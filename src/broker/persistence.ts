@@ -88,7 +88,7 @@ export class Persistence {
   /** Deleting the definition also drops its entries (and the bodies no other queue holds). */
   queueDeleted(q: Queue): void {
     if (q.storeId === 0) return;
-    q.detachStore();
+    q.attachStore(null);
     this.definitions.deleteQueue(q.vhost, q.name);
   }
 

@@ -10,7 +10,9 @@ import { QueueExpiry } from './queue-expiry.js';
 import { PAGE_SIZE, type QueueStore } from './queue-store.js';
 import { ReadyMessages } from './ready-messages.js';
 import { DEFAULT_QUEUE_ARGUMENTS, DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
-import { ExpiryTimer, expiryOf } from './ttl.js';
+import { deadlineOf, ExpiryTimer } from './ttl.js';
+import { overLimits, wouldOverflow } from './overflow.js';
+import { DelayedMessages, delayOf } from '../delayed-messages.js';
 
 /** Most messages one drain pass delivers before yielding to I/O. */
 const DRAIN_BATCH = 256;
@@ -41,11 +43,9 @@ export interface QueueHooks {
 }
 
 /**
- * A classic queue. Ready messages live in ReadyMessages (priority levels, requeued messages back
- * in their place); past the memory budget new ones live only in the store and are paged back in
- * ahead of consumers (QueueStore); TTL expires them on time wherever they are; length limits drop,
- * reject or dead-letter; delivery goes round-robin to the highest-priority consumers with
- * capacity (or the single active consumer), a bounded batch per turn.
+ * A classic queue: ready messages in ReadyMessages, paged to the store past the memory budget
+ * (QueueStore), expired on time (ExpiryTimer), limited (overflow.ts), dead-lettered through its
+ * hooks, delivered in bounded batches to the consumers QueueConsumers picks.
  */
 export class Queue {
   readonly kind = 'queue' as const;
@@ -67,8 +67,9 @@ export class Queue {
   private readonly drainBound = (): void => this.drain();
   private readonly expiry: ExpiryTimer;
   private readonly unused: QueueExpiry;
-  /** the store, for a durable queue in a broker with one */
-  private store: QueueStore | null = null;
+  private store: QueueStore | null = null; // durable queues in a broker with a store
+  /** messages waiting for their x-delay (delayed-message policy); listable and cancellable */
+  delayed: DelayedMessages | null = null;
   /** messages delivered and not yet acked, rejected or requeued */
   unackedCount = 0;
   deleted = false;
@@ -102,12 +103,9 @@ export class Queue {
 
   // ---- store -----------------------------------------------------------------------------
 
-  attachStore(store: QueueStore): void {
+  /** Link to the store (null: the queue's definition was deleted; nothing more is written). */
+  attachStore(store: QueueStore | null): void {
     this.store = store;
-  }
-
-  detachStore(): void {
-    this.store = null;
   }
 
   /** this queue's id in the store (0 = not stored) */
@@ -122,11 +120,9 @@ export class Queue {
 
   /** Over the memory budget (or already paging): new messages go to the store only. Not for priority queues. */
   private paging(): boolean {
-    const store = this.store;
-    if (store === null || this.settings.maxPriority !== undefined) return false;
-    if (store.tailCount > 0) return true;
     const budget = this.hooks?.memoryBudget;
-    return budget !== undefined && (this.ready.length >= budget.messages || this.ready.bytes >= budget.bytes);
+    if (this.store === null || budget === undefined || this.settings.maxPriority !== undefined) return false;
+    return this.store.tailCount > 0 || this.ready.length >= budget.messages || this.ready.bytes >= budget.bytes;
   }
 
   /** Recovery: stored entries up to maxSeq are the tail; read the first page. */
@@ -155,7 +151,8 @@ export class Queue {
 
   /** Would a reject-publish overflow refuse this message now? */
   rejects(message: Message): boolean {
-    return this.settings.overflow !== 'drop-head' && this.wouldOverflow(message.body.length);
+    const s = this.settings;
+    return s.overflow !== 'drop-head' && wouldOverflow(s, this.messageCount, this.messageBytes, message.body.length);
   }
 
   get messageCount(): number {
@@ -189,17 +186,28 @@ export class Queue {
   /** Add a message. Returns false when a reject-publish overflow refused it. */
   enqueue(message: Message): boolean {
     const s = this.settings;
-    if (s.overflow !== 'drop-head' && this.wouldOverflow(message.body.length)) {
+    if (s.delayedMessage) {
+      // delayed-message policy: a message with x-delay waits before it becomes ready.
+      const delay = delayOf(message.headers);
+      if (delay > 0) {
+        this.delayed ??= new DelayedMessages(this.clock, (d) => {
+          if (!this.deleted) this.enqueueNow(d.message);
+        });
+        this.delayed.hold(message, undefined, delay);
+        return true;
+      }
+    }
+    return this.enqueueNow(message);
+  }
+
+  private enqueueNow(message: Message): boolean {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head' && wouldOverflow(s, this.messageCount, this.messageBytes, message.body.length)) {
       if (s.overflow === 'reject-publish-dlx') this.deadLetter(message, 'maxlen');
       return false;
     }
-    let priority = 0;
-    if (s.maxPriority !== undefined) priority = Math.min(Math.max(message.priority, 0), s.maxPriority, this.ready.maxPriority);
-    let expiresAt = 0;
-    if (s.messageTtl !== undefined || message.expiration !== undefined) {
-      const ttl = message.expiration === undefined ? undefined : Number(message.expiration);
-      expiresAt = expiryOf(this.clock.now(), s.messageTtl, ttl);
-    }
+    const priority = s.maxPriority === undefined ? 0 : Math.min(Math.max(message.priority, 0), this.ready.maxPriority);
+    const expiresAt = deadlineOf(this.clock, s.messageTtl, message.expiration);
     const stored = message.storeId !== 0 && this.persists(message);
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
     if (stored && this.paging()) {
@@ -224,30 +232,11 @@ export class Queue {
     return true;
   }
 
-  /** Recovery / tests: put an entry back, in seq order. */
-  restore(message: Message, seq: number, redelivered: boolean, expiresAt: number, priority: number): void {
-    const level = this.settings.maxPriority === undefined ? 0 : Math.min(Math.max(priority, 0), this.ready.maxPriority);
-    const entry = new QueuedMessage(seq, message, redelivered, expiresAt, level);
-    entry.persisted = this.store !== null;
-    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
-    this.ready.push(entry);
-    if (expiresAt !== 0) this.expiry.track(entry);
-  }
-
-  private wouldOverflow(size: number): boolean {
-    const s = this.settings;
-    if (s.maxLength !== undefined && this.messageCount >= s.maxLength) return true;
-    return s.maxLengthBytes !== undefined && this.messageBytes + size > s.maxLengthBytes;
-  }
-
   /** drop-head: drop (dead-letter) from the head until within the limits. */
   private enforceLimits(): void {
     const s = this.settings;
     if (s.overflow !== 'drop-head') return;
-    while (
-      (s.maxLength !== undefined && this.messageCount > s.maxLength) ||
-      (s.maxLengthBytes !== undefined && this.messageBytes > s.maxLengthBytes)
-    ) {
+    while (overLimits(s, this.messageCount, this.messageBytes)) {
       this.refill();
       const e = this.ready.shift();
       if (e === undefined) return;
@@ -273,10 +262,7 @@ export class Queue {
 
   /** A delivery: with no-ack the message is gone; otherwise it waits for ack, reject or requeue. */
   private handOut(entry: QueuedMessage, noAck: boolean): void {
-    if (noAck) {
-      this.forget(entry);
-      return;
-    }
+    if (noAck) return this.forget(entry);
     this.store?.delivered(entry);
     entry.state = EntryState.Unacked;
     this.unackedCount++;
@@ -368,6 +354,7 @@ export class Queue {
     const n = this.purge();
     this.expiry.stop();
     this.unused.stop();
+    this.delayed?.stop();
     for (const c of this.consumers.clear()) c.queueDeleted(this);
     return n;
   }
