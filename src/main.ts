@@ -102,6 +102,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const close = async (): Promise<void> => {
     alarms.stop();
     await listener.close();
+    broker.stop();
     store.close();
   };
   return {

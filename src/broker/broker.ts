@@ -70,6 +70,11 @@ export class Broker {
     return existed;
   }
 
+  /** Shutdown: stop the timers of every vhost (the store is closed next). */
+  stop(): void {
+    for (const v of this.vhosts.values()) v.stop();
+  }
+
   vhost(name: string): Vhost | undefined {
     return this.vhosts.get(name);
   }

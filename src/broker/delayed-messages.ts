@@ -2,6 +2,7 @@ import { fieldNumber, type FieldTable } from '../amqp/field-types.js';
 import type { Clock } from '../util/clock.js';
 import { MinHeap } from '../util/min-heap.js';
 import type { Message } from './message.js';
+import type { MessageStorage } from '../store/storage.js';
 
 /** A message held until its x-delay passes. */
 export class DelayedMessage {
@@ -21,6 +22,16 @@ export function delayOf(headers: FieldTable | undefined): number {
   return d !== undefined && d > 0 ? d : 0;
 }
 
+/** Where a durable delayed-message exchange keeps its held persistent messages. */
+export interface DelayStore {
+  readonly messages: MessageStorage;
+  /** a hidden queue in the store; entries are keyed by the held message's id, due time as expiry */
+  readonly id: number;
+}
+
+/** Names of the hidden store queues of delayed-message exchanges (never real queues). */
+export const DELAY_STORE_PREFIX = 'amq.warren.delayed.';
+
 /**
  * Messages waiting for their x-delay (delayed-message exchanges, and queues with the
  * delayed-message policy): a min-heap by due time and one armed timer. Unlike RabbitMQ's plugin
@@ -34,6 +45,9 @@ export class DelayedMessages {
   private armedFor = 0;
   private readonly fireBound = (): void => this.fire();
 
+  /** set for durable delayed-message exchanges: held persistent messages survive a restart */
+  store: DelayStore | null = null;
+
   constructor(
     private readonly clock: Clock,
     /** called when a message's time has come */
@@ -45,7 +59,20 @@ export class DelayedMessages {
   }
 
   hold(message: Message, extraRoutingKeys: readonly string[] | undefined, delayMs: number): DelayedMessage {
-    const d = new DelayedMessage(this.nextId++, this.clock.now() + delayMs, message, extraRoutingKeys);
+    return this.holdUntil(message, extraRoutingKeys, this.clock.now() + delayMs, 0);
+  }
+
+  /** Hold until `dueAt`; `id` > 0 when restoring one from the store (it is stored already). */
+  holdUntil(message: Message, extraRoutingKeys: readonly string[] | undefined, dueAt: number, id: number): DelayedMessage {
+    const d = new DelayedMessage(id > 0 ? id : this.nextId++, dueAt, message, extraRoutingKeys);
+    if (id >= this.nextId) this.nextId = id + 1;
+    const store = this.store;
+    if (store !== null && id === 0 && message.persistent) {
+      // CC keys are not kept across a restart; the routing key is.
+      message.storeId = store.messages.nextMessageId();
+      store.messages.insertMessage(message.storeId, message.exchange, message.routingKey, message.properties, message.body, 1);
+      store.messages.enqueue(store.id, d.id, message.storeId, dueAt, 0);
+    }
     this.heap.push(d);
     this.byId.set(d.id, d);
     if (this.timer === null || d.dueAt < this.armedFor) this.arm();
@@ -63,7 +90,15 @@ export class DelayedMessages {
     if (d === undefined) return false;
     d.cancelled = true;
     this.byId.delete(id);
+    this.unstore(d);
     return true;
+  }
+
+  private unstore(d: DelayedMessage): void {
+    const m = d.message;
+    if (this.store === null || m.storeId === 0) return;
+    this.store.messages.remove(this.store.id, d.id, m.storeId);
+    m.storeId = 0; // routed afresh: the router stores it again for durable queues
   }
 
   private arm(): void {
@@ -86,6 +121,7 @@ export class DelayedMessages {
       this.heap.pop();
       if (d.cancelled) continue;
       this.byId.delete(d.id);
+      this.unstore(d);
       this.release(d);
     }
     this.arm();

@@ -1,6 +1,7 @@
 import type { DefinitionStorage, MessageStorage, Storage, StoredMessage } from '../store/storage.js';
 import { Message } from './message.js';
 import { QueueStore } from './queue/queue-store.js';
+import { DELAY_STORE_PREFIX } from './delayed-messages.js';
 import { argumentsKey, type Binding } from './binding.js';
 import type { Exchange } from './exchange/exchange.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
@@ -35,6 +36,7 @@ export class Persistence {
 
   exchangeDeclared(x: Exchange): void {
     if (!Persistence.isStored(x)) return;
+    this.attachDelayStore(x);
     this.definitions.putExchange({
       vhost: x.vhost,
       name: x.name,
@@ -47,7 +49,26 @@ export class Persistence {
   }
 
   exchangeDeleted(x: Exchange): void {
-    if (Persistence.isStored(x)) this.definitions.deleteExchange(x.vhost, x.name);
+    if (!Persistence.isStored(x)) return;
+    this.definitions.deleteExchange(x.vhost, x.name);
+    if (x.delayed?.store != null) this.definitions.deleteQueue(x.vhost, DELAY_STORE_PREFIX + x.name);
+  }
+
+  /**
+   * A durable delayed-message exchange keeps its held persistent messages in a hidden store
+   * queue; returns its id (0 when the exchange is not a durable delayed one).
+   */
+  attachDelayStore(x: Exchange): number {
+    if (x.delayed === null || !Persistence.isStored(x)) return 0;
+    const id = this.definitions.putQueue({
+      vhost: x.vhost,
+      name: DELAY_STORE_PREFIX + x.name,
+      durable: true,
+      autoDelete: false,
+      arguments: this.codec.encodeTable({}),
+    });
+    x.delayed.store = { messages: this.messages, id };
+    return id;
   }
 
   /** A new durable queue: stored, and its messages go to the store from now on. */

@@ -3,6 +3,7 @@ import type { Definitions } from '../store/storage.js';
 import { Binding } from './binding.js';
 import type { Broker } from './broker.js';
 import { Vhost } from './vhost.js';
+import { DELAY_STORE_PREFIX } from './delayed-messages.js';
 import type { Policy } from './policy.js';
 
 /**
@@ -41,6 +42,7 @@ export function recoverBroker(broker: Broker): void {
     });
   }
   for (const r of defs.queues) {
+    if (r.name.startsWith(DELAY_STORE_PREFIX)) continue; // a delayed-message exchange's store, below
     const vhost = broker.addVhost(r.vhost);
     const args = table(r.arguments);
     const parsed = Vhost.storedArguments(args, r.name, r.vhost, r.durable, r.autoDelete);
@@ -51,6 +53,7 @@ export function recoverBroker(broker: Broker): void {
     q.attachStore(store);
     q.recovered(stats.maxSeq);
   }
+  restoreDelayed(broker);
   for (const b of defs.bindings) {
     const vhost = broker.vhost(b.vhost);
     const source = vhost?.exchanges.get(b.source);
@@ -68,4 +71,29 @@ function restoreUsers(broker: Broker, defs: Definitions): void {
   }
   for (const u of broker.users.list()) broker.users.delete(u.name);
   for (const u of defs.users) broker.users.restore({ name: u.name, passwordHash: u.passwordHash, tags: u.tags });
+}
+
+/**
+ * Recovery rule: a durable delayed-message exchange gets back the persistent messages it held,
+ * due at the same time (already due: released at once), routed by their routing key.
+ */
+function restoreDelayed(broker: Broker): void {
+  const persistence = broker.persistence;
+  if (persistence === null) return;
+  for (const vhost of broker.vhosts.values()) {
+    for (const x of vhost.exchanges.values()) {
+      const id = persistence.attachDelayStore(x);
+      if (id === 0 || x.delayed === null) continue;
+      for (let after = 0; ; ) {
+        const page = persistence.messages.loadQueueEntries(id, after, 16384);
+        if (page.length === 0) break;
+        const stored = persistence.messages.loadMessages(page.messageId);
+        for (let i = 0; i < page.length; i++) {
+          const s = stored[i];
+          after = page.seq[i] as number;
+          if (s !== undefined) x.delayed.holdUntil(persistence.revive(s), undefined, page.expiresAt[i] as number, after);
+        }
+      }
+    }
+  }
 }

@@ -360,6 +360,12 @@ export class Vhost {
     return this.router.publish(exchange, message, extraRoutingKeys);
   }
 
+  /** Broker shutdown: stop every timer (delays, expiries) before the store closes. */
+  stop(): void {
+    for (const x of this.exchanges.values()) x.delayed?.stop();
+    for (const q of this.queues.values()) q.stopTimers();
+  }
+
   registerDirectReply(token: string, sink: DirectReplySink): void {
     this.router.directReplies.set(token, sink);
   }

@@ -359,6 +359,14 @@ export class Queue {
     return n;
   }
 
+  /** Broker shutdown: stop every timer; the stored state stays as it is. */
+  stopTimers(): void {
+    this.expiry.stop();
+    this.unused.stop();
+    this.delayed?.stop();
+    this.deleted = true; // no more deliveries or writes
+  }
+
   /** Ask for a delivery pass after the current I/O batch (a consumer gained capacity, a message arrived). */
   scheduleDrain(): void {
     if (this.drainScheduled || this.deleted) return;
