@@ -9,6 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { startBroker, type RunningBroker } from '../../src/index.js';
@@ -112,3 +113,22 @@ export async function expectClose(
   }
   throw new Error('expected the broker to close the channel, but the call succeeded');
 }
+
+/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
+export const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
+  ch.checkExchange('amq.direct').then(
+    () => 'open' as const,
+    () => 'closed' as const,
+  );
+
+/** Resolves with the code and message of the next 'error' the channel (or connection) reports. */
+export function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
+  return new Promise((resolve) => {
+    emitter.once('error', (err: { code?: number; message?: string }) => {
+      resolve({ code: err.code ?? -1, message: err.message ?? '' });
+    });
+  });
+}
+
+/** Ready messages in a queue (passive declare). */
+export const readyCount = async (ch: Channel, q: string): Promise<number> => (await ch.checkQueue(q)).messageCount;

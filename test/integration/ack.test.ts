@@ -4,9 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { EventEmitter } from 'node:events';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -16,21 +15,7 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
-/** Resolves with the code and message of the next 'error' the channel reports. */
-function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
-  return new Promise((resolve) => {
-    emitter.once('error', (err: { code?: number; message?: string }) => {
-      resolve({ code: err.code ?? -1, message: err.message ?? '' });
-    });
-  });
-}
 
 const unknownTag = (tag: number) =>
   `Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - unknown delivery tag ${tag}"`;

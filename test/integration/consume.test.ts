@@ -5,15 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { EventEmitter } from 'node:events';
-import {
-  startTestBroker,
-  uniqueName,
-  waitFor,
-  withChannel,
-  withConfirmChannel,
-  type TestBroker,
-} from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, nextError } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -23,14 +15,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** Resolves with the code and message of the next 'error' the emitter (channel or connection) reports. */
-function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
-  return new Promise((resolve) => {
-    emitter.once('error', (err: { code?: number; message?: string }) => {
-      resolve({ code: err.code ?? -1, message: err.message ?? '' });
-    });
-  });
-}
 
 async function openChannel(conn: ChannelModel): Promise<Channel> {
   const ch = await conn.createChannel();

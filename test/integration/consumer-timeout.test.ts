@@ -10,19 +10,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
   await broker.close();
 });
 
-/** A round trip: 'closed' if the broker closed the channel. */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
 const timedOut = (channel: number, ms: number) => ({
   code: 406,

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, MessageProperties } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, readyCount } from '../helpers/broker.js';
 
 // started at load time so that `it.skipIf(broker.external)` can see it
 const broker: TestBroker = await startTestBroker();
@@ -13,14 +13,7 @@ afterAll(async () => {
   await broker.close();
 });
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel. */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
-const readyCount = async (ch: Channel, q: string): Promise<number> => (await ch.checkQueue(q)).messageCount;
 
 async function getOne(ch: Channel, q: string): Promise<GetMessage> {
   const m = await ch.get(q, { noAck: true });

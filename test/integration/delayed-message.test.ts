@@ -9,14 +9,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, readyCount } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
   await broker.close();
 });
 
-const readyCount = async (ch: Channel, q: string): Promise<number> => (await ch.checkQueue(q)).messageCount;
 
 /** A delayed exchange of the given underlying type, and an exclusive queue bound to it with `key`. */
 async function delayedSetup(ch: Channel, type: string, key: string): Promise<{ x: string; q: string }> {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ConsumeMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip } from '../helpers/broker.js';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 
@@ -18,12 +18,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
 /** An RPC server on its own connection: replies "pong:<body>" with the request's correlationId. */
 interface Seen {

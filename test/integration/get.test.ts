@@ -2,9 +2,8 @@
  * basic.get: get-ok with the count of remaining messages, get-empty, no-ack gets, errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventEmitter } from 'node:events';
 import type { GetMessage } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, nextError } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -14,14 +13,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** Resolves with the code and message of the next 'error' the channel reports. */
-function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
-  return new Promise((resolve) => {
-    emitter.once('error', (err: { code?: number; message?: string }) => {
-      resolve({ code: err.code ?? -1, message: err.message ?? '' });
-    });
-  });
-}
 
 function asMessage(m: GetMessage | false): GetMessage {
   if (m === false) throw new Error('expected a message, got get-empty');

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip } from '../helpers/broker.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,12 +19,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -15,12 +15,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel (or connection). */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
 function recordReturns(ch: Channel): Message[] {
   const returned: Message[] = [];

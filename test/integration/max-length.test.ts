@@ -4,21 +4,14 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, readyCount } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
   await broker.close();
 });
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel. */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
-const readyCount = async (ch: Channel, q: string): Promise<number> => (await ch.checkQueue(q)).messageCount;
 
 /** Take everything left in the queue (no-ack), bodies only. */
 async function drain(ch: Channel, q: string): Promise<string[]> {

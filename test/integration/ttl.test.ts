@@ -6,9 +6,8 @@
  * an unused queue with x-expires is deleted, a consumer keeps it alive and basic.get renews it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EventEmitter } from 'node:events';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, nextError, readyCount } from '../helpers/broker.js';
 
 // started at load time so that `it.skipIf(broker.external)` can see it
 const broker: TestBroker = await startTestBroker();
@@ -16,23 +15,8 @@ afterAll(async () => {
   await broker.close();
 });
 
-/** Resolves with the code and message of the next 'error' the channel reports. */
-function nextError(emitter: EventEmitter): Promise<{ code: number; message: string }> {
-  return new Promise((resolve) => {
-    emitter.once('error', (err: { code?: number; message?: string }) => {
-      resolve({ code: err.code ?? -1, message: err.message ?? '' });
-    });
-  });
-}
 
-/** A round trip after a fire-and-forget action: 'closed' if the broker closed the channel. */
-const roundTrip = (ch: Channel): Promise<'open' | 'closed'> =>
-  ch.checkExchange('amq.direct').then(
-    () => 'open' as const,
-    () => 'closed' as const,
-  );
 
-const readyCount = async (ch: Channel, q: string): Promise<number> => (await ch.checkQueue(q)).messageCount;
 
 /** Take everything left in the queue (no-ack), bodies only. */
 async function drain(ch: Channel, q: string): Promise<string[]> {
