@@ -1,7 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import type { BrokerOptions } from '../main.js';
 
-const KEYS = ['port', 'host', 'managementPort', 'dataDir', 'logLevel', 'maxMessageSize', 'heartbeat', 'frameMax', 'channelMax', 'memoryHighWatermark', 'diskFreeLimit'] as const;
+const KEYS = [
+  'port',
+  'host',
+  'managementPort',
+  'dataDir',
+  'logLevel',
+  'maxMessageSize',
+  'heartbeat',
+  'frameMax',
+  'channelMax',
+  'memoryHighWatermark',
+  'diskFreeLimit',
+  'queueMemoryBudget',
+] as const;
 
 /** Read a JSON config file whose keys are BrokerOptions; unknown keys are an error. */
 export async function loadConfigFile(path: string): Promise<BrokerOptions> {
