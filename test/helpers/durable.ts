@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Channel, GetMessage, Options } from 'amqplib';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { StoreReader } from '../../src/store/index.js';
 import { withChannel, withConfirmChannel } from './broker.js';
 import {
   bodyFrame,
@@ -79,6 +80,39 @@ export class DurableBroker {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
+
+/** Rows in the store's message and entry tables (a read-only look; the broker may be stopped). */
+export function storedCounts(dataDir: string): { messages: number; entries: number } {
+  const reader = StoreReader.open(dataDir);
+  try {
+    return reader.counts();
+  } finally {
+    reader.close();
+  }
+}
+
+/** Run `fn` with a read-only view of the store (it sees committed transactions only). */
+export async function withStoreReader<T>(dataDir: string, fn: (reader: StoreReader) => T | Promise<T>): Promise<T> {
+  const reader = StoreReader.open(dataDir);
+  try {
+    return await fn(reader);
+  } finally {
+    reader.close();
+  }
+}
+
+/** tx.select / tx.commit through amqplib's channel rpc (amqplib has no tx API). */
+export function tx(ch: Channel, method: 'select' | 'commit'): Promise<unknown> {
+  const id = (90 << 16) | (method === 'select' ? 10 : 20);
+  return (ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc(id, {}, id + 1);
+}
+
+/** Ready messages in a queue (passive declare). */
+export const readyCount = (url: string, q: string): Promise<number> =>
+  withChannel(url, async (ch) => (await ch.checkQueue(q)).messageCount);
+
+/** Everything in a queue, on a channel of its own. */
+export const drained = (url: string, q: string): Promise<GetMessage[]> => withChannel(url, (ch) => drain(ch, q));
 
 /** basic.get (noAck) until the queue is empty; the messages in the order the broker gave them. */
 export async function drain(ch: Channel, queue: string, limit = 100_000): Promise<GetMessage[]> {

@@ -3,16 +3,17 @@
  * between durable ends come back, non-durable ones do not; persistent messages in durable queues
  * come back byte-exact, in order, with their redelivered flags; transient ones are lost except in
  * quorum queues; settled, purged, expired and deleted messages stay gone; policies come back;
- * confirms and tx.commit-ok follow the commit to the database.
- *
- * Each test stops the in-process broker and starts a new one on the same data directory.
+ * confirms and tx.commit-ok follow the commit to the database. Each test stops the in-process
+ * broker and starts a new one on the same data directory.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
-import { StoreReader } from '../../src/store/index.js';
 import { waitFor, withChannel, withConfirmChannel } from '../helpers/broker.js';
-import { bodies, drain, DurableBroker, everyPropertyRaw, exists, getOne, PERSISTENT, publishAll, rawGet, rawPublish, replyCode } from '../helpers/durable.js';
+import {
+  bodies, drain, drained, DurableBroker, everyPropertyRaw, exists, getOne, PERSISTENT, publishAll, rawGet, rawPublish,
+  readyCount as count, replyCode, storedCounts, tx, withStoreReader,
+} from '../helpers/durable.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let broker: DurableBroker | undefined;
@@ -25,9 +26,6 @@ async function start(): Promise<DurableBroker> {
   return broker;
 }
 
-const count = (url: string, q: string): Promise<number> => withChannel(url, async (ch) => (await ch.checkQueue(q)).messageCount);
-const drained = (url: string, q: string) => withChannel(url, (ch) => drain(ch, q));
-
 describe('definitions across a restart', () => {
   it('durable exchanges, queues and bindings come back; non-durable ones and their bindings do not', async () => {
     const b = await start();
@@ -36,6 +34,7 @@ describe('definitions across a restart', () => {
       await ch.assertExchange('tx', 'direct', { durable: false });
       await ch.assertQueue('dq', { durable: true });
       await ch.assertQueue('tq', { durable: false });
+      await ch.assertQueue('xq', { durable: true, exclusive: true }); // exclusive: gone with its connection
       await ch.bindQueue('dq', 'dx', 'k');
       await ch.bindQueue('dq', 'amq.direct', 'dq-key');
       await ch.bindQueue('dq', 'tx', 'k');
@@ -46,6 +45,7 @@ describe('definitions across a restart', () => {
     expect(await exists(b.url, 'queue', 'dq')).toBe(true);
     expect(await exists(b.url, 'exchange', 'tx')).toBe(false);
     expect(await exists(b.url, 'queue', 'tq')).toBe(false);
+    expect(await exists(b.url, 'queue', 'xq')).toBe(false);
     await withChannel(b.url, (ch) => ch.assertExchange('tx', 'direct', { durable: false }));
     await publishAll(b.url, [['dx', 'k', 'via dx'], ['amq.direct', 'dq-key', 'via amq.direct'], ['tx', 'k', 'via tx']]);
     expect(bodies(await drained(b.url, 'dq'))).toEqual(['via dx', 'via amq.direct']);
@@ -176,6 +176,24 @@ describe('messages across a restart', () => {
     expect(got[0]?.properties.headers).toMatchObject({ h: 1 });
   });
 
+  // BUG (reported): a quorum queue's delivery count is not stored; it restarts at 0 after a restart
+  // (RabbitMQ keeps it in the Raft log, so x-delivery-count and delivery-limit survive restarts).
+  it.skip('a quorum queue keeps a returned message\'s delivery count across a restart', async () => {
+    const b = await start();
+    await withChannel(b.url, (ch) => ch.assertQueue('qdc', { durable: true, arguments: { 'x-queue-type': 'quorum' } }));
+    await publishAll(b.url, [['', 'qdc', 'returned']]);
+    await withChannel(b.url, async (ch) => {
+      ch.nack(await getOne(ch, 'qdc'), false, true);
+      const again = await getOne(ch, 'qdc');
+      expect(again.properties.headers?.['x-delivery-count']).toBe(1);
+      ch.nack(again, false, true);
+      await ch.checkQueue('qdc');
+    });
+    await b.restart();
+    const [m] = await drained(b.url, 'qdc');
+    expect(m?.properties.headers?.['x-delivery-count']).toBe(2);
+  });
+
   it('a message routed to three durable queues comes back in each; settling it in one leaves the others', async () => {
     const b = await start();
     const queues = ['fan-1', 'fan-2', 'fan-3'];
@@ -199,12 +217,7 @@ describe('messages across a restart', () => {
       await drain(ch, 'fan-3');
     });
     await b.stop();
-    const reader = StoreReader.open(b.dataDir);
-    try {
-      expect(reader.counts()).toEqual({ messages: 0, entries: 0 });
-    } finally {
-      reader.close();
-    }
+    expect(storedCounts(b.dataDir)).toEqual({ messages: 0, entries: 0 });
   });
 
   it('acked, rejected, purged and expired messages do not come back', async () => {
@@ -268,12 +281,7 @@ describe('messages across a restart', () => {
     await b.restart();
     expect(await count(b.url, 'del')).toBe(0);
     await b.stop();
-    const reader = StoreReader.open(b.dataDir);
-    try {
-      expect(reader.counts()).toEqual({ messages: 0, entries: 0 });
-    } finally {
-      reader.close();
-    }
+    expect(storedCounts(b.dataDir)).toEqual({ messages: 0, entries: 0 });
   });
 
   it('messages unacked at the stop come back redelivered, in their places; never-delivered ones are not marked', async () => {
@@ -354,45 +362,37 @@ describe('confirms and transactions follow the commit', () => {
     await withChannel(b.url, (ch) => ch.assertQueue('conf', { durable: true }));
     const queueId = b.running.broker.vhost('/')?.queues.get('conf')?.storeId ?? 0;
     expect(queueId).toBeGreaterThan(0);
-    const reader = StoreReader.open(b.dataDir);
-    try {
-      const late: string[] = [];
-      await withConfirmChannel(b.url, async (ch) => {
-        const n = 2000;
-        for (let i = 1; i <= n; i++) {
+    const late = await withStoreReader(b.dataDir, (reader) =>
+      withConfirmChannel(b.url, async (ch) => {
+        const out: string[] = [];
+        for (let i = 1; i <= 2000; i++) {
           ch.publish('', 'conf', Buffer.from(String(i)), PERSISTENT, (err) => {
             const stored = reader.entryCount(queueId);
-            if (err || stored < i) late.push(`#${i}: ${err ? String(err) : `confirmed with ${stored} stored`}`);
+            if (err || stored < i) out.push(`#${i}: ${err ? String(err) : `confirmed with ${stored} stored`}`);
           });
         }
         await ch.waitForConfirms();
-      });
-      expect(late).toEqual([]);
-    } finally {
-      reader.close();
-    }
+        return out;
+      }),
+    );
+    expect(late).toEqual([]);
   });
 
   it('tx.commit-ok arrives after the committed publishes and acks are in the database', async () => {
     const b = await start();
     await withChannel(b.url, (ch) => ch.assertQueue('txq', { durable: true }));
     const queueId = b.running.broker.vhost('/')?.queues.get('txq')?.storeId ?? 0;
-    const reader = StoreReader.open(b.dataDir);
-    type Rpc = { rpc(method: number, fields: object, expect: number): Promise<unknown> };
-    const rpc = (ch: Channel, method: number) => (ch as unknown as Rpc).rpc(method, {}, method + 1);
-    try {
-      await withChannel(b.url, async (ch) => {
-        await rpc(ch, (90 << 16) | 10); // tx.select
+    await withStoreReader(b.dataDir, (reader) =>
+      withChannel(b.url, async (ch) => {
+        await tx(ch, 'select');
         for (let i = 0; i < 300; i++) ch.publish('', 'txq', Buffer.from(String(i)), PERSISTENT);
-        await rpc(ch, (90 << 16) | 20); // tx.commit
+        await tx(ch, 'commit');
         expect(reader.entryCount(queueId)).toBe(300);
         ch.ack(await getOne(ch, 'txq'));
-        await rpc(ch, (90 << 16) | 20);
+        await tx(ch, 'commit');
         expect(reader.entryCount(queueId)).toBe(299);
-      });
-    } finally {
-      reader.close();
-    }
+      }),
+    );
     await b.restart();
     expect(await count(b.url, 'txq')).toBe(299);
   });
