@@ -12,13 +12,15 @@
  *  - everything that had been delivered there (acked or not) marked redelivered — checked for
  *    every delivery whose mark is known to be committed (see committedTick); the strict form, for
  *    deliveries in the last moments before the kill too, is skipped (a reported bug).
+ * A second child checks that declare-ok, bind-ok, delete-ok and tx.commit-ok are durable when
+ * they arrive: a kill -9 right after them loses nothing and brings nothing back.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { waitFor } from '../helpers/broker.js';
-import { spawnWarren, tempDataDir, type WarrenChild } from '../helpers/durable.js';
+import { drain, spawnWarren, tempDataDir, tx, type WarrenChild } from '../helpers/durable.js';
 
 const PUBLISHERS = 4;
 const WINDOW = 300; // unconfirmed publishes per channel
@@ -248,4 +250,37 @@ it.skip('every message delivered before the kill, acked or not, comes back redel
   const o = await stormOnce();
   const found = problems(o, true);
   expect(found.slice(0, 20), `${found.length} problems`).toEqual([]);
+});
+
+it('declare-ok, bind-ok, delete-ok and tx.commit-ok hold after an immediate kill -9', async () => {
+  const dataDir = tempDataDir('warren-crash-ok-');
+  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const first = spawnWarren(dataDir);
+  cleanup.push(() => first.kill());
+  const ch = await (await connect(await first.port)).createConfirmChannel();
+  ch.on('error', () => {});
+  await ch.assertQueue('doomed', { durable: true });
+  for (let i = 0; i < 100; i++) ch.publish('', 'doomed', Buffer.from(`d${i}`), { persistent: true });
+  await ch.waitForConfirms();
+  await ch.deleteQueue('doomed');
+  await ch.assertExchange('ok-x', 'topic', { durable: true });
+  await ch.assertQueue('ok-q', { durable: true });
+  await ch.bindQueue('ok-q', 'ok-x', 'k.*');
+  const txCh = await (await connect(await first.port)).createChannel();
+  await tx(txCh, 'select');
+  for (let i = 0; i < 50; i++) txCh.publish('ok-x', 'k.tx', Buffer.from(`t${i}`), { persistent: true });
+  await tx(txCh, 'commit');
+  first.process.kill('SIGKILL');
+  expect(await first.exited).toBe('SIGKILL');
+
+  const second = spawnWarren(dataDir);
+  cleanup.push(() => second.kill());
+  const check = await (await connect(await second.port)).createChannel();
+  check.on('error', () => {});
+  await check.checkExchange('ok-x');
+  check.publish('ok-x', 'k.after', Buffer.from('routed'), { persistent: true }); // the gets below follow it
+  const got = await drain(check, 'ok-q');
+  expect(got.map((m) => m.content.toString())).toEqual([...Array.from({ length: 50 }, (_, i) => `t${i}`), 'routed']);
+  await check.assertQueue('doomed', { durable: true });
+  expect((await check.checkQueue('doomed')).messageCount).toBe(0);
 });
