@@ -15,6 +15,8 @@ import type { Queue } from './queue/queue.js';
 export class Persistence {
   readonly definitions: DefinitionStorage;
   readonly messages: MessageStorage;
+  /** the store was not closed by the previous run */
+  readonly uncleanShutdown: boolean;
 
   constructor(
     storage: Storage,
@@ -22,6 +24,7 @@ export class Persistence {
   ) {
     this.definitions = storage.definitions;
     this.messages = storage.messages;
+    this.uncleanShutdown = storage.uncleanShutdown;
   }
 
   /** Durable exchanges, except the built-in ones (recreated at every start). */

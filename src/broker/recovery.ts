@@ -49,7 +49,8 @@ export function recoverBroker(broker: Broker): void {
     const q = vhost.createQueue(r.name, { durable: r.durable, exclusiveOwner: null, autoDelete: r.autoDelete, arguments: args }, parsed);
     const stats = persistence.messages.queueStats(r.id);
     const store = persistence.queueStore(r.id);
-    store.restoreTail(0, stats.count, stats.bytes);
+    // After a crash a delivery may have gone out before its redelivered mark was committed.
+    store.restoreTail(0, stats.count, stats.bytes, persistence.uncleanShutdown ? stats.maxSeq : 0);
     q.attachStore(store);
     q.recovered(stats.maxSeq);
   }

@@ -142,6 +142,7 @@ export class MemoryMessages implements MessageStorage {
 export class MemoryStore implements Storage {
   readonly messages: MemoryMessages;
   readonly definitions: MemoryDefinitions;
+  readonly uncleanShutdown = false;
 
   constructor(readonly data: MemoryData = new MemoryData()) {
     this.messages = new MemoryMessages(data);

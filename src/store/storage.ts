@@ -214,6 +214,8 @@ export interface MessageStorage {
 export interface Storage {
   readonly definitions: DefinitionStorage;
   readonly messages: MessageStorage;
+  /** the previous run did not close the store: recovered messages count as delivered */
+  readonly uncleanShutdown: boolean;
   /** Flush pending writes and release resources (for SQLite: the lock file). */
   close(): void;
 }

@@ -26,6 +26,11 @@ export class Store implements Storage {
     private readonly lock: LockFile,
     readonly definitions: DefinitionsStore,
     readonly messages: MessageStore,
+    /**
+     * The previous run did not close the store (a crash, kill -9). Recovery rule: its messages may
+     * have been delivered without the redelivered mark reaching the disk, so all come back redelivered.
+     */
+    readonly uncleanShutdown: boolean,
   ) {}
 
   /**
@@ -39,8 +44,9 @@ export class Store implements Storage {
       const definitions = new DefinitionsStore(db, (queueId) => messages.deleteQueue(queueId));
       dropOrphanEntries(db, messages);
       dropTransientEntries(db, messages);
-      log.info(`opened ${file}`);
-      return new Store(dataDir, file, db, lock, definitions, messages);
+      const unclean = markOpen(db);
+      log.info(`opened ${file}${unclean ? ' (after an unclean shutdown)' : ''}`);
+      return new Store(dataDir, file, db, lock, definitions, messages, unclean);
     } catch (err) {
       db.close();
       lock.release();
@@ -54,6 +60,7 @@ export class Store implements Storage {
     this.closed = true;
     try {
       this.messages.flushSync();
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean_shutdown', 1)").run();
     } catch (err) {
       log.error('final commit failed', err);
     }
@@ -64,4 +71,11 @@ export class Store implements Storage {
       this.lock.release();
     }
   }
+}
+
+/** Record that the store is open (clean_shutdown = 0); returns whether the last run ended uncleanly. */
+function markOpen(db: BetterSqlite3.Database): boolean {
+  const flag = db.prepare("SELECT value FROM meta WHERE key = 'clean_shutdown'").pluck().get() as number | undefined;
+  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean_shutdown', 0)").run();
+  return flag === 0;
 }

@@ -11,7 +11,7 @@
  *  - each publisher's messages in increasing order;
  *  - everything that had been delivered there (acked or not) marked redelivered — checked for
  *    every delivery whose mark is known to be committed (see committedTick); the strict form, for
- *    deliveries in the last moments before the kill too, is skipped (a reported bug).
+ *    deliveries in the last moments before the kill too, relies on the unclean-shutdown rule.
  * A second child checks that declare-ok, bind-ok, delete-ok and tx.commit-ok are durable when
  * they arrive: a kill -9 right after them loses nothing and brings nothing back.
  */
@@ -243,10 +243,9 @@ it('every confirmed and unacked message is back, in per-publisher order, nothing
   expect(found.slice(0, 20), `${found.length} problems`).toEqual([]);
 });
 
-// BUG (reported): a delivery's redelivered mark is appended to the group commit but the delivery
-// frame is flushed (process.nextTick) before that commit (setImmediate); a kill in between brings
-// the message back with redelivered=false. Un-skip once deliveries wait for the mark's commit.
-it.skip('every message delivered before the kill, acked or not, comes back redelivered', async () => {
+// A delivery's redelivered mark may still be in the group commit when the kill comes; the store
+// knows the stop was unclean and recovery then brings every message back redelivered.
+it('every message delivered before the kill, acked or not, comes back redelivered', async () => {
   const o = await stormOnce();
   const found = problems(o, true);
   expect(found.slice(0, 20), `${found.length} problems`).toEqual([]);

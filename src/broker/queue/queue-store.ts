@@ -78,7 +78,8 @@ export class QueueStore {
       this.afterSeq = seq;
       if (s === undefined) continue;
       this.tailBytes -= s.body.length;
-      const e = new QueuedMessage(seq, this.revive(s), page.redelivered[i] === 1, page.expiresAt[i] as number, Math.max(0, page.priority[i] as number));
+      const redelivered = page.redelivered[i] === 1 || seq <= this.redeliveredUpTo;
+      const e = new QueuedMessage(seq, this.revive(s), redelivered, page.expiresAt[i] as number, Math.max(0, page.priority[i] as number));
       e.persisted = true;
       out.push(e);
     }
@@ -87,8 +88,12 @@ export class QueueStore {
     return out;
   }
 
-  /** Recovery: everything stored after `afterSeq` is tail. */
-  restoreTail(afterSeq: number, count: number, bytes: number): void {
+  /** entries up to this seq come back redelivered (recovery after an unclean shutdown) */
+  private redeliveredUpTo = 0;
+
+  /** Recovery: everything stored after `afterSeq` is tail; entries up to `redeliveredUpTo` count as delivered. */
+  restoreTail(afterSeq: number, count: number, bytes: number, redeliveredUpTo = 0): void {
+    this.redeliveredUpTo = redeliveredUpTo;
     this.afterSeq = afterSeq;
     this.tailCount = count;
     this.tailBytes = bytes;
