@@ -5,10 +5,13 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Node fires a timer after 1 ms when asked for more than this; callers re-arm when woken early. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(fn, Math.min(ms, MAX_TIMER_MS));
     t.unref();
     return t;
   },

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { DelayedMessages } from '../../../../src/broker/delayed-messages.js';
+import { EntryState, Message, QueuedMessage } from '../../../../src/broker/message.js';
+import { QueueExpiry } from '../../../../src/broker/queue/queue-expiry.js';
+import { deadlineOf, ExpiryTimer } from '../../../../src/broker/queue/ttl.js';
+import { ManualClock } from '../../../helpers/manual-clock.js';
+
+const msg = (body: string): Message => new Message('', 'q', Buffer.from([0, 0]), Buffer.from(body), undefined, false, -1, undefined);
+
+describe('deadlineOf', () => {
+  it('takes the lower of queue TTL and message expiration; 0 means none', () => {
+    const clock = new ManualClock();
+    const now = clock.now();
+    expect(deadlineOf(clock, undefined, undefined)).toBe(0);
+    expect(deadlineOf(clock, 100, undefined)).toBe(now + 100);
+    expect(deadlineOf(clock, undefined, '50')).toBe(now + 50);
+    expect(deadlineOf(clock, 100, '50')).toBe(now + 50);
+    expect(deadlineOf(clock, 30, '50')).toBe(now + 30);
+    expect(deadlineOf(clock, 0, '50')).toBe(now);
+  });
+});
+
+describe('ExpiryTimer', () => {
+  it('expires entries wherever they are, in deadline order, with one timer armed', () => {
+    const clock = new ManualClock();
+    const expired: string[] = [];
+    const timer = new ExpiryTimer(clock, (e) => {
+      e.state = EntryState.Gone;
+      expired.push(e.message.body.toString());
+    });
+    const at = (body: string, ttl: number): QueuedMessage => new QueuedMessage(1, msg(body), false, clock.now() + ttl, 0);
+    const late = at('late', 300);
+    const early = at('early', 100);
+    const gone = at('acked', 50);
+    timer.track(late);
+    timer.track(early);
+    timer.track(gone);
+    expect(clock.pending).toBe(1);
+    gone.state = EntryState.Gone; // acked before its deadline: skipped
+    clock.advance(99);
+    expect(expired).toEqual([]);
+    clock.advance(1);
+    expect(expired).toEqual(['early']);
+    clock.advance(200);
+    expect(expired).toEqual(['early', 'late']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('re-arms for an earlier deadline added later', () => {
+    const clock = new ManualClock();
+    const expired: string[] = [];
+    const timer = new ExpiryTimer(clock, (e) => expired.push(e.message.body.toString()));
+    timer.track(new QueuedMessage(1, msg('a'), false, clock.now() + 1000, 0));
+    timer.track(new QueuedMessage(2, msg('b'), false, clock.now() + 10, 0));
+    clock.advance(10);
+    expect(expired).toEqual(['b']);
+  });
+});
+
+describe('QueueExpiry (x-expires)', () => {
+  it('fires only after the queue was unused for the whole period; use restarts it', () => {
+    const clock = new ManualClock();
+    let fired = 0;
+    const e = new QueueExpiry(clock, () => fired++);
+    e.configure(100, true);
+    clock.advance(60);
+    e.touch(true); // basic.get or redeclare
+    clock.advance(60);
+    expect(fired).toBe(0);
+    clock.advance(40);
+    expect(fired).toBe(1);
+  });
+
+  it('does not run while the queue has consumers', () => {
+    const clock = new ManualClock();
+    let fired = 0;
+    const e = new QueueExpiry(clock, () => fired++);
+    e.configure(100, true);
+    e.touch(false); // a consumer arrived
+    clock.advance(500);
+    expect(fired).toBe(0);
+  });
+});
+
+describe('DelayedMessages', () => {
+  it('releases held messages when due, in due order, and lists and cancels them', () => {
+    const clock = new ManualClock();
+    const released: string[] = [];
+    const d = new DelayedMessages(clock, (x) => released.push(x.message.body.toString()));
+    d.hold(msg('slow'), undefined, 300);
+    const fast = d.hold(msg('fast'), undefined, 100);
+    const cancelled = d.hold(msg('cancelled'), undefined, 200);
+    expect(d.list().map((x) => x.message.body.toString())).toEqual(['fast', 'cancelled', 'slow']);
+    expect(d.cancel(cancelled.id)).toBe(true);
+    expect(d.cancel(cancelled.id)).toBe(false);
+    expect(d.size).toBe(2);
+    clock.advance(100);
+    expect(released).toEqual(['fast']);
+    expect(d.cancel(fast.id)).toBe(false);
+    clock.advance(200);
+    expect(released).toEqual(['fast', 'slow']);
+    expect(d.size).toBe(0);
+  });
+
+  it('holds delays beyond 2^32-1 ms (the plugin caps them)', () => {
+    const clock = new ManualClock();
+    const released: string[] = [];
+    const d = new DelayedMessages(clock, (x) => released.push(x.message.body.toString()));
+    const long = 2 ** 32 + 5000;
+    d.hold(msg('far'), undefined, long);
+    clock.advance(long - 1);
+    expect(released).toEqual([]);
+    clock.advance(1);
+    expect(released).toEqual(['far']);
+  });
+});
