@@ -210,7 +210,7 @@ describe('channel.flow', () => {
         });
       } else {
         // By design Warren honours a client's active=false (as LavinMQ does) instead of closing the
-        // connection with RabbitMQ's 540; see /work/shared/FEATURES.md, channel.flow.
+        // connection with RabbitMQ's 540; see FEATURES.md in the shared docs (channel.flow).
         const ok = await c.expectMethod(20, 21);
         expect({ channel: ok.channel, active: ok.args.readUInt8(0) }).toEqual({ channel: 1, active: 0 });
         await c.close();
