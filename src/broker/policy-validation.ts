@@ -14,7 +14,7 @@
  * flag); for invalid patterns the common PCRE errors are reproduced with their offsets, others
  * give the JS message.
  */
-import { atom, charlist, ErlAtom, ErlMap, formatErlang, tuple, type ErlTerm } from './arguments.js';
+import { atom, charlist, ErlAtom, ErlMap, formatErlang, tuple, type ErlTerm } from './erlang-term.js';
 import type { Policy } from './policy.js';
 
 export class PolicyValidationError extends Error {

@@ -41,7 +41,8 @@
  */
 import { preconditionFailed, type ChannelError } from '../amqp/errors.js';
 import { FieldTyped, fieldNumber, fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
-import { atom, charlist, formatErlang, tuple, typeName, type ErlTerm } from './arguments.js';
+import { typeName } from './arguments.js';
+import { atom, charlist, formatErlang, tuple, type ErlTerm } from './erlang-term.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 export type QueueType = 'classic' | 'quorum';

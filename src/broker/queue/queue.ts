@@ -164,16 +164,10 @@ export class Queue {
   }
 
   /** ready messages held only in the store (paged out) */
-  get pagedCount(): number {
-    return this.store?.tailCount ?? 0;
-  }
+  get pagedCount(): number { return this.store?.tailCount ?? 0; }
 
   get consumerCount(): number {
     return this.consumers.length;
-  }
-
-  consumerList(): readonly QueueConsumer[] {
-    return this.consumers.all();
   }
 
   /** The queue was used (basic.get, redeclare): restarts the x-expires clock. */
@@ -350,21 +344,18 @@ export class Queue {
   /** Mark deleted, drop messages, stop timers and tell consumers. Returns the ready messages dropped. */
   delete(): number {
     if (this.deleted) return 0;
-    this.deleted = true;
     const n = this.purge();
-    this.expiry.stop();
-    this.unused.stop();
-    this.delayed?.stop();
+    this.stopTimers();
     for (const c of this.consumers.clear()) c.queueDeleted(this);
     return n;
   }
 
-  /** Broker shutdown: stop every timer; the stored state stays as it is. */
+  /** Deleted, or broker shutdown: no more timers, deliveries or writes; the stored state stays. */
   stopTimers(): void {
+    this.deleted = true;
     this.expiry.stop();
     this.unused.stop();
     this.delayed?.stop();
-    this.deleted = true; // no more deliveries or writes
   }
 
   /** Ask for a delivery pass after the current I/O batch (a consumer gained capacity, a message arrived). */
