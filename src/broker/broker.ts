@@ -1,5 +1,6 @@
 import { ResourceAlarms } from './alarms.js';
 import { Users } from './auth/users.js';
+import { Scheduler } from '../util/scheduler.js';
 import type { PropertiesCodec } from './queue/dead-letter.js';
 import type { Persistence } from './persistence.js';
 import { DEFAULT_MEMORY_BUDGET, Vhost } from './vhost.js';
@@ -32,6 +33,8 @@ export class Broker {
   readonly vhosts = new Map<string, Vhost>();
   readonly users = new Users();
   readonly policies = new PolicyRegistry();
+  /** every broker timer (TTL, x-expires, delays); connections poll it after each input chunk */
+  readonly scheduler = new Scheduler();
   readonly config: BrokerConfig;
 
   constructor(
@@ -50,7 +53,7 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let v = this.vhosts.get(name);
-    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget)));
+    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget, this.scheduler)));
     return v;
   }
 
@@ -73,6 +76,7 @@ export class Broker {
   /** Shutdown: stop the timers of every vhost (the store is closed next). */
   stop(): void {
     for (const v of this.vhosts.values()) v.stop();
+    this.scheduler.stop();
   }
 
   vhost(name: string): Vhost | undefined {

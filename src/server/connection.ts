@@ -99,6 +99,8 @@ export class Connection implements FrameHandler {
     } catch (err) {
       this.fail(err, 0, 0, 0);
     }
+    // Timers due while input keeps this turn busy run now, not when the turn ends.
+    this.broker.scheduler.poll();
     this.scheduleFlush();
   }
 
