@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { rmSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -70,6 +70,9 @@ function preflight(file: string, integrityCheck: boolean): void {
   const walEmpty = !existsSync(walFile) || statSync(walFile).size === 0;
   if (walEmpty && version > SCHEMA_VERSION) throw newerSchemaError(file, version);
 
+  // Opening read-only may still create the -wal and -shm side files: remove any we created if
+  // the file is refused, so a refused data directory is left exactly as it was.
+  const created = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
   let ro: BetterSqlite3.Database | undefined;
   try {
     ro = new Sqlite(file, { readonly: true, fileMustExist: true });
@@ -82,6 +85,9 @@ function preflight(file: string, integrityCheck: boolean): void {
       if (problems.length !== 1 || problems[0] !== 'ok') throw corrupt(file, problems.join('; '));
     }
   } catch (err) {
+    ro?.close();
+    ro = undefined;
+    for (const f of created) rmSync(f, { force: true });
     if (err instanceof StoreError) throw err;
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('SQLITE_')) throw corrupt(file, (err as Error).message, err);

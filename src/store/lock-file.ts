@@ -34,7 +34,8 @@ export class LockFile {
       }
       const pid = readPid(path);
       if (pid !== undefined && pid !== process.pid && isAlive(pid)) throw locked(dataDir, pid);
-      log.warn(`taking over stale lock ${path} (pid ${pid ?? 'unreadable'} is not running)`);
+      const why = pid === undefined ? 'unreadable' : pid === process.pid ? `pid ${pid} is this process, which does not hold it` : `pid ${pid} is not running`;
+      log.warn(`taking over stale lock ${path} (${why})`);
       try {
         unlinkSync(path);
       } catch (err) {
