@@ -9,6 +9,7 @@ export class EntryColumnsBuilder {
   private expiresAt: Float64Array;
   private priority: Int16Array;
   private redelivered: Uint8Array;
+  private deliveryCount: Uint16Array;
 
   constructor(capacity: number) {
     const cap = Math.max(16, capacity);
@@ -18,9 +19,18 @@ export class EntryColumnsBuilder {
     this.expiresAt = new Float64Array(cap);
     this.priority = new Int16Array(cap);
     this.redelivered = new Uint8Array(cap);
+    this.deliveryCount = new Uint16Array(cap);
   }
 
-  push(seq: number, messageId: number, size: number, expiresAt: number, priority: number, redelivered: number): void {
+  push(
+    seq: number,
+    messageId: number,
+    size: number,
+    expiresAt: number,
+    priority: number,
+    redelivered: number,
+    deliveryCount = 0,
+  ): void {
     const i = this.length;
     if (i === this.seq.length) this.grow();
     this.seq[i] = seq;
@@ -29,6 +39,7 @@ export class EntryColumnsBuilder {
     this.expiresAt[i] = expiresAt;
     this.priority[i] = priority;
     this.redelivered[i] = redelivered;
+    this.deliveryCount[i] = deliveryCount;
     this.length = i + 1;
   }
 
@@ -43,6 +54,7 @@ export class EntryColumnsBuilder {
       expiresAt: this.expiresAt.subarray(0, n),
       priority: this.priority.subarray(0, n),
       redelivered: this.redelivered.subarray(0, n),
+      deliveryCount: this.deliveryCount.subarray(0, n),
     };
   }
 
@@ -54,10 +66,11 @@ export class EntryColumnsBuilder {
     this.expiresAt = copyInto(new Float64Array(cap), this.expiresAt);
     this.priority = copyInto(new Int16Array(cap), this.priority);
     this.redelivered = copyInto(new Uint8Array(cap), this.redelivered);
+    this.deliveryCount = copyInto(new Uint16Array(cap), this.deliveryCount);
   }
 }
 
-function copyInto<T extends Float64Array | Int16Array | Uint8Array>(dst: T, src: T): T {
+function copyInto<T extends Float64Array | Int16Array | Uint16Array | Uint8Array>(dst: T, src: T): T {
   dst.set(src);
   return dst;
 }

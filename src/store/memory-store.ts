@@ -5,6 +5,7 @@ import type { CommitCallback, MessageStorage, QueueEntryColumns, QueueStats, Sto
 interface MemoryEntry {
   readonly messageId: number;
   redelivered: boolean;
+  deliveryCount: number;
   readonly expiresAt: number;
   readonly priority: number;
   readonly size: number;
@@ -50,7 +51,7 @@ export class MemoryMessages implements MessageStorage {
     let q = this.d.entries.get(queueId);
     if (q === undefined) this.d.entries.set(queueId, (q = new Map()));
     const size = m.message.body.length;
-    q.set(seq, { messageId, redelivered: false, expiresAt, priority: clampPriority(priority), size });
+    q.set(seq, { messageId, redelivered: false, deliveryCount: 0, expiresAt, priority: clampPriority(priority), size });
   }
 
   remove(queueId: number, seq: number, _messageId: number): void {
@@ -59,6 +60,11 @@ export class MemoryMessages implements MessageStorage {
     if (e === undefined) return; // idempotent, like the SQLite store
     q?.delete(seq);
     this.deref(e.messageId, 1);
+  }
+
+  setDeliveryCount(queueId: number, seq: number, count: number): void {
+    const e = this.d.entries.get(queueId)?.get(seq);
+    if (e !== undefined) e.deliveryCount = count;
   }
 
   setRedelivered(queueId: number, seq: number): void {
@@ -107,7 +113,7 @@ export class MemoryMessages implements MessageStorage {
     for (let i = 0; i < n; i++) {
       const seq = seqs[i] as number;
       const e = q?.get(seq) as MemoryEntry;
-      out.push(seq, e.messageId, e.size, e.expiresAt, e.priority, e.redelivered ? 1 : 0);
+      out.push(seq, e.messageId, e.size, e.expiresAt, e.priority, e.redelivered ? 1 : 0, Math.min(e.deliveryCount, 1023));
     }
     return out.build();
   }

@@ -7,6 +7,7 @@ export const OpKind = {
   Redeliver: 4,
   Purge: 5,
   Deref: 6,
+  DeliveryCount: 7,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -23,7 +24,7 @@ export class StoreOp {
     readonly expiresAt: number,
     readonly priority: number,
     public redelivered: boolean,
-    /** Insert: entries still to reference the message */
+    /** Insert: entries still to reference the message; DeliveryCount: the count */
     public refs: number,
     readonly exchange: string,
     readonly routingKey: string,
@@ -83,6 +84,10 @@ export class OpBatch {
     const pending = this.entries.get(queueId)?.get(seq);
     if (pending !== undefined) pending.redelivered = true;
     else this.push(new StoreOp(OpKind.Redeliver, queueId, seq, 0, 0, 0, true, 0, '', '', null, null, null));
+  }
+
+  setDeliveryCount(queueId: number, seq: number, count: number): void {
+    this.push(new StoreOp(OpKind.DeliveryCount, queueId, seq, 0, 0, 0, false, count, '', '', null, null, null));
   }
 
   /** Cancel this batch's entries of the queue (except kept seqs), then purge what is committed. */

@@ -160,6 +160,8 @@ export interface QueueEntryColumns {
   readonly priority: Int16Array;
   /** 1 if delivered before */
   readonly redelivered: Uint8Array;
+  /** times it went back to the queue after a delivery (x-delivery-count), capped at 1023 */
+  readonly deliveryCount: Uint16Array;
 }
 
 export interface QueueStats {
@@ -192,6 +194,8 @@ export interface MessageStorage {
    * that were unacked at a crash come back redelivered, call this on first delivery as well.
    */
   setRedelivered(queueId: number, seq: number): void;
+  /** x-delivery-count of an entry that went back to its queue (kept across restarts). */
+  setDeliveryCount(queueId: number, seq: number, count: number): void;
   /** Drop every entry of the queue except `keepSeqs` (its unacked deliveries, which purge spares). */
   purge(queueId: number, keepSeqs?: readonly number[]): void;
   /** Drop every entry of the queue (the queue was deleted). */

@@ -176,9 +176,9 @@ describe('messages across a restart', () => {
     expect(got[0]?.properties.headers).toMatchObject({ h: 1 });
   });
 
-  // BUG (reported): a quorum queue's delivery count is not stored; it restarts at 0 after a restart
-  // (RabbitMQ keeps it in the Raft log, so x-delivery-count and delivery-limit survive restarts).
-  it.skip('a quorum queue keeps a returned message\'s delivery count across a restart', async () => {
+  // RabbitMQ keeps a quorum queue's delivery count (in its Raft log), so x-delivery-count and
+  // delivery-limit survive restarts; Warren stores it with the entry.
+  it('a quorum queue keeps a returned message\'s delivery count across a restart', async () => {
     const b = await start();
     await withChannel(b.url, (ch) => ch.assertQueue('qdc', { durable: true, arguments: { 'x-queue-type': 'quorum' } }));
     await publishAll(b.url, [['', 'qdc', 'returned']]);

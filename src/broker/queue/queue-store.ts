@@ -57,8 +57,10 @@ export class QueueStore {
     if (!entry.redelivered) this.messages.setRedelivered(this.id, entry.seq);
   }
 
+  /** Back in the queue; a changed delivery count (x-delivery-count) is stored too. */
   requeued(entry: QueuedMessage): void {
     this.unacked.delete(entry.seq);
+    if (entry.persisted && entry.deliveryCount > 0) this.messages.setDeliveryCount(this.id, entry.seq, entry.deliveryCount);
   }
 
   /** Read the next page of the tail into entries (seq order). */
@@ -81,6 +83,7 @@ export class QueueStore {
       const redelivered = page.redelivered[i] === 1 || seq <= this.redeliveredUpTo;
       const e = new QueuedMessage(seq, this.revive(s), redelivered, page.expiresAt[i] as number, Math.max(0, page.priority[i] as number));
       e.persisted = true;
+      e.deliveryCount = page.deliveryCount[i] as number;
       out.push(e);
     }
     this.tailCount = page.length === 0 ? 0 : Math.max(0, this.tailCount - page.length);

@@ -136,6 +136,8 @@ export class Queue {
     const store = this.store;
     if (store === null || store.tailCount === 0 || this.ready.length >= PAGE_SIZE) return;
     for (const e of store.loadPage()) {
+      // A stored delivery count (quorum queues, delivery limits) shows again as x-delivery-count.
+      if (e.deliveryCount > 0 && this.hooks !== null) e.message = this.hooks.withDeliveryCount(e.message, e.deliveryCount);
       this.ready.push(e);
       if (e.expiresAt !== 0) this.expiry.track(e);
     }

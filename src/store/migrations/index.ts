@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { initial } from './001-initial.js';
 import { transientEntries } from './002-transient-entries.js';
+import { deliveryCount } from './003-delivery-count.js';
 
 /** One schema step. `up` runs inside a transaction that also sets `PRAGMA user_version`. */
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initial, transientEntries];
+export const MIGRATIONS: readonly Migration[] = [initial, transientEntries, deliveryCount];

@@ -200,6 +200,8 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       m.setRedelivered(q, 102);
       await committed(m);
       m.setRedelivered(q, 105);
+      m.setDeliveryCount(q, 104, 3);
+      m.setDeliveryCount(q, 109, 5000); // capped at 1023 when read back
       m.remove(q, 101, ids[1] as number);
       const r = reopen().messages;
       const page = r.loadQueueEntries(q, 0, 1000);
@@ -211,6 +213,7 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       expect(page.expiresAt[2]).toBe(1_700_000_000_003);
       expect(Array.from(page.priority)).toEqual([-1, -1, 9, -1, -1, -1, -1, -1, -1]);
       expect(Array.from(page.redelivered)).toEqual([0, 1, 0, 0, 1, 0, 0, 0, 0]);
+      expect(Array.from(page.deliveryCount)).toEqual([0, 0, 0, 3, 0, 0, 0, 0, 1023]);
       expect(r.queueStats(q)).toEqual({ count: 9, bytes: 3 * (45 - 1), maxSeq: 109 });
       expect(r.queueStats(12345)).toEqual({ count: 0, bytes: 0, maxSeq: 0 });
 
