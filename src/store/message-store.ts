@@ -31,6 +31,7 @@ export class MessageStore implements MessageStorage {
   private readonly purgeEntriesStmt: BetterSqlite3.Statement;
   private readonly metaStmt: BetterSqlite3.Statement;
   private readonly deliveryCountStmt: BetterSqlite3.Statement;
+  private readonly messageRangeStmt: BetterSqlite3.Statement;
   private readonly entriesStmt: BetterSqlite3.Statement;
   private readonly messageStmt: BetterSqlite3.Statement;
   private readonly statsStmt: BetterSqlite3.Statement;
@@ -77,6 +78,9 @@ export class MessageStore implements MessageStorage {
       .raw(true);
     this.messageStmt = db.prepare(
       'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id = ?',
+    );
+    this.messageRangeStmt = db.prepare(
+      'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id BETWEEN ? AND ? ORDER BY id',
     );
     this.statsStmt = db.prepare(
       `SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS maxSeq
@@ -246,9 +250,29 @@ export class MessageStore implements MessageStorage {
     return this.messageStmt.get(id) as StoredMessage | undefined;
   }
 
+  /**
+   * Bodies for several ids. A page of one queue has ascending, mostly dense ids: those are read
+   * with one range scan instead of a lookup each; scattered ids fall back to lookups.
+   */
   loadMessages(ids: ArrayLike<number>): (StoredMessage | undefined)[] {
-    const out = new Array<StoredMessage | undefined>(ids.length);
-    for (let i = 0; i < ids.length; i++) out[i] = this.loadMessage(ids[i] as number);
+    const n = ids.length;
+    const out = new Array<StoredMessage | undefined>(n);
+    const first = ids[0] as number;
+    const last = ids[n - 1] as number;
+    let ascending = n > 1;
+    for (let i = 1; i < n && ascending; i++) ascending = (ids[i] as number) > (ids[i - 1] as number);
+    if (!ascending || last - first >= n * 4 || this.commit.batch.live > 0) {
+      for (let i = 0; i < n; i++) out[i] = this.loadMessage(ids[i] as number);
+      return out;
+    }
+    const rows = this.messageRangeStmt.all(first, last) as StoredMessage[];
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i] as number;
+      while (r < rows.length && (rows[r] as StoredMessage).id < id) r++;
+      const row = rows[r];
+      out[i] = row !== undefined && row.id === id ? row : undefined;
+    }
     return out;
   }
 

@@ -222,6 +222,10 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       const bodies = r.loadMessages([ids[2] as number, 999_999, ids[9] as number]);
       expect(bodies.map((b) => b?.routingKey)).toEqual(['k2', undefined, 'k9']);
       expect(bodies[0]).toEqual({ id: ids[2], exchange: 'x', routingKey: 'k2', properties: PROPS, body: Buffer.alloc(6, 1) });
+      // Ascending, dense ids (a page of one queue): read with one range scan; a removed one is undefined.
+      const page3 = r.loadMessages(ids.slice(0, 4));
+      expect(page3.map((b) => b?.routingKey)).toEqual(['k0', undefined, 'k2', 'k3']);
+      expect(page3[3]?.body).toEqual(Buffer.alloc(9, 1));
     });
 
     it('continues ids after a reopen, even when the newest message was removed', async () => {
