@@ -50,8 +50,8 @@ export class MessageStore implements MessageStorage {
     this.deleteEntryStmt = db
       .prepare('DELETE FROM queue_entries WHERE queue_id = ? AND seq = ? RETURNING message_id')
       .pluck();
-    this.derefStmt = db.prepare('UPDATE messages SET refs = refs - 1 WHERE id = ? RETURNING refs').pluck();
-    this.deleteMessageStmt = db.prepare('DELETE FROM messages WHERE id = ?');
+    this.derefStmt = db.prepare('UPDATE messages SET refs = refs - 1 WHERE id = ?');
+    this.deleteMessageStmt = db.prepare('DELETE FROM messages WHERE id = ? AND refs <= 1');
     this.redeliverStmt = db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?');
     this.deliveryCountStmt = db.prepare('UPDATE queue_entries SET delivery_count = ? WHERE queue_id = ? AND seq = ?');
     this.purgeDerefStmt = db.prepare(
@@ -209,9 +209,9 @@ export class MessageStore implements MessageStorage {
     if (this.lastMessageId > this.persistedMessageId) this.metaStmt.run(this.lastMessageId);
   }
 
+  /** One reference fewer; the last one deletes the message (one statement in the common case). */
   private deref(messageId: number): void {
-    const refs = this.derefStmt.get(messageId) as number | undefined;
-    if (refs !== undefined && refs <= 0) this.deleteMessageStmt.run(messageId);
+    if (this.deleteMessageStmt.run(messageId).changes === 0) this.derefStmt.run(messageId);
   }
 
   // ---- reads -------------------------------------------------------------------------------
