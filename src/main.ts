@@ -40,6 +40,8 @@ export interface BrokerOptions {
   channelMax?: number;
   /** Per queue, messages and bytes kept in memory before new ones are paged to the store. */
   queueMemoryBudget?: { messages: number; bytes: number };
+  /** consumer_timeout: ms a delivery may stay unacknowledged before its channel is closed. Default 30 min. */
+  consumerTimeout?: number;
 }
 
 export interface RunningBroker {
@@ -79,6 +81,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       {
         ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
         ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
+        ...(options.consumerTimeout !== undefined ? { consumerTimeout: options.consumerTimeout } : {}),
       },
       new Persistence(store, PROPERTIES_CODEC),
       alarms,

@@ -130,6 +130,7 @@ export class Vhost {
       });
     }
     this.exchanges.set(name, x);
+    this.applyExchangePolicy(x);
     return x;
   }
 
@@ -233,6 +234,16 @@ export class Vhost {
   /** Policies changed: every queue gets its new effective settings at once. */
   reapplyPolicies(): void {
     for (const q of this.queues.values()) q.applySettings(this.settingsFor(q.name, q.declaredArguments));
+    for (const x of this.exchanges.values()) this.applyExchangePolicy(x);
+  }
+
+  /** An exchange's alternate-exchange: its argument wins over a policy's (RabbitMQ's precedence). */
+  private applyExchangePolicy(x: Exchange): void {
+    if (x.name === '') return;
+    const fromArgs = fieldString(x.arguments['alternate-exchange']);
+    const { policy } = this.policies.match(this.name, x.name, 'exchange', 'classic');
+    const fromPolicy = policy?.definition['alternate-exchange'];
+    x.alternateExchange = fromArgs ?? (typeof fromPolicy === 'string' ? fromPolicy : undefined);
   }
 
   /** Recovery: parse stored arguments leniently (they were valid when declared). */

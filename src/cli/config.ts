@@ -14,6 +14,7 @@ const KEYS = [
   'memoryHighWatermark',
   'diskFreeLimit',
   'queueMemoryBudget',
+  'consumerTimeout',
 ] as const;
 
 /** Read a JSON config file whose keys are BrokerOptions; unknown keys are an error. */

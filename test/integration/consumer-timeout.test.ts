@@ -218,3 +218,24 @@ describe('x-consumer-timeout', () => {
     });
   });
 });
+
+describe.skipIf(broker.external)('broker-wide consumer_timeout', () => {
+  it('applies to queues without x-consumer-timeout', async () => {
+    const own = await startTestBroker({ consumerTimeout: 150 });
+    try {
+      const conn = await amqp.connect(own.url);
+      conn.on('error', () => {});
+      const ch = await conn.createChannel();
+      const closed = new Promise<{ code?: number; message?: string }>((resolve) => ch.once('error', resolve));
+      const q = uniqueName('ct-global');
+      await ch.assertQueue(q, { exclusive: true });
+      ch.sendToQueue(q, Buffer.from('held'));
+      await ch.consume(q, () => {}); // never acks
+      const err = await closed;
+      expect({ code: err.code, message: err.message }).toEqual(timedOut(1, 150));
+      await conn.close().catch(() => {});
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -63,6 +63,35 @@ describe.skipIf(broker.external)('policies', () => {
     });
   });
 
+  it('an alternate-exchange policy applies to an existing exchange; the argument wins over it', async () => {
+    await withConfirmChannel(broker.url, async (ch) => {
+      const x = uniqueName('pol-x');
+      const xArg = uniqueName('pol-xarg');
+      const viaPolicy = uniqueName('pol-ae-q');
+      const viaArg = uniqueName('pol-arg-q');
+      await ch.assertQueue(viaPolicy, { exclusive: true });
+      await ch.assertQueue(viaArg, { exclusive: true });
+      await ch.assertExchange(x, 'direct', { durable: false });
+      await ch.assertExchange(xArg, 'direct', { durable: false, arguments: { 'alternate-exchange': 'amq.fanout' } });
+      await ch.bindQueue(viaPolicy, 'amq.topic', '#');
+      await ch.bindQueue(viaArg, 'amq.fanout', '');
+      core?.setPolicy(policy(x, `^(${x}|${xArg})$`, { 'alternate-exchange': 'amq.topic' }, { applyTo: 'exchanges' }));
+      ch.publish(x, 'nowhere', Buffer.from('to-policy-ae'));
+      ch.publish(xArg, 'nowhere', Buffer.from('to-arg-ae'));
+      await ch.waitForConfirms();
+      const a = await ch.get(viaPolicy, { noAck: true });
+      const b = await ch.get(viaArg, { noAck: true });
+      expect(a !== false && a.content.toString()).toBe('to-policy-ae');
+      expect(b !== false && b.content.toString()).toBe('to-arg-ae');
+      core?.deletePolicy('/', x, false);
+      ch.publish(x, 'nowhere', Buffer.from('dropped'));
+      await ch.waitForConfirms();
+      expect(await ch.get(viaPolicy)).toBe(false);
+      await ch.deleteExchange(x);
+      await ch.deleteExchange(xArg);
+    });
+  });
+
   it('an invalid policy is refused with RabbitMQ\'s validation text', () => {
     expect(() => core?.setPolicy(policy('bad', '.*', { 'message-ttl': -1 }))).toThrow(/-1 is not a valid message TTL/);
   });

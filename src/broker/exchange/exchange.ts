@@ -21,8 +21,8 @@ export class Exchange {
   readonly autoDelete: boolean;
   readonly internal: boolean;
   readonly arguments: FieldTable;
-  /** alternate-exchange argument: where unroutable messages go */
-  readonly alternateExchange: string | undefined;
+  /** where unroutable messages go: the alternate-exchange argument, else the policy's */
+  alternateExchange: string | undefined;
   /** bindings from this exchange, by identity key */
   readonly outbound = new Map<string, Binding>();
   /** bindings that point at this exchange (exchange-to-exchange) */
