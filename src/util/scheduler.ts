@@ -1,5 +1,8 @@
 import type { Clock } from './clock.js';
 import { MinHeap } from './min-heap.js';
+import { logger } from './logger.js';
+
+const log = logger('util.scheduler');
 
 /** Node fires a timer after 1 ms when asked for more than this; the scheduler re-arms instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -71,7 +74,12 @@ export class Scheduler implements Clock {
         continue;
       }
       t.cancelled = true; // fired: a later clearTimeout is a no-op
-      t.fn();
+      try {
+        t.fn();
+      } catch (err) {
+        // One failing timer must not take the broker (or the other timers) down.
+        log.error('a timer failed', err);
+      }
     }
     this.arm();
   }

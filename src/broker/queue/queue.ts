@@ -1,5 +1,7 @@
 import type { FieldTable } from '../../amqp/field-types.js';
 import { systemClock, type Clock } from '../../util/clock.js';
+import type { QueueHooks, QueueOptions } from './queue-types.js';
+import { logger } from '../../util/logger.js';
 import { EntryState, QueuedMessage, type Message } from '../message.js';
 import type { Binding } from '../binding.js';
 import type { QueueArguments } from '../queue-arguments.js';
@@ -14,33 +16,12 @@ import { deadlineOf, ExpiryTimer } from './ttl.js';
 import { overLimits, wouldOverflow } from './overflow.js';
 import { DelayedMessages, delayOf } from '../delayed-messages.js';
 
+const log = logger('broker.queue');
+
 /** Most messages one drain pass delivers before yielding to I/O. */
 const DRAIN_BATCH = 256;
 
-export interface QueueOptions {
-  durable: boolean;
-  /** owning connection of an exclusive queue, else null */
-  exclusiveOwner: object | null;
-  autoDelete: boolean;
-  arguments: FieldTable;
-}
-
-/** How much of a queue stays in memory before new messages are paged to the store. */
-export interface MemoryBudget {
-  messages: number;
-  bytes: number;
-}
-
-/** What a queue asks of its vhost. */
-export interface QueueHooks {
-  /** a message leaves the queue dead (only called when the queue has a dead-letter exchange) */
-  deadLetter(queue: Queue, message: Message, reason: DeathReason): void;
-  /** the queue should go: auto-delete after its last consumer, or x-expires */
-  remove(queue: Queue): void;
-  /** a copy of the message carrying x-delivery-count = n (delivery limits) */
-  withDeliveryCount(message: Message, n: number): Message;
-  readonly memoryBudget: MemoryBudget;
-}
+export type { MemoryBudget, QueueHooks, QueueOptions } from './queue-types.js';
 
 /**
  * A classic queue: ready messages in ReadyMessages, paged to the store past the memory budget
@@ -370,6 +351,15 @@ export class Queue {
   private drain(): void {
     this.drainScheduled = false;
     if (this.deleted) return;
+    try {
+      this.deliverBatch();
+    } catch (err) {
+      // Runs from nextTick/setImmediate: a failure here must not take the broker down.
+      log.error(`delivery from queue '${this.name}' failed`, err);
+    }
+  }
+
+  private deliverBatch(): void {
     let budget = DRAIN_BATCH;
     while (this.messageCount > 0) {
       const consumer = this.consumers.pick(this.settings.singleActiveConsumer);
