@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 
 export interface TestBroker {
@@ -132,3 +132,24 @@ export function nextError(emitter: EventEmitter): Promise<{ code: number; messag
 
 /** Ready messages in a queue (passive declare). */
 export const readyCount = async (ch: Channel, q: string): Promise<number> => (await ch.checkQueue(q)).messageCount;
+
+/** basic.get n messages (with ack pending); fails if the queue runs dry first. */
+export async function getN(ch: Channel, q: string, n: number): Promise<GetMessage[]> {
+  const out: GetMessage[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = await ch.get(q);
+    if (m === false) throw new Error(`queue ${q} empty after ${i} gets`);
+    out.push(m);
+  }
+  return out;
+}
+
+/** Take everything left in the queue (no-ack) as "body", or "body*" when redelivered. */
+export async function drainMarked(ch: Channel, q: string): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    const m = await ch.get(q, { noAck: true });
+    if (m === false) return out;
+    out.push(m.content.toString() + (m.fields.redelivered ? '*' : ''));
+  }
+}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, getN, drainMarked } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -34,25 +34,7 @@ async function filledQueue(ch: ConfirmChannel, prefix: string, n: number, exclus
   return q;
 }
 
-async function getN(ch: Channel, q: string, n: number): Promise<GetMessage[]> {
-  const out: GetMessage[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = await ch.get(q);
-    if (m === false) throw new Error(`queue ${q} empty after ${i} gets`);
-    out.push(m);
-  }
-  return out;
-}
 
-/** Take everything left in the queue (no-ack) as "body" or "body*" for redelivered. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString() + (m.fields.redelivered ? '*' : ''));
-  }
-}
 
 async function waitForReady(ch: Channel, q: string, count: number): Promise<void> {
   await waitFor(async () => (await ch.checkQueue(q)).messageCount === count);
@@ -68,7 +50,7 @@ describe('basic.ack', () => {
       getter.ack(m3!);
       await getter.close();
       await waitForReady(ch, q, 1);
-      expect(await drain(ch, q)).toEqual(['2*']);
+      expect(await drainMarked(ch, q)).toEqual(['2*']);
     });
   });
 
@@ -81,7 +63,7 @@ describe('basic.ack', () => {
       getter.ack(ms[3]!, true); // 1..4
       await getter.close();
       await waitForReady(ch, q, 1);
-      expect(await drain(ch, q)).toEqual(['5*']);
+      expect(await drainMarked(ch, q)).toEqual(['5*']);
     });
   });
 
@@ -98,7 +80,7 @@ describe('basic.ack', () => {
       expect(m4!.fields.deliveryTag).toBe(4);
       await getter.close();
       await waitForReady(ch, q, 1);
-      expect(await drain(ch, q)).toEqual(['4*']);
+      expect(await drainMarked(ch, q)).toEqual(['4*']);
     });
   });
 });
@@ -110,7 +92,7 @@ describe('basic.nack / basic.reject', () => {
       const ms = await getN(ch, q, 3);
       ch.nack(ms[1]!, false, true);
       // RabbitMQ 3.10 classic queues: '2' goes back ahead of '4','5', not to the tail
-      expect(await drain(ch, q)).toEqual(['2*', '4', '5']);
+      expect(await drainMarked(ch, q)).toEqual(['2*', '4', '5']);
       ch.ack(ms[2]!, true);
     });
   });
@@ -121,7 +103,7 @@ describe('basic.nack / basic.reject', () => {
       const ms = await getN(ch, q, 4);
       ch.nack(ms[3]!, false, true); // '4' first
       ch.nack(ms[1]!, false, true); // then '2'
-      expect(await drain(ch, q)).toEqual(['2*', '4*', '5', '6']);
+      expect(await drainMarked(ch, q)).toEqual(['2*', '4*', '5', '6']);
       ch.ack(ms[2]!, true);
     });
   });
@@ -161,7 +143,7 @@ describe('basic.nack / basic.reject', () => {
       getter.reject(ms[1]!, false);
       await getter.close();
       await waitForReady(ch, q, 2);
-      expect(await drain(ch, q)).toEqual(['1*', '3*']);
+      expect(await drainMarked(ch, q)).toEqual(['1*', '3*']);
     });
   });
 
@@ -170,7 +152,7 @@ describe('basic.nack / basic.reject', () => {
       const q = await filledQueue(ch, 'reject-requeue', 2);
       const [m1] = await getN(ch, q, 1);
       ch.reject(m1!, true);
-      expect(await drain(ch, q)).toEqual(['1*', '2']);
+      expect(await drainMarked(ch, q)).toEqual(['1*', '2']);
     });
   });
 
@@ -179,7 +161,7 @@ describe('basic.nack / basic.reject', () => {
       const q = await filledQueue(ch, 'nack-multi', 5);
       const ms = await getN(ch, q, 4);
       ch.nack(ms[2]!, true, true); // 1..3
-      expect(await drain(ch, q)).toEqual(['1*', '2*', '3*', '5']);
+      expect(await drainMarked(ch, q)).toEqual(['1*', '2*', '3*', '5']);
       ch.ack(ms[3]!);
       expect((await ch.checkQueue(q)).messageCount).toBe(0);
     });
@@ -194,7 +176,7 @@ describe('basic.nack / basic.reject', () => {
       getter.nack(ms[2]!, true, false); // 2 and 3 (1 is already acked)
       await getter.close();
       await waitForReady(ch, q, 1);
-      expect(await drain(ch, q)).toEqual(['4*']);
+      expect(await drainMarked(ch, q)).toEqual(['4*']);
     });
   });
 });
@@ -308,7 +290,7 @@ describe('requeue on close', () => {
       getter.ack(ms[1]!);
       await getter.close();
       await waitForReady(ch, q, 4);
-      expect(await drain(ch, q)).toEqual(['1*', '3*', '4', '5']);
+      expect(await drainMarked(ch, q)).toEqual(['1*', '3*', '4', '5']);
     });
   });
 
@@ -326,7 +308,7 @@ describe('requeue on close', () => {
         expect(got.map((m) => m.content.toString())).toEqual(['1', '2']);
         await conn2.close();
         await waitForReady(ch, q, 4);
-        expect(await drain(ch, q)).toEqual(['1*', '2*', '3', '4']);
+        expect(await drainMarked(ch, q)).toEqual(['1*', '2*', '3', '4']);
       } finally {
         await ch.deleteQueue(q);
       }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, GetMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withChannel, type TestBroker, getN, drainMarked } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -35,25 +35,7 @@ async function openChannel(conn: ChannelModel): Promise<Channel> {
   return ch;
 }
 
-async function getN(ch: Channel, q: string, n: number): Promise<GetMessage[]> {
-  const out: GetMessage[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = await ch.get(q);
-    if (m === false) throw new Error(`queue ${q} empty after ${i} gets`);
-    out.push(m);
-  }
-  return out;
-}
 
-/** Take everything left in the queue (no-ack) as "body" or "body*" for redelivered. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString() + (m.fields.redelivered ? '*' : ''));
-  }
-}
 
 const ready = async (ch: Channel, q: string) => (await ch.checkQueue(q)).messageCount;
 
@@ -79,7 +61,7 @@ describe('tx', () => {
       expect(await ready(observer, q)).toBe(0);
       await txCommit(ch);
       expect(await ready(observer, q)).toBe(3);
-      expect(await drain(observer, q)).toEqual(['1', '2', '3']);
+      expect(await drainMarked(observer, q)).toEqual(['1', '2', '3']);
     });
   });
 
@@ -94,7 +76,7 @@ describe('tx', () => {
       ch.sendToQueue(q, Buffer.from('b'));
       expect(await ready(ch, q)).toBe(1);
       await txCommit(ch);
-      expect(await drain(observer, q)).toEqual(['a', 'b']);
+      expect(await drainMarked(observer, q)).toEqual(['a', 'b']);
       // an empty commit is fine
       await expect(txCommit(ch)).resolves.toBeDefined();
     });
@@ -111,7 +93,7 @@ describe('tx', () => {
       await txRollback(ch);
       ch.sendToQueue(q, Buffer.from('kept'));
       await txCommit(ch);
-      expect(await drain(observer, q)).toEqual(['kept']);
+      expect(await drainMarked(observer, q)).toEqual(['kept']);
     });
   });
 
@@ -126,7 +108,7 @@ describe('tx', () => {
       await ch.close();
       observer.sendToQueue(q, Buffer.from('marker'));
       await waitFor(async () => (await ready(observer, q)) >= 1);
-      expect(await drain(observer, q)).toEqual(['marker']);
+      expect(await drainMarked(observer, q)).toEqual(['marker']);
     });
   });
 
@@ -159,7 +141,7 @@ describe('tx', () => {
       await ch.close();
       // m2's ack died with the transaction: it comes back; m1's was committed
       await waitFor(async () => (await ready(owner, q)) === 2);
-      expect(await drain(owner, q)).toEqual(['2*', '3']);
+      expect(await drainMarked(owner, q)).toEqual(['2*', '3']);
     });
   });
 
@@ -179,7 +161,7 @@ describe('tx', () => {
       expect(await ready(ch, q)).toBe(1);
       await ch.close();
       await waitFor(async () => (await ready(owner, q)) === 2);
-      expect(await drain(owner, q)).toEqual(['2*', '3']);
+      expect(await drainMarked(owner, q)).toEqual(['2*', '3']);
     });
   });
 
@@ -199,7 +181,7 @@ describe('tx', () => {
       expect(await ready(ch, q)).toBe(2);
       ch.ack(m2!);
       await txCommit(ch);
-      expect(await drain(ch, q)).toEqual(['1*', '3']);
+      expect(await drainMarked(ch, q)).toEqual(['1*', '3']);
     });
   });
 });

@@ -1,26 +1,14 @@
 import type { EffectiveQueueSettings } from '../policy.js';
-import type { QueueArguments, QueueType } from '../queue-arguments.js';
+import { parseQueueArguments, type QueueArguments, type QueueType } from '../queue-arguments.js';
 
 /** The effective settings of a queue (x-arguments merged with policies), as the queue uses them. */
 export type QueueSettings = EffectiveQueueSettings & { readonly queueType: QueueType };
 
-/** A queue with no arguments and no policy. */
-export const DEFAULT_QUEUE_ARGUMENTS: QueueArguments = {
-  messageTtl: undefined,
-  expires: undefined,
-  deadLetterExchange: undefined,
-  deadLetterRoutingKey: undefined,
-  maxLength: undefined,
-  maxLengthBytes: undefined,
-  overflow: 'drop-head',
-  overflowSet: false,
-  maxPriority: undefined,
-  singleActiveConsumer: false,
-  deliveryLimit: undefined,
-  consumerTimeout: undefined,
-  queueType: 'classic',
-  queueMode: undefined,
-};
+/** A queue with no arguments and no policy: what the parser makes of an empty table. */
+export const DEFAULT_QUEUE_ARGUMENTS: QueueArguments = parseQueueArguments(
+  {},
+  { queue: '', vhost: '/', durable: false, exclusive: false, autoDelete: false },
+);
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   messageTtl: undefined,
