@@ -120,7 +120,7 @@ export class Queue {
       // A stored delivery count (quorum queues, delivery limits) shows again as x-delivery-count.
       if (e.deliveryCount > 0 && this.hooks !== null) e.message = this.hooks.withDeliveryCount(e.message, e.deliveryCount);
       this.ready.push(e);
-      if (e.expiresAt !== 0) this.expiry.track(e);
+      if (e.expiresAt !== 0) this.expiry.track(e, this.ready.length);
     }
   }
 
@@ -201,7 +201,7 @@ export class Queue {
           if (entry.state === EntryState.Ready) this.expireEntry(entry);
           return true;
         }
-        this.expiry.track(entry);
+        this.expiry.track(entry, this.ready.length);
       }
     }
     if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLimits();
@@ -275,7 +275,7 @@ export class Queue {
     entry.redelivered = true;
     entry.state = EntryState.Ready;
     this.ready.requeue(entry);
-    if (entry.expiresAt !== 0) this.expiry.track(entry);
+    if (entry.expiresAt !== 0) this.expiry.track(entry, this.ready.length);
     if (this.consumers.length > 0) this.scheduleDrain();
   }
 

@@ -19,9 +19,28 @@ export class ExpiryTimer {
     private readonly expire: (entry: QueuedMessage) => void,
   ) {}
 
-  track(entry: QueuedMessage): void {
+  /** Watch a ready entry's deadline. `live` is how many ready entries the queue holds now. */
+  track(entry: QueuedMessage, live: number): void {
+    // Entries that left the queue (acked, expired) stay in the heap until they surface: drop them
+    // from the top, and rebuild when they outnumber the live ones, so memory follows the queue.
+    let top = this.heap.peek();
+    while (top !== undefined && top.state !== EntryState.Ready) {
+      this.heap.pop();
+      top = this.heap.peek();
+    }
+    if (this.heap.length > 2 * live + 1024) this.compact();
     this.heap.push(entry);
     if (this.timer === null || entry.expiresAt < this.armedFor) this.arm();
+  }
+
+  private compact(): void {
+    const live = this.heap.values().filter((e) => e.state === EntryState.Ready);
+    this.heap.clear();
+    for (const e of live) this.heap.push(e);
+  }
+
+  get size(): number {
+    return this.heap.length;
   }
 
   private arm(): void {

@@ -32,9 +32,9 @@ describe('ExpiryTimer', () => {
     const late = at('late', 300);
     const early = at('early', 100);
     const gone = at('acked', 50);
-    timer.track(late);
-    timer.track(early);
-    timer.track(gone);
+    timer.track(late, 3);
+    timer.track(early, 3);
+    timer.track(gone, 3);
     expect(clock.pending).toBe(1);
     gone.state = EntryState.Gone; // acked before its deadline: skipped
     clock.advance(99);
@@ -50,10 +50,37 @@ describe('ExpiryTimer', () => {
     const clock = new ManualClock();
     const expired: string[] = [];
     const timer = new ExpiryTimer(clock, (e) => expired.push(e.message.body.toString()));
-    timer.track(new QueuedMessage(1, msg('a'), false, clock.now() + 1000, 0));
-    timer.track(new QueuedMessage(2, msg('b'), false, clock.now() + 10, 0));
+    timer.track(new QueuedMessage(1, msg('a'), false, clock.now() + 1000, 0), 3);
+    timer.track(new QueuedMessage(2, msg('b'), false, clock.now() + 10, 0), 3);
     clock.advance(10);
     expect(expired).toEqual(['b']);
+  });
+});
+
+describe('ExpiryTimer memory', () => {
+  it('does not keep entries that left the queue: memory follows the live ones', () => {
+    const clock = new ManualClock();
+    const timer = new ExpiryTimer(clock, () => {});
+    // A queue-level TTL of an hour with a fast consumer: each entry is acked right after it arrives.
+    for (let i = 0; i < 100_000; i++) {
+      const e = new QueuedMessage(i, msg('x'), false, clock.now() + 3_600_000 + i, 0);
+      timer.track(e, 1);
+      e.state = EntryState.Gone;
+    }
+    expect(timer.size).toBeLessThan(10);
+  });
+
+  it('compacts entries gone from the middle (mixed per-message TTLs)', () => {
+    const clock = new ManualClock();
+    const timer = new ExpiryTimer(clock, () => {});
+    const keep = new QueuedMessage(0, msg('head'), false, clock.now() + 10, 0);
+    timer.track(keep, 1); // a live entry at the top keeps gone ones below it from surfacing
+    for (let i = 1; i <= 50_000; i++) {
+      const e = new QueuedMessage(i, msg('x'), false, clock.now() + 1_000_000 - i, 0);
+      timer.track(e, 1);
+      e.state = EntryState.Gone;
+    }
+    expect(timer.size).toBeLessThan(2 * 1 + 1024 + 2);
   });
 });
 
