@@ -153,3 +153,30 @@ export async function drainMarked(ch: Channel, q: string): Promise<string[]> {
     out.push(m.content.toString() + (m.fields.redelivered ? '*' : ''));
   }
 }
+
+/** Take everything left in the queue (no-ack), bodies only. */
+export async function drainBodies(ch: Channel, q: string): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    const m = await ch.get(q, { noAck: true });
+    if (m === false) return out;
+    out.push(m.content.toString());
+  }
+}
+
+/** A fresh queue holding n messages "1".."n", confirmed. */
+export async function filledQueue(ch: ConfirmChannel, prefix: string, n: number, exclusive = true): Promise<string> {
+  const q = uniqueName(prefix);
+  await ch.assertQueue(q, { exclusive });
+  for (let i = 1; i <= n; i++) ch.sendToQueue(q, Buffer.from(String(i)));
+  await ch.waitForConfirms();
+  return q;
+}
+
+/** How amqplib reports a queue.declare refused for an invalid argument (RabbitMQ's text). */
+export const invalidArg = (arg: string, q: string, detail: string): { code: number; message: string } => ({
+  code: 406,
+  message:
+    `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message ` +
+    `"PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost '/': ${detail}"`,
+});

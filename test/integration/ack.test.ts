@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, getN, drainMarked } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, getN, drainMarked, filledQueue } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
 });
-
-
 
 const unknownTag = (tag: number) =>
   `Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - unknown delivery tag ${tag}"`;
@@ -26,15 +24,6 @@ function fakeMessage(deliveryTag: number): Message {
 }
 
 /** Publish '1'..'n' to a fresh exclusive queue through the (confirm) channel and wait until enqueued. */
-async function filledQueue(ch: ConfirmChannel, prefix: string, n: number, exclusive = true): Promise<string> {
-  const q = uniqueName(prefix);
-  await ch.assertQueue(q, { exclusive });
-  for (let i = 1; i <= n; i++) ch.sendToQueue(q, Buffer.from(String(i)));
-  await ch.waitForConfirms();
-  return q;
-}
-
-
 
 async function waitForReady(ch: Channel, q: string, count: number): Promise<void> {
   await waitFor(async () => (await ch.checkQueue(q)).messageCount === count);

@@ -15,7 +15,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 /** Everything in the queue (no-ack), as delivered. */
 async function drain(ch: ConfirmChannel, q: string): Promise<Message[]> {
   const out: Message[] = [];

@@ -15,7 +15,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 async function openChannel(conn: ChannelModel): Promise<Channel> {
   const ch = await conn.createChannel();
   ch.on('error', () => {});

@@ -17,7 +17,6 @@ afterAll(async () => {
   await broker.close();
 });
 
-
 const timedOut = (channel: number, ms: number) => ({
   code: 406,
   message:

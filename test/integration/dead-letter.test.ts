@@ -13,8 +13,6 @@ afterAll(async () => {
   await broker.close();
 });
 
-
-
 async function getOne(ch: Channel, q: string): Promise<GetMessage> {
   const m = await ch.get(q, { noAck: true });
   if (m === false) throw new Error(`queue ${q} is empty`);

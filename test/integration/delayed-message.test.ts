@@ -16,7 +16,6 @@ afterAll(async () => {
   await broker.close();
 });
 
-
 /** A delayed exchange of the given underlying type, and an exclusive queue bound to it with `key`. */
 async function delayedSetup(ch: Channel, type: string, key: string): Promise<{ x: string; q: string }> {
   const x = uniqueName('delayed-x');

@@ -18,7 +18,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 /** An RPC server on its own connection: replies "pong:<body>" with the request's correlationId. */
 interface Seen {
   body: string;

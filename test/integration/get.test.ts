@@ -13,7 +13,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 function asMessage(m: GetMessage | false): GetMessage {
   if (m === false) throw new Error('expected a message, got get-empty');
   return m;

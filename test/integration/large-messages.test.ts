@@ -19,7 +19,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** frame_max as negotiated by amqplib with the broker (131072 for RabbitMQ 3.10's default). */

@@ -15,7 +15,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 function recordReturns(ch: Channel): Message[] {
   const returned: Message[] = [];
   ch.on('return', (m: Message) => returned.push(m));

@@ -4,24 +4,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, readyCount } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, readyCount, invalidArg, drainBodies } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
   await broker.close();
 });
-
-
-
-/** Take everything left in the queue (no-ack), bodies only. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString());
-  }
-}
 
 /**
  * Publish each body to `q` through the confirm channel; resolves to 'body:ack' / 'body:nack' in
@@ -45,13 +33,6 @@ async function publishAll(ch: ConfirmChannel, q: string, payloads: string[]): Pr
   return { outcomes: await Promise.all(confirmed), waitError };
 }
 
-const invalidArg = (arg: string, q: string, detail: string) => ({
-  code: 406,
-  message:
-    `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message ` +
-    `"PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost '/': ${detail}"`,
-});
-
 describe('drop-head (default)', () => {
   it('x-max-length: the oldest messages are dropped', async () => {
     await withConfirmChannel(broker.url, async (ch) => {
@@ -60,7 +41,7 @@ describe('drop-head (default)', () => {
       const { outcomes } = await publishAll(ch, q, ['1', '2', '3', '4', '5']);
       expect(outcomes).toEqual(['1:ack', '2:ack', '3:ack', '4:ack', '5:ack']);
       expect(await readyCount(ch, q)).toBe(3);
-      expect(await drain(ch, q)).toEqual(['3', '4', '5']);
+      expect(await drainBodies(ch, q)).toEqual(['3', '4', '5']);
     });
   });
 
@@ -69,7 +50,7 @@ describe('drop-head (default)', () => {
       const q = uniqueName('maxlen-drop-explicit');
       await ch.assertQueue(q, { exclusive: true, arguments: { 'x-max-length': 1, 'x-overflow': 'drop-head' } });
       await publishAll(ch, q, ['1', '2']);
-      expect(await drain(ch, q)).toEqual(['2']);
+      expect(await drainBodies(ch, q)).toEqual(['2']);
     });
   });
 
@@ -82,10 +63,10 @@ describe('drop-head (default)', () => {
         ch.sendToQueue(q, Buffer.from(body), { headers: { padding: 'x'.repeat(100) }, messageId: 'a-long-message-id' });
       }
       await ch.waitForConfirms();
-      expect(await drain(ch, q)).toEqual(['bbbb', 'cccc']);
+      expect(await drainBodies(ch, q)).toEqual(['bbbb', 'cccc']);
       // exactly at the limit is allowed
       await publishAll(ch, q, ['12345', '67890']);
-      expect(await drain(ch, q)).toEqual(['12345', '67890']);
+      expect(await drainBodies(ch, q)).toEqual(['12345', '67890']);
     });
   });
 
@@ -94,9 +75,9 @@ describe('drop-head (default)', () => {
       const q = uniqueName('maxlen-both');
       await ch.assertQueue(q, { exclusive: true, arguments: { 'x-max-length': 3, 'x-max-length-bytes': 6 } });
       await publishAll(ch, q, ['aa', 'bb', 'cc', 'dd']);
-      expect(await drain(ch, q)).toEqual(['bb', 'cc', 'dd']);
+      expect(await drainBodies(ch, q)).toEqual(['bb', 'cc', 'dd']);
       await publishAll(ch, q, ['1', '2', '3333', '4444']);
-      expect(await drain(ch, q)).toEqual(['4444']);
+      expect(await drainBodies(ch, q)).toEqual(['4444']);
     });
   });
 
@@ -110,7 +91,7 @@ describe('drop-head (default)', () => {
       await publishAll(ch, q, ['2']);
       expect(await readyCount(ch, q)).toBe(1);
       ch.ack(held);
-      expect(await drain(ch, q)).toEqual(['2']);
+      expect(await drainBodies(ch, q)).toEqual(['2']);
     });
   });
 
@@ -139,7 +120,7 @@ describe('reject-publish', () => {
       expect(first && first.content.toString()).toBe('1');
       const again = await publishAll(ch, q, ['5', '6']);
       expect(again.outcomes).toEqual(['5:ack', '6:nack']);
-      expect(await drain(ch, q)).toEqual(['2', '5']);
+      expect(await drainBodies(ch, q)).toEqual(['2', '5']);
     });
   });
 
@@ -152,7 +133,7 @@ describe('reject-publish', () => {
       });
       const { outcomes } = await publishAll(ch, q, ['aaaa', 'bbbb', 'cccc', 'dd']);
       expect(outcomes).toEqual(['aaaa:ack', 'bbbb:ack', 'cccc:nack', 'dd:ack']);
-      expect(await drain(ch, q)).toEqual(['aaaa', 'bbbb', 'dd']);
+      expect(await drainBodies(ch, q)).toEqual(['aaaa', 'bbbb', 'dd']);
     });
   });
 
@@ -175,8 +156,8 @@ describe('reject-publish', () => {
         ),
       );
       expect(outcomes).toEqual(['1:ack', '2:nack']);
-      expect(await drain(ch, full)).toEqual(['1']);
-      expect(await drain(ch, open)).toEqual(['1', '2']);
+      expect(await drainBodies(ch, full)).toEqual(['1']);
+      expect(await drainBodies(ch, open)).toEqual(['1', '2']);
     });
   });
 
@@ -187,7 +168,7 @@ describe('reject-publish', () => {
       for (const body of ['1', '2', '3', '4']) ch.sendToQueue(q, Buffer.from(body));
       expect(await roundTrip(ch)).toBe('open');
       await waitFor(async () => (await readyCount(ch, q)) === 2);
-      expect(await drain(ch, q)).toEqual(['1', '2']);
+      expect(await drainBodies(ch, q)).toEqual(['1', '2']);
     });
   });
 
@@ -208,7 +189,7 @@ describe('reject-publish', () => {
       const { outcomes } = await publishAll(ch, q, ['1', '2']);
       expect(outcomes).toEqual(['1:ack', '2:nack']);
       expect(await readyCount(ch, dlq)).toBe(0);
-      expect(await drain(ch, q)).toEqual(['1']);
+      expect(await drainBodies(ch, q)).toEqual(['1']);
     });
   });
 });
@@ -232,7 +213,7 @@ describe('reject-publish-dlx', () => {
       const { outcomes, waitError } = await publishAll(ch, q, ['1', '2', '3']);
       expect(outcomes).toEqual(['1:ack', '2:nack', '3:nack']);
       expect(waitError).toBe('message nacked');
-      expect(await drain(ch, q)).toEqual(['1']);
+      expect(await drainBodies(ch, q)).toEqual(['1']);
       await waitFor(async () => (await readyCount(ch, dlq)) === 2);
       const dead: GetMessage[] = [];
       for (let i = 0; i < 2; i++) {

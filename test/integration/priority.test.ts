@@ -4,22 +4,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, invalidArg, drainMarked } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
   await broker.close();
 });
-
-/** Take everything left in the queue (no-ack) as "body" or "body*" for redelivered. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString() + (m.fields.redelivered ? '*' : ''));
-  }
-}
 
 async function getOne(ch: Channel, q: string): Promise<GetMessage> {
   const m = await ch.get(q);
@@ -41,13 +31,6 @@ async function priorityQueue(ch: Channel, prefix: string, max: number): Promise<
   return q;
 }
 
-const invalidArg = (arg: string, q: string, detail: string) => ({
-  code: 406,
-  message:
-    `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message ` +
-    `"PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost '/': ${detail}"`,
-});
-
 describe('x-max-priority ordering', () => {
   it('higher priority first, FIFO within a priority', async () => {
     await withConfirmChannel(broker.url, async (ch) => {
@@ -62,7 +45,7 @@ describe('x-max-priority ordering', () => {
         ['top', 10],
       ]);
       expect((await ch.checkQueue(q)).messageCount).toBe(7);
-      expect(await drain(ch, q)).toEqual(['top', 'h1', 'h2', 'm1', 'm2', 'l1', 'l2']);
+      expect(await drainMarked(ch, q)).toEqual(['top', 'h1', 'h2', 'm1', 'm2', 'l1', 'l2']);
     });
   });
 
@@ -79,7 +62,7 @@ describe('x-max-priority ordering', () => {
       expect(first.content.toString()).toBe('p9');
       expect(first.properties.priority).toBe(9);
       ch.ack(first);
-      expect(await drain(ch, q)).toEqual(['p5', 'p255', 'p4']);
+      expect(await drainMarked(ch, q)).toEqual(['p5', 'p255', 'p4']);
     });
   });
 
@@ -99,7 +82,7 @@ describe('x-max-priority ordering', () => {
       expect(next.content.toString()).toBe('none1');
       expect(next.properties.priority).toBeUndefined();
       ch.ack(next);
-      expect(await drain(ch, q)).toEqual(['zero', 'none2']);
+      expect(await drainMarked(ch, q)).toEqual(['zero', 'none2']);
     });
   });
 
@@ -112,7 +95,7 @@ describe('x-max-priority ordering', () => {
         ['b', 9],
         ['c', undefined],
       ]);
-      expect(await drain(ch, q)).toEqual(['a', 'b', 'c']);
+      expect(await drainMarked(ch, q)).toEqual(['a', 'b', 'c']);
     });
   });
 });
@@ -135,7 +118,7 @@ describe('requeue', () => {
       await publish(ch, q, [['h3', 5]]);
       ch.nack(l1, false, true);
       ch.nack(h1, false, true);
-      expect(await drain(ch, q)).toEqual(['h1*', 'h3', 'l1*', 'l2']);
+      expect(await drainMarked(ch, q)).toEqual(['h1*', 'h3', 'l1*', 'l2']);
       ch.ack(h2);
       expect((await ch.checkQueue(q)).messageCount).toBe(0);
     });
@@ -155,7 +138,7 @@ describe('requeue', () => {
       await publish(ch, q, [['m2', 3]]);
       await getter.close();
       await waitFor(async () => (await ch.checkQueue(q)).messageCount === 4);
-      expect(await drain(ch, q)).toEqual(['h*', 'm*', 'm2', 'l']);
+      expect(await drainMarked(ch, q)).toEqual(['h*', 'm*', 'm2', 'l']);
     });
   });
 });

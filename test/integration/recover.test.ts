@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import type { Channel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, filledQueue } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -14,16 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
 });
-
-
-
-async function filledQueue(ch: ConfirmChannel, prefix: string, n: number): Promise<string> {
-  const q = uniqueName(prefix);
-  await ch.assertQueue(q, { exclusive: true });
-  for (let i = 1; i <= n; i++) ch.sendToQueue(q, Buffer.from(String(i)));
-  await ch.waitForConfirms();
-  return q;
-}
 
 const summary = (m: ConsumeMessage) => [m.content.toString(), m.fields.deliveryTag, m.fields.redelivered];
 

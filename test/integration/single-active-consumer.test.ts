@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, invalidArg } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
@@ -37,13 +37,6 @@ const sacQueue = async (ch: Channel, prefix: string): Promise<string> => {
   await ch.assertQueue(q, { exclusive: true, arguments: { 'x-single-active-consumer': true } });
   return q;
 };
-
-const invalidArg = (arg: string, q: string, detail: string) => ({
-  code: 406,
-  message:
-    `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message ` +
-    `"PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost '/': ${detail}"`,
-});
 
 describe('x-single-active-consumer', () => {
   it('only the first consumer receives messages; the others wait even when it is at its prefetch limit', async () => {

@@ -7,26 +7,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
-import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, nextError, readyCount } from '../helpers/broker.js';
+import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, nextError, readyCount, invalidArg, drainBodies } from '../helpers/broker.js';
 
 // started at load time so that `it.skipIf(broker.external)` can see it
 const broker: TestBroker = await startTestBroker();
 afterAll(async () => {
   await broker.close();
 });
-
-
-
-
-/** Take everything left in the queue (no-ack), bodies only. */
-async function drain(ch: Channel, q: string): Promise<string[]> {
-  const out: string[] = [];
-  for (;;) {
-    const m = await ch.get(q, { noAck: true });
-    if (m === false) return out;
-    out.push(m.content.toString());
-  }
-}
 
 /**
  * Whether the default exchange still routes to `q`: a mandatory publish through the confirm channel,
@@ -67,13 +54,6 @@ const notFound = (q: string) => ({
   message: `Operation failed: QueueDeclare; 404 (NOT-FOUND) with message "NOT_FOUND - no queue '${q}' in vhost '/'"`,
 });
 
-const invalidArg = (arg: string, q: string, detail: string) => ({
-  code: 406,
-  message:
-    `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message ` +
-    `"PRECONDITION_FAILED - invalid arg '${arg}' for queue '${q}' in vhost '/': ${detail}"`,
-});
-
 describe('x-message-ttl', () => {
   it('expired messages are not counted as ready and never delivered, to get or to a later consumer', async () => {
     await withConfirmChannel(broker.url, async (ch, conn) => {
@@ -108,7 +88,7 @@ describe('x-message-ttl', () => {
       ch.sendToQueue(q, Buffer.from('b'));
       await ch.waitForConfirms();
       expect(await readyCount(ch, q)).toBe(2);
-      expect(await drain(ch, q)).toEqual(['a', 'b']);
+      expect(await drainBodies(ch, q)).toEqual(['a', 'b']);
     });
   });
 
@@ -133,7 +113,7 @@ describe('per-message expiration', () => {
       ch.sendToQueue(q, Buffer.from('forever'));
       await ch.waitForConfirms();
       await waitFor(async () => (await readyCount(ch, q)) === 1);
-      expect(await drain(ch, q)).toEqual(['forever']);
+      expect(await drainBodies(ch, q)).toEqual(['forever']);
     });
   });
 
@@ -178,7 +158,7 @@ describe('per-message expiration', () => {
       ch.sendToQueue(q, Buffer.from('kept'));
       await ch.waitForConfirms();
       expect(await readyCount(ch, q)).toBe(1);
-      expect(await drain(ch, q)).toEqual(['kept']);
+      expect(await drainBodies(ch, q)).toEqual(['kept']);
     });
   });
 
@@ -258,7 +238,7 @@ describe('per-message expiration', () => {
       const start = Date.now();
       await waitFor(async () => (await readyCount(ch, q)) === 2, 1000);
       expect(Date.now() - start).toBeLessThan(200);
-      expect(await drain(ch, q)).toEqual(['head', 'tail']);
+      expect(await drainBodies(ch, q)).toEqual(['head', 'tail']);
     });
   });
 
@@ -270,7 +250,7 @@ describe('per-message expiration', () => {
       ch.sendToQueue(q, Buffer.from('behind'), { expiration: '30' });
       await ch.waitForConfirms();
       await waitFor(async () => (await readyCount(ch, q)) === 1, 1000);
-      expect(await drain(ch, q)).toEqual(['head']);
+      expect(await drainBodies(ch, q)).toEqual(['head']);
     });
   });
 });

@@ -35,8 +35,6 @@ async function openChannel(conn: ChannelModel): Promise<Channel> {
   return ch;
 }
 
-
-
 const ready = async (ch: Channel, q: string) => (await ch.checkQueue(q)).messageCount;
 
 /** A queue (owned by `owner`'s connection) holding '1'..'n', committed. */

@@ -17,7 +17,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-
 async function expectRefused(userId: string): Promise<void> {
   const conn = await amqp.connect(broker.url);
   conn.on('error', () => {});
