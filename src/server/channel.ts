@@ -160,11 +160,7 @@ export class Channel {
     return true;
   }
 
-  /** Deliveries were settled: their consumers (and, with a global limit, all) may take more. */
-  capacityFreed(_settled: readonly Unacked[]): void {
-    this.resumeDeliveries();
-  }
-
+  /** Deliveries were settled or limits raised: every consumer's queue may deliver again. */
   resumeDeliveries(): void {
     for (const c of this.consumers.values()) c.queue.scheduleDrain();
   }

@@ -125,7 +125,7 @@ export class Deliveries {
       else if (how === 'requeue') u.queue.requeue(u.entry);
       else u.queue.discard(u.entry);
     }
-    if (list.length > 0) this.channel.capacityFreed(list);
+    if (list.length > 0) this.channel.resumeDeliveries();
   }
 
   /** Requeue everything unacked (channel close, basic.recover requeue=true). */
