@@ -184,7 +184,10 @@ export class Queue {
       return false;
     }
     const priority = s.maxPriority === undefined ? 0 : Math.min(Math.max(message.priority, 0), this.ready.maxPriority);
-    const expiresAt = deadlineOf(this.clock, s.messageTtl, message.expiration);
+    // One clock reading for the whole enqueue: a TTL 0 message is judged at the instant it
+    // arrived, so a millisecond tick during this call cannot expire it before it is offered.
+    const now = this.clock.now();
+    const expiresAt = deadlineOf(now, s.messageTtl, message.expiration);
     const stored = message.storeId !== 0 && this.persists(message);
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
     if (stored && this.paging()) {
@@ -195,9 +198,9 @@ export class Queue {
       if (stored) (this.store as QueueStore).add(entry);
       this.ready.push(entry);
       if (expiresAt !== 0) {
-        if (expiresAt <= this.clock.now()) {
+        if (expiresAt <= now) {
           // TTL 0: delivered only if a consumer can take it now, else it expires at once.
-          if (this.consumers.length > 0) this.drain();
+          if (this.consumers.length > 0) this.drain(now);
           if (entry.state === EntryState.Ready) this.expireEntry(entry);
           return true;
         }
@@ -227,7 +230,7 @@ export class Queue {
   /** basic.get: the next live ready message, or undefined. The caller acks or requeues it unless noAck. */
   get(noAck: boolean): QueuedMessage | undefined {
     this.touch();
-    const entry = this.shiftLive();
+    const entry = this.shiftLive(this.clock.now());
     if (entry === undefined) return undefined;
     // RabbitMQ (quorum queues) marks even a first basic.get with x-delivery-count 0.
     if (entry.deliveryCount === 0 && this.countsDeliveries() && this.hooks !== null) {
@@ -348,18 +351,19 @@ export class Queue {
     process.nextTick(this.drainBound);
   }
 
-  private drain(): void {
+  /** A delivery pass; `now` is the clock reading that decides expiry (the enqueue's, for TTL 0). */
+  private drain(now?: number): void {
     this.drainScheduled = false;
     if (this.deleted) return;
     try {
-      this.deliverBatch();
+      this.deliverBatch(now ?? this.clock.now());
     } catch (err) {
       // Runs from nextTick/setImmediate: a failure here must not take the broker down.
       log.error(`delivery from queue '${this.name}' failed`, err);
     }
   }
 
-  private deliverBatch(): void {
+  private deliverBatch(now: number): void {
     let budget = DRAIN_BATCH;
     while (this.messageCount > 0) {
       const consumer = this.consumers.pick(this.settings.singleActiveConsumer);
@@ -369,7 +373,7 @@ export class Queue {
         setImmediate(this.drainBound);
         return;
       }
-      const entry = this.shiftLive();
+      const entry = this.shiftLive(now);
       if (entry === undefined) return;
       this.handOut(entry, consumer.noAck);
       consumer.deliver(this, entry);
@@ -377,12 +381,12 @@ export class Queue {
   }
 
   /** The next ready entry that has not expired; expired ones met on the way are expired now. */
-  private shiftLive(): QueuedMessage | undefined {
+  private shiftLive(now: number): QueuedMessage | undefined {
     for (;;) {
       if (this.ready.length < PAGE_SIZE) this.refill();
       const entry = this.ready.shift();
-      // Expired once its deadline has passed (a TTL 0 message is still deliverable in its own ms).
-      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= this.clock.now()) return entry;
+      // Expired once its deadline has passed (a TTL 0 message is still deliverable at its own instant).
+      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= now) return entry;
       this.forget(entry);
       this.deadLetter(entry.message, 'expired');
     }

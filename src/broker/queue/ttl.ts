@@ -73,9 +73,9 @@ export class ExpiryTimer {
  * The deadline of a message entering a queue: the lower of the queue's x-message-ttl and the
  * message's expiration property wins. 0 = never.
  */
-export function deadlineOf(clock: Clock, queueTtl: number | undefined, expiration: string | undefined): number {
+export function deadlineOf(now: number, queueTtl: number | undefined, expiration: string | undefined): number {
   let ttl = queueTtl;
   const messageTtl = expiration === undefined ? undefined : Number(expiration);
   if (messageTtl !== undefined && (ttl === undefined || messageTtl < ttl)) ttl = messageTtl;
-  return ttl === undefined ? 0 : clock.now() + ttl;
+  return ttl === undefined ? 0 : now + ttl;
 }

@@ -3,6 +3,10 @@ import { DelayedMessages } from '../../../../src/broker/delayed-messages.js';
 import { EntryState, Message, QueuedMessage } from '../../../../src/broker/message.js';
 import { QueueExpiry } from '../../../../src/broker/queue/queue-expiry.js';
 import { deadlineOf, ExpiryTimer } from '../../../../src/broker/queue/ttl.js';
+import type { QueueConsumer } from '../../../../src/broker/queue/consumer.js';
+import { Queue } from '../../../../src/broker/queue/queue.js';
+import { DEFAULT_QUEUE_SETTINGS } from '../../../../src/broker/queue/settings.js';
+import type { Clock } from '../../../../src/util/clock.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
 
 const msg = (body: string): Message => new Message('', 'q', Buffer.from([0, 0]), Buffer.from(body), undefined, false, -1, undefined);
@@ -11,12 +15,12 @@ describe('deadlineOf', () => {
   it('takes the lower of queue TTL and message expiration; 0 means none', () => {
     const clock = new ManualClock();
     const now = clock.now();
-    expect(deadlineOf(clock, undefined, undefined)).toBe(0);
-    expect(deadlineOf(clock, 100, undefined)).toBe(now + 100);
-    expect(deadlineOf(clock, undefined, '50')).toBe(now + 50);
-    expect(deadlineOf(clock, 100, '50')).toBe(now + 50);
-    expect(deadlineOf(clock, 30, '50')).toBe(now + 30);
-    expect(deadlineOf(clock, 0, '50')).toBe(now);
+    expect(deadlineOf(now, undefined, undefined)).toBe(0);
+    expect(deadlineOf(now, 100, undefined)).toBe(now + 100);
+    expect(deadlineOf(now, undefined, '50')).toBe(now + 50);
+    expect(deadlineOf(now, 100, '50')).toBe(now + 50);
+    expect(deadlineOf(now, 30, '50')).toBe(now + 30);
+    expect(deadlineOf(now, 0, '50')).toBe(now);
   });
 });
 
@@ -139,5 +143,52 @@ describe('DelayedMessages', () => {
     expect(released).toEqual([]);
     clock.advance(1);
     expect(released).toEqual(['far']);
+  });
+});
+
+describe('TTL 0 (issue 13)', () => {
+  /** A clock whose millisecond moves on at every read: the worst case of a tick during an enqueue. */
+  class TickingClock extends ManualClock {
+    override now(): number {
+      const t = super.now();
+      this.advance(1);
+      return t;
+    }
+  }
+
+  const ttl0Queue = (clock: Clock): Queue => {
+    const q = new Queue('q', '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, undefined, clock);
+    q.applySettings({ ...DEFAULT_QUEUE_SETTINGS, messageTtl: 0 });
+    return q;
+  };
+
+  const consumer = (got: string[]): QueueConsumer => ({
+    consumerTag: 'c',
+    noAck: true,
+    priority: 0,
+    exclusive: false,
+    owner: {},
+    canDeliver: () => true,
+    deliver: (_q, e) => void got.push(e.message.body.toString()),
+    queueDeleted: () => {},
+  });
+
+  it('a waiting consumer gets the message even when the clock ticks during the enqueue', () => {
+    const q = ttl0Queue(new TickingClock());
+    q.enqueue(msg('expired')); // no consumer: dropped at once, leaves a tombstone behind
+    expect(q.messageCount).toBe(0);
+    const got: string[] = [];
+    q.addConsumer(consumer(got));
+    q.enqueue(msg('live'));
+    expect(got).toEqual(['live']);
+    expect(q.messageCount).toBe(0);
+  });
+
+  it('with no consumer able to take it, the message is gone at once', () => {
+    const q = ttl0Queue(new TickingClock());
+    const full = { ...consumer([]), canDeliver: () => false };
+    q.addConsumer(full);
+    q.enqueue(msg('x'));
+    expect(q.messageCount).toBe(0);
   });
 });
