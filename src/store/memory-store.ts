@@ -45,6 +45,11 @@ export class MemoryMessages implements MessageStorage {
     this.d.messages.set(id, { message: { id, exchange, routingKey, properties, body }, refs });
   }
 
+  addReference(messageId: number): void {
+    const m = this.d.messages.get(messageId);
+    if (m !== undefined) m.refs++;
+  }
+
   enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number, _transient = false): void {
     const m = this.d.messages.get(messageId);
     if (m === undefined) throw new Error(`enqueue of unknown message ${messageId} (queue ${queueId})`);

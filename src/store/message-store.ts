@@ -24,6 +24,7 @@ export class MessageStore implements MessageStorage {
   private readonly enqueueStmt: BetterSqlite3.Statement;
   private readonly deleteEntryStmt: BetterSqlite3.Statement;
   private readonly derefStmt: BetterSqlite3.Statement;
+  private readonly refStmt: BetterSqlite3.Statement;
   private readonly deleteMessageStmt: BetterSqlite3.Statement;
   private readonly redeliverStmt: BetterSqlite3.Statement;
   private readonly purgeDerefStmt: BetterSqlite3.Statement;
@@ -51,6 +52,7 @@ export class MessageStore implements MessageStorage {
       .prepare('DELETE FROM queue_entries WHERE queue_id = ? AND seq = ? RETURNING message_id')
       .pluck();
     this.derefStmt = db.prepare('UPDATE messages SET refs = refs - 1 WHERE id = ?');
+    this.refStmt = db.prepare('UPDATE messages SET refs = refs + 1 WHERE id = ?');
     this.deleteMessageStmt = db.prepare('DELETE FROM messages WHERE id = ? AND refs <= 1');
     this.redeliverStmt = db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?');
     this.deliveryCountStmt = db.prepare('UPDATE queue_entries SET delivery_count = ? WHERE queue_id = ? AND seq = ?');
@@ -123,6 +125,11 @@ export class MessageStore implements MessageStorage {
     this.commit.appended();
   }
 
+  addReference(messageId: number): void {
+    this.commit.batch.addReference(messageId);
+    this.commit.appended();
+  }
+
   remove(queueId: number, seq: number, messageId: number): void {
     this.commit.batch.remove(queueId, seq, messageId);
     this.commit.appended();
@@ -190,6 +197,9 @@ export class MessageStore implements MessageStorage {
         }
         case OpKind.Deref:
           this.deref(op.messageId);
+          break;
+        case OpKind.Ref:
+          this.refStmt.run(op.messageId);
           break;
         case OpKind.Redeliver:
           this.redeliverStmt.run(op.queueId, op.seq);

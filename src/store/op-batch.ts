@@ -8,6 +8,7 @@ export const OpKind = {
   Purge: 5,
   Deref: 6,
   DeliveryCount: 7,
+  Ref: 8,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -66,6 +67,13 @@ export class OpBatch {
     let bySeq = this.entries.get(queueId);
     if (bySeq === undefined) this.entries.set(queueId, (bySeq = new Map()));
     bySeq.set(seq, op);
+  }
+
+  /** One more entry will reference a stored message: a pending insert counts it, else +1 at commit. */
+  addReference(messageId: number): void {
+    const insert = this.inserts.get(messageId);
+    if (insert !== undefined) insert.refs++;
+    else this.push(new StoreOp(OpKind.Ref, 0, 0, messageId, 0, 0, false, 0, '', '', null, null, null));
   }
 
   remove(queueId: number, seq: number, messageId: number): void {

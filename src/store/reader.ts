@@ -38,6 +38,22 @@ export class StoreReader {
     return this.countsStmt.get() as { messages: number; entries: number };
   }
 
+  /**
+   * The store's reference invariant: message rows whose refs differ from the entries that point at
+   * them (a leaked body has refs but no entry; a dropped one has entries but no row).
+   */
+  referenceMismatches(): { leaked: number; dangling: number } {
+    return this.db
+      .prepare(
+        `SELECT
+           (SELECT count(*) FROM messages m
+             WHERE m.refs != (SELECT count(*) FROM queue_entries e WHERE e.message_id = m.id)) AS leaked,
+           (SELECT count(*) FROM queue_entries e
+             WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = e.message_id)) AS dangling`,
+      )
+      .get() as { leaked: number; dangling: number };
+  }
+
   close(): void {
     this.db.close();
   }

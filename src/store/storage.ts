@@ -185,6 +185,8 @@ export interface MessageStorage {
   maxIds(): { messageId: number; queueId: number };
   /** Store a message body once; `refs` = how many `enqueue`s of it will follow. */
   insertMessage(id: number, exchange: string, routingKey: string, properties: Buffer, body: Buffer, refs: number): void;
+  /** One more `enqueue` of an inserted message will follow (its body is kept for it). */
+  addReference(messageId: number): void;
   /** `transient`: a transient message paged out; such entries are dropped when the store opens. */
   enqueue(queueId: number, seq: number, messageId: number, expiresAt: number, priority: number, transient?: boolean): void;
   /** Ack, reject, expiry, dead-lettering: drop the entry; the body goes with its last entry. */

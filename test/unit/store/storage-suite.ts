@@ -160,6 +160,26 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       expect(h.committedMessage(id)).toBe(false);
     });
 
+    it('addReference keeps a body for one more entry, before and after its insert is committed', async () => {
+      const [a, b, c] = [queue('ra'), queue('rb'), queue('rc')];
+      const m = s.messages;
+      const id = m.nextMessageId();
+      m.insertMessage(id, 'amq.direct', 'rk', PROPS, Buffer.from('late refs'), 1);
+      m.enqueue(a, 1, id, 0, -1);
+      m.addReference(id); // same batch: counted on the pending insert
+      m.enqueue(b, 1, id, 0, -1);
+      await committed(m);
+      m.addReference(id); // a later batch: one more reference on the stored row
+      m.enqueue(c, 1, id, 0, -1);
+      m.remove(a, 1, id);
+      m.remove(b, 1, id);
+      await committed(m);
+      expect(h.committedMessage(id)).toBe(true);
+      m.remove(c, 1, id);
+      await committed(m);
+      expect(h.committedMessage(id)).toBe(false);
+    });
+
     it('runs commit callbacks in order, each after its data is durable', async () => {
       const q = queue('q');
       const m = s.messages;
