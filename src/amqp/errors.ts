@@ -64,8 +64,3 @@ export const internalError = (text: string): ConnectionError =>
 /** 403 on the connection (authentication failure, vhost access). */
 export const connectionAccessRefused = (text: string): ConnectionError =>
   new ConnectionError(403, `ACCESS_REFUSED - ${text}`);
-
-/** Malformed bytes inside a frame payload; the connection maps it to a 502/501 close. */
-export class DecodeError extends Error {
-  readonly code = 'ERR_AMQP_DECODE';
-}

@@ -1,6 +1,6 @@
 /**
  * Codec generator: spec/amqp0-9-1.stripped.extended.xml + spec/rabbitmq-overrides.json ->
- * src/amqp/generated/{constants,methods,reply-codes}.ts. Run with `npm run codegen`.
+ * src/amqp/generated/{constants,methods}.ts. Run with `npm run codegen`.
  *
  * Output is deterministic (classes and methods sorted by index, no timestamps), so CI and the
  * freshness test can regenerate and compare. Generated decoders read through PayloadReader
@@ -148,7 +148,7 @@ export function buildModel(amqp: Element, overrides: Overrides): Model {
   return { constants, classes, methods, overrides };
 }
 
-// ---- constants.ts and reply-codes.ts
+// ---- constants.ts
 
 const list = <T>(xs: T[], f: (x: T) => string): string => xs.map(f).join('\n');
 
@@ -177,12 +177,11 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 export const FRAME_END = 0x${end.value.toString(16)};
 /** type (1) + channel (2) + size (4) */
 export const FRAME_HEADER_SIZE = 7;
-/** header + frame-end octet: a frame is payload + FRAME_OVERHEAD bytes */
-export const FRAME_OVERHEAD = 8;
-/** Smallest client frame_max Warren accepts (the 0-9-1 value; spec says ${fms.spec}). */
+/**
+ * Smallest client frame_max Warren accepts (the 0-9-1 value; spec says ${fms.spec}). RabbitMQ
+ * ${fms.rabbitmqSince}+ requires ${fms.rabbitmq}; Warren is more lenient.
+ */
 export const FRAME_MIN_SIZE = ${fms.warren};
-/** RabbitMQ ${fms.rabbitmqSince}+ requires frame_max >= this; Warren is more lenient (FRAME_MIN_SIZE). */
-export const RABBITMQ_FRAME_MIN_SIZE = ${fms.rabbitmq};
 
 /** The protocol header a client sends first: "AMQP" 0 0 9 1. */
 export const PROTOCOL_HEADER: Buffer = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -192,20 +191,11 @@ ${list(model.classes, (c) => `  ${pascal(c.name)}: ${c.index},`)}
 } as const;
 export type ClassId = (typeof ClassId)[keyof typeof ClassId];
 
-/** Reply codes (spec constants plus RabbitMQ's 312 NO_ROUTE); see reply-codes.ts for soft/hard. */
+/** Reply codes (spec constants plus RabbitMQ's 312 NO_ROUTE). Soft or hard: the factories in amqp/errors.ts. */
 export const ReplyCode = {
 ${list(replyCodes(model), (r) => `  ${pascal(r.name)}: ${r.value},`)}
 } as const;
 export type ReplyCode = (typeof ReplyCode)[keyof typeof ReplyCode];
-`;
-}
-
-function emitReplyCodes(model: Model): string {
-  return `${HEADER}
-/** Every reply code: RabbitMQ's name (for reply texts) and whether it closes the connection. */
-export const REPLY_CODES: Record<number, { name: string; hard: boolean }> = {
-${list(replyCodes(model), (r) => `  ${r.value}: { name: '${r.name.toUpperCase().replace(/-/g, '_')}', hard: ${r.hard} },`)}
-};
 `;
 }
 
@@ -374,7 +364,7 @@ export function render(specDir = SPEC_DIR): Record<string, string> {
   const amqp = xml(readFileSync(join(specDir, 'amqp0-9-1.stripped.extended.xml'), 'utf8'));
   const overrides = JSON.parse(readFileSync(join(specDir, 'rabbitmq-overrides.json'), 'utf8')) as Overrides;
   const model = buildModel(amqp, overrides);
-  return { 'constants.ts': emitConstants(model), 'methods.ts': emitMethods(model.methods), 'reply-codes.ts': emitReplyCodes(model) };
+  return { 'constants.ts': emitConstants(model), 'methods.ts': emitMethods(model.methods) };
 }
 
 export function generate(outDir: string, specDir = SPEC_DIR): void {
@@ -385,5 +375,5 @@ export function generate(outDir: string, specDir = SPEC_DIR): void {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = fileURLToPath(new URL('../generated/', import.meta.url));
   generate(out);
-  console.log(`wrote ${out}{constants,methods,reply-codes}.ts`);
+  console.log(`wrote ${out}{constants,methods}.ts`);
 }

@@ -13,12 +13,11 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 export const FRAME_END = 0xce;
 /** type (1) + channel (2) + size (4) */
 export const FRAME_HEADER_SIZE = 7;
-/** header + frame-end octet: a frame is payload + FRAME_OVERHEAD bytes */
-export const FRAME_OVERHEAD = 8;
-/** Smallest client frame_max Warren accepts (the 0-9-1 value; spec says 4096). */
+/**
+ * Smallest client frame_max Warren accepts (the 0-9-1 value; spec says 4096). RabbitMQ
+ * 4.1+ requires 8192; Warren is more lenient.
+ */
 export const FRAME_MIN_SIZE = 4096;
-/** RabbitMQ 4.1+ requires frame_max >= this; Warren is more lenient (FRAME_MIN_SIZE). */
-export const RABBITMQ_FRAME_MIN_SIZE = 8192;
 
 /** The protocol header a client sends first: "AMQP" 0 0 9 1. */
 export const PROTOCOL_HEADER: Buffer = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -34,7 +33,7 @@ export const ClassId = {
 } as const;
 export type ClassId = (typeof ClassId)[keyof typeof ClassId];
 
-/** Reply codes (spec constants plus RabbitMQ's 312 NO_ROUTE); see reply-codes.ts for soft/hard. */
+/** Reply codes (spec constants plus RabbitMQ's 312 NO_ROUTE). Soft or hard: the factories in amqp/errors.ts. */
 export const ReplyCode = {
   ReplySuccess: 200,
   ContentTooLarge: 311,

@@ -14,10 +14,6 @@ export class QueueConsumers {
     return this.list.length;
   }
 
-  all(): readonly QueueConsumer[] {
-    return this.list;
-  }
-
   add(consumer: QueueConsumer, queue: string, vhost: string): void {
     if ((consumer.exclusive && this.list.length > 0) || this.list.some((c) => c.exclusive)) {
       throw accessRefused(`queue '${queue}' in vhost '${vhost}' in exclusive use`);
