@@ -3,14 +3,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { decodeProperties, encodeProperties } from './amqp/basic-properties.js';
+import { decodeProperties, encodeProperties, readPropertyTraits } from './amqp/basic-properties.js';
 import { decodeTable, encodeTable } from './amqp/field-table.js';
 import { Persistence } from './broker/persistence.js';
 import { recoverBroker } from './broker/recovery.js';
 import { Store } from './store/index.js';
 import { Broker } from './broker/broker.js';
 import { ResourceAlarms } from './broker/alarms.js';
-import type { PropertiesCodec } from './broker/queue/dead-letter.js';
+import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 
@@ -59,6 +59,7 @@ const PROPERTIES_CODEC: PropertiesCodec = {
   encode: (props) => encodeProperties(props),
   encodeTable: (table) => encodeTable(table),
   decodeTable: (raw) => decodeTable(raw, 0).table,
+  readTraits: readPropertyTraits,
 };
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {

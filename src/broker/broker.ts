@@ -1,7 +1,7 @@
 import { ResourceAlarms } from './alarms.js';
 import { Users } from './auth/users.js';
 import { Scheduler } from '../util/scheduler.js';
-import type { PropertiesCodec } from './queue/dead-letter.js';
+import type { PropertiesCodec } from './properties-codec.js';
 import type { Persistence } from './persistence.js';
 import { DEFAULT_MEMORY_BUDGET, Vhost } from './vhost.js';
 import type { MemoryBudget } from './queue/queue.js';

@@ -1,7 +1,10 @@
 import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
 import { Message } from './message.js';
-import { addDeath, isDeadLetterCycle, type DeathReason, type PropertiesCodec } from './queue/dead-letter.js';
+import { addDeath, isDeadLetterCycle, type DeathReason } from './queue/dead-letter.js';
+import type { PropertiesCodec } from './properties-codec.js';
 import type { MemoryBudget, Queue, QueueHooks } from './queue/queue.js';
+import type { DelayStore } from './delayed-messages.js';
+import { PublishOutcome } from './publish-outcome.js';
 import type { Vhost } from './vhost.js';
 
 /**
@@ -51,7 +54,12 @@ export class DeadLetterer implements QueueHooks {
     );
     // Without a dead-letter routing key the message keeps its CC routing keys.
     const extra = dlrk === undefined && cc.length > 0 ? cc : undefined;
-    this.vhost.router.publish(dlx, dead, extra, (q) => !isDeadLetterCycle(headers, q.name));
+    // Its own outcome: dead-lettering happens inside another publish, whose outcome it must not touch.
+    this.vhost.router.route(dlx, dead, extra, new PublishOutcome(), (q) => !isDeadLetterCycle(headers, q.name));
+  }
+
+  delayStore(queue: Queue): DelayStore | null {
+    return this.vhost.persistence?.queueDelayStore(queue) ?? null;
   }
 
   remove(queue: Queue): void {
@@ -72,8 +80,8 @@ export class DeadLetterer implements QueueHooks {
       message.priority,
       message.expiration,
     );
-    // Same message in the store: the queue entry still points at the stored original.
-    copy.storeId = message.storeId;
+    // Same message in the store: the entry's reference moves to the copy.
+    this.vhost.persistence?.stored.transfer(message, copy);
     return copy;
   }
 }

@@ -2,11 +2,13 @@ import { fieldNumber, type FieldTable } from '../amqp/field-types.js';
 import type { Clock } from '../util/clock.js';
 import { MinHeap } from '../util/min-heap.js';
 import type { Message } from './message.js';
-import type { MessageStorage } from '../store/storage.js';
+import type { StoredMessages } from './stored-messages.js';
 
 /** A message held until its x-delay passes. */
 export class DelayedMessage {
   cancelled = false;
+  /** held in the store (a persistent message of a durable holder): released when it leaves */
+  stored = false;
   constructor(
     readonly id: number,
     readonly dueAt: number,
@@ -24,13 +26,15 @@ export function delayOf(headers: FieldTable | undefined): number {
 
 /** Where a durable delayed-message exchange keeps its held persistent messages. */
 export interface DelayStore {
-  readonly messages: MessageStorage;
+  readonly stored: StoredMessages;
   /** a hidden queue in the store; entries are keyed by the held message's id, due time as expiry */
   readonly id: number;
 }
 
 /** Names of the hidden store queues of delayed-message exchanges (never real queues). */
 export const DELAY_STORE_PREFIX = 'amq.warren.delayed.';
+/** Names of the hidden store queues of queues under the delayed-message policy. */
+export const QUEUE_DELAY_STORE_PREFIX = 'amq.warren.queue-delayed.';
 
 /**
  * Messages waiting for their x-delay (delayed-message exchanges, and queues with the
@@ -67,11 +71,11 @@ export class DelayedMessages {
     const d = new DelayedMessage(id > 0 ? id : this.nextId++, dueAt, message, extraRoutingKeys);
     if (id >= this.nextId) this.nextId = id + 1;
     const store = this.store;
-    if (store !== null && id === 0 && message.persistent) {
-      // CC keys are not kept across a restart; the routing key is.
-      message.storeId = store.messages.nextMessageId();
-      store.messages.insertMessage(message.storeId, message.exchange, message.routingKey, message.properties, message.body, 1);
-      store.messages.enqueue(store.id, d.id, message.storeId, dueAt, 0);
+    // CC keys are not kept across a restart; the routing key is. A restored one is stored already.
+    if (store !== null && id > 0) d.stored = true;
+    else if (store !== null && message.persistent) {
+      store.stored.reference(store.id, d.id, message, dueAt, 0);
+      d.stored = true;
     }
     this.heap.push(d);
     this.byId.set(d.id, d);
@@ -95,10 +99,9 @@ export class DelayedMessages {
   }
 
   private unstore(d: DelayedMessage): void {
-    const m = d.message;
-    if (this.store === null || m.storeId === 0) return;
-    this.store.messages.remove(this.store.id, d.id, m.storeId);
-    m.storeId = 0; // routed afresh: the router stores it again for durable queues
+    if (this.store === null || !d.stored) return;
+    d.stored = false;
+    this.store.stored.release(this.store.id, d.id, d.message);
   }
 
   private arm(): void {
@@ -121,8 +124,12 @@ export class DelayedMessages {
       this.heap.pop();
       if (d.cancelled) continue;
       this.byId.delete(d.id);
-      this.unstore(d);
-      this.release(d);
+      // Routed first, then let go: queues that take it reference the stored body before the hold drops it.
+      try {
+        this.release(d);
+      } finally {
+        this.unstore(d);
+      }
     }
     this.arm();
   }

@@ -6,8 +6,12 @@ import type { FieldTable } from '../amqp/field-types.js';
  * decide on is decoded.
  */
 export class Message {
-  /** the message's id in the store, once a durable queue took it (0 = not stored) */
+  /** the message's id in the store while this object holds references there (0 = none); see StoredMessages */
   storeId = 0;
+  /** store references (queue entries, held delays) made through this object; see StoredMessages */
+  storeRefs = 0;
+  /** CC and BCC routing keys of a publish (routed as well as the routing key) */
+  ccRoutingKeys: readonly string[] | undefined = undefined;
 
   constructor(
     /** exchange it was published to */

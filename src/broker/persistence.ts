@@ -1,10 +1,11 @@
 import type { DefinitionStorage, MessageStorage, Storage, StoredMessage } from '../store/storage.js';
 import { Message } from './message.js';
 import { QueueStore } from './queue/queue-store.js';
-import { DELAY_STORE_PREFIX } from './delayed-messages.js';
+import { DELAY_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX, type DelayStore } from './delayed-messages.js';
+import { StoredMessages } from './stored-messages.js';
 import { argumentsKey, type Binding } from './binding.js';
 import type { Exchange } from './exchange/exchange.js';
-import type { PropertiesCodec } from './queue/dead-letter.js';
+import type { PropertiesCodec } from './properties-codec.js';
 import type { Queue } from './queue/queue.js';
 
 /**
@@ -15,6 +16,8 @@ import type { Queue } from './queue/queue.js';
 export class Persistence {
   readonly definitions: DefinitionStorage;
   readonly messages: MessageStorage;
+  /** the one owner of stored message bodies and their references */
+  readonly stored: StoredMessages;
   /** the store was not closed by the previous run */
   readonly uncleanShutdown: boolean;
 
@@ -24,6 +27,7 @@ export class Persistence {
   ) {
     this.definitions = storage.definitions;
     this.messages = storage.messages;
+    this.stored = new StoredMessages(storage.messages);
     this.uncleanShutdown = storage.uncleanShutdown;
   }
 
@@ -63,15 +67,22 @@ export class Persistence {
    */
   attachDelayStore(x: Exchange): number {
     if (x.delayed === null || !Persistence.isStored(x)) return 0;
-    const id = this.definitions.putQueue({
-      vhost: x.vhost,
-      name: DELAY_STORE_PREFIX + x.name,
-      durable: true,
-      autoDelete: false,
-      arguments: this.codec.encodeTable({}),
-    });
-    x.delayed.store = { messages: this.messages, id };
+    const id = this.hiddenQueue(x.vhost, DELAY_STORE_PREFIX + x.name);
+    x.delayed.store = { stored: this.stored, id };
     return id;
+  }
+
+  /**
+   * Where a stored queue under the delayed-message policy keeps its held persistent messages:
+   * a hidden store queue, created on first use (null for a queue that is not stored).
+   */
+  queueDelayStore(q: Queue): DelayStore | null {
+    if (q.storeId === 0) return null;
+    return { stored: this.stored, id: this.hiddenQueue(q.vhost, QUEUE_DELAY_STORE_PREFIX + q.name) };
+  }
+
+  private hiddenQueue(vhost: string, name: string): number {
+    return this.definitions.putQueue({ vhost, name, durable: true, autoDelete: false, arguments: this.codec.encodeTable({}) });
   }
 
   /** A new durable queue: stored, and its messages go to the store from now on. */
@@ -89,7 +100,7 @@ export class Persistence {
 
   /** A queue's link to the message store. */
   queueStore(id: number): QueueStore {
-    return new QueueStore(this.messages, id, (stored) => this.revive(stored));
+    return new QueueStore(this.stored, id, (stored) => this.revive(stored));
   }
 
   /** A stored message as a Message again. */
@@ -105,8 +116,7 @@ export class Persistence {
       props.priority ?? -1,
       props.expiration,
     );
-    m.storeId = stored.id;
-    return m;
+    return StoredMessages.revived(m, stored.id);
   }
 
   /** Deleting the definition also drops its entries (and the bodies no other queue holds). */
@@ -114,6 +124,8 @@ export class Persistence {
     if (q.storeId === 0) return;
     q.attachStore(null);
     this.definitions.deleteQueue(q.vhost, q.name);
+    // Its held delayed messages go too (a no-op when it never held one).
+    this.definitions.deleteQueue(q.vhost, QUEUE_DELAY_STORE_PREFIX + q.name);
   }
 
   private static bindingStored(b: Binding): boolean {

@@ -2,8 +2,10 @@ import type { FieldTable } from '../amqp/field-types.js';
 import type { Definitions } from '../store/storage.js';
 import { Binding } from './binding.js';
 import type { Broker } from './broker.js';
-import { Vhost } from './vhost.js';
-import { DELAY_STORE_PREFIX } from './delayed-messages.js';
+import { storedQueueArguments } from './declare-rules.js';
+import { DELAY_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX } from './delayed-messages.js';
+import type { Persistence } from './persistence.js';
+import type { Message } from './message.js';
 import type { Policy } from './policy.js';
 
 /**
@@ -42,10 +44,11 @@ export function recoverBroker(broker: Broker): void {
     });
   }
   for (const r of defs.queues) {
-    if (r.name.startsWith(DELAY_STORE_PREFIX)) continue; // a delayed-message exchange's store, below
+    // Hidden store queues of held delayed messages: restored with their exchange or queue, below.
+    if (r.name.startsWith(DELAY_STORE_PREFIX) || r.name.startsWith(QUEUE_DELAY_STORE_PREFIX)) continue;
     const vhost = broker.addVhost(r.vhost);
     const args = table(r.arguments);
-    const parsed = Vhost.storedArguments(args, r.name, r.vhost, r.durable, r.autoDelete);
+    const parsed = storedQueueArguments(args, r.name, r.vhost, r.durable, r.autoDelete);
     const q = vhost.createQueue(r.name, { durable: r.durable, exclusiveOwner: null, autoDelete: r.autoDelete, arguments: args }, parsed);
     const stats = persistence.messages.queueStats(r.id);
     const store = persistence.queueStore(r.id);
@@ -55,6 +58,14 @@ export function recoverBroker(broker: Broker): void {
     q.recovered(stats.maxSeq);
   }
   restoreDelayed(broker);
+  // Recovery rule: a queue under the delayed-message policy gets back the persistent messages it
+  // held, due at the same time, whether or not the policy still applies.
+  for (const r of defs.queues) {
+    if (!r.name.startsWith(QUEUE_DELAY_STORE_PREFIX)) continue;
+    const q = broker.vhost(r.vhost)?.queues.get(r.name.slice(QUEUE_DELAY_STORE_PREFIX.length));
+    if (q === undefined) persistence.definitions.deleteQueue(r.vhost, r.name);
+    else forEachHeld(persistence, r.id, (m, dueAt, id) => q.restoreDelayed(m, dueAt, id));
+  }
   for (const b of defs.bindings) {
     const vhost = broker.vhost(b.vhost);
     const source = vhost?.exchanges.get(b.source);
@@ -84,17 +95,23 @@ function restoreDelayed(broker: Broker): void {
   for (const vhost of broker.vhosts.values()) {
     for (const x of vhost.exchanges.values()) {
       const id = persistence.attachDelayStore(x);
-      if (id === 0 || x.delayed === null) continue;
-      for (let after = 0; ; ) {
-        const page = persistence.messages.loadQueueEntries(id, after, 16384);
-        if (page.length === 0) break;
-        const stored = persistence.messages.loadMessages(page.messageId);
-        for (let i = 0; i < page.length; i++) {
-          const s = stored[i];
-          after = page.seq[i] as number;
-          if (s !== undefined) x.delayed.holdUntil(persistence.revive(s), undefined, page.expiresAt[i] as number, after);
-        }
-      }
+      const delayed = x.delayed;
+      if (id === 0 || delayed === null) continue;
+      forEachHeld(persistence, id, (m, dueAt, heldId) => delayed.holdUntil(m, undefined, dueAt, heldId));
+    }
+  }
+}
+
+/** Every held message of a hidden delay store queue: its message, due time and id (the entry's seq). */
+function forEachHeld(persistence: Persistence, storeQueueId: number, fn: (m: Message, dueAt: number, id: number) => void): void {
+  for (let after = 0; ; ) {
+    const page = persistence.messages.loadQueueEntries(storeQueueId, after, 16384);
+    if (page.length === 0) break;
+    const stored = persistence.messages.loadMessages(page.messageId);
+    for (let i = 0; i < page.length; i++) {
+      const s = stored[i];
+      after = page.seq[i] as number;
+      if (s !== undefined) fn(persistence.revive(s), page.expiresAt[i] as number, after);
     }
   }
 }

@@ -1,29 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import type { FieldTable } from '../amqp/field-types.js';
 import { accessRefused, commandInvalid, notFound, preconditionFailed, resourceLocked } from '../amqp/errors.js';
-import { Binding, type Destination } from './binding.js';
-import { EXCHANGE_EQUIVALENCE_ARGS, inequivalentArgument, QUEUE_EQUIVALENCE_ARGS } from './arguments.js';
+import { fieldString, type FieldTable } from '../amqp/field-types.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+import type { Destination } from './binding.js';
+import { VhostBindings } from './bindings.js';
+import { DeadLetterer } from './dead-letterer.js';
+import { checkExchangeEquivalent, checkQueueEquivalent, checkReservedName } from './declare-rules.js';
+import { DelayedMessages } from './delayed-messages.js';
+import { DirectReplies } from './direct-reply.js';
+import type { DefinitionObserver } from './events.js';
 import { Exchange, type ExchangeOptions } from './exchange/exchange.js';
 import { exchangeTypeFactory } from './exchange/registry.js';
-import { DelayedMessages } from './delayed-messages.js';
-import { fieldString } from '../amqp/field-types.js';
+import type { Persistence } from './persistence.js';
+import { PolicyRegistry } from './policy.js';
+import type { PropertiesCodec } from './properties-codec.js';
+import { PublishContext, Publishing, PublishOutcome, type PreparedPublish } from './publish.js';
+import { parseQueueArguments, type QueueArguments } from './queue-arguments.js';
+import type { MemoryBudget, Queue, QueueOptions } from './queue/queue.js';
+import { createQueue } from './queue/queue-types.js';
+import { Router } from './router.js';
+import { applyExchangePolicy, queueSettings } from './vhost-policies.js';
 
 /** The RabbitMQ delayed-message plugin's exchange type, built in. */
 export const DELAYED_EXCHANGE_TYPE = 'x-delayed-message';
-import { Queue, type MemoryBudget, type QueueOptions } from './queue/queue.js';
 
 /** A queue keeps up to this much in memory; beyond it, new messages are paged to the store. */
 export const DEFAULT_MEMORY_BUDGET: MemoryBudget = { messages: 65536, bytes: 64 * 1024 * 1024 };
-import type { Message } from './message.js';
-import { Router, type DirectReplySink } from './router.js';
-import { DeadLetterer } from './dead-letterer.js';
-import type { PropertiesCodec } from './queue/dead-letter.js';
-import { DEFAULT_QUEUE_ARGUMENTS, type QueueSettings } from './queue/settings.js';
-import { parseQueueArguments, type QueueArguments } from './queue-arguments.js';
-import { effectiveQueueSettings, PolicyRegistry } from './policy.js';
-import type { Clock } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
-import type { Persistence } from './persistence.js';
 
 export interface QueueDeclareResult {
   queue: Queue;
@@ -39,20 +42,27 @@ const PREDECLARED: ReadonlyArray<[string, string]> = [
 ];
 
 /**
- * A virtual host: its exchanges, queues and bindings, with RabbitMQ's rules and reply texts for
- * declaring, deleting and binding them. Routing lives in Router.
+ * A virtual host: the registry of its exchanges and queues, and the broker's entry point for each
+ * operation on them — declare, delete, purge, bind (VhostBindings), publish (Publishing) — used
+ * alike by AMQP, the HTTP API and replication. Declare rules and texts live in declare-rules.ts,
+ * routing in Router, policies in vhost-policies.ts, direct reply-to in DirectReplies.
  */
 export class Vhost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly router: Router;
+  readonly bindings = new VhostBindings(this);
+  readonly directReplies = new DirectReplies();
+  /** told of every definition change, in order; persistence first */
+  readonly observers: DefinitionObserver[] = [];
+  private readonly publishing: Publishing;
   /** exclusive queues by owning connection, deleted when it closes */
   private readonly exclusive = new Map<object, Set<Queue>>();
   private readonly hooks: DeadLetterer;
 
   constructor(
     readonly name: string,
-    codec: PropertiesCodec,
+    readonly codec: PropertiesCodec,
     /** durable definitions and messages go here (null: nothing is stored) */
     readonly persistence: Persistence | null = null,
     /** the broker's policies (all vhosts) */
@@ -60,12 +70,13 @@ export class Vhost {
     memoryBudget: MemoryBudget = DEFAULT_MEMORY_BUDGET,
     private readonly clock: Clock = systemClock,
   ) {
+    if (persistence !== null) this.observers.push(persistence);
     this.router = new Router(this);
+    this.publishing = new Publishing(this);
     this.hooks = new DeadLetterer(this, codec, memoryBudget);
-    this.createExchange('', 'direct', { durable: true, autoDelete: false, internal: false, arguments: {} });
-    for (const [n, t] of PREDECLARED) {
-      this.createExchange(n, t, { durable: true, autoDelete: false, internal: false, arguments: {} });
-    }
+    const builtIn = { durable: true, autoDelete: false, internal: false, arguments: {} };
+    this.createExchange('', 'direct', builtIn);
+    for (const [n, t] of PREDECLARED) this.createExchange(n, t, builtIn);
   }
 
   private where(kind: 'queue' | 'exchange', name: string): string {
@@ -84,26 +95,20 @@ export class Vhost {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
     if (passive) return this.getExchange(name);
     const existing = this.exchanges.get(name);
-    if (existing === undefined) {
-      // The reserved prefix only stops creating: redeclaring amq.direct as it is succeeds.
-      if (name.startsWith('amq.')) throw accessRefused(`exchange name '${name}' contains reserved prefix 'amq.*'`);
-      const x = this.createExchange(name, type, options);
-      this.persistence?.exchangeDeclared(x);
-      return x;
+    if (existing !== undefined) {
+      checkExchangeEquivalent(existing, type, options, this.where('exchange', name));
+      return existing;
     }
-    const what = this.where('exchange', name);
-    const mismatch = (arg: string, received: unknown, current: unknown): never => {
-      throw preconditionFailed(
-        `inequivalent arg '${arg}' for ${what}: received '${String(received)}' but current is '${String(current)}'`,
-      );
-    };
-    if (existing.type !== type) mismatch('type', type, existing.type);
-    if (existing.durable !== options.durable) mismatch('durable', options.durable, existing.durable);
-    if (existing.autoDelete !== options.autoDelete) mismatch('auto_delete', options.autoDelete, existing.autoDelete);
-    if (existing.internal !== options.internal) mismatch('internal', options.internal, existing.internal);
-    const diff = inequivalentArgument(EXCHANGE_EQUIVALENCE_ARGS, options.arguments, existing.arguments, what);
-    if (diff !== undefined) throw preconditionFailed(diff);
-    return existing;
+    // The reserved prefix only stops creating: redeclaring amq.direct as it is succeeds.
+    checkReservedName('exchange', name);
+    const x = this.createExchange(name, type, options);
+    for (const o of this.observers) o.exchangeDeclared?.(x);
+    return x;
+  }
+
+  /** Recovery: an exchange as it was stored (observers are not told). */
+  restoreExchange(name: string, type: string, options: ExchangeOptions): Exchange {
+    return this.createExchange(name, type, options);
   }
 
   private createExchange(name: string, type: string, options: ExchangeOptions): Exchange {
@@ -125,12 +130,13 @@ export class Vhost {
     }
     const x = new Exchange(name, this.name, type, factory<Destination>(), options);
     if (delayed) {
+      const released = new PublishOutcome();
       x.delayed = new DelayedMessages(this.clock, (d) => {
-        if (!x.deleted) this.router.publish(x, d.message, d.extraRoutingKeys, undefined, true);
+        if (!x.deleted) this.router.route(x, d.message, d.extraRoutingKeys, released, undefined, true);
       });
     }
     this.exchanges.set(name, x);
-    this.applyExchangePolicy(x);
+    applyExchangePolicy(this.policies, x);
     return x;
   }
 
@@ -145,13 +151,14 @@ export class Vhost {
     this.removeExchange(x);
   }
 
-  private removeExchange(x: Exchange): void {
+  /** Delete an exchange now (exchange.delete, auto-delete after its last binding). */
+  removeExchange(x: Exchange): void {
     x.deleted = true;
-    this.persistence?.exchangeDeleted(x);
+    for (const o of this.observers) o.exchangeDeleted?.(x);
     x.delayed?.stop();
     this.exchanges.delete(x.name);
     for (const b of [...x.outbound.values()]) x.removeBinding(b);
-    for (const b of [...x.bindings]) this.dropBinding(b);
+    for (const b of [...x.bindings]) this.bindings.drop(b);
   }
 
   // ---- queues ----------------------------------------------------------------------------
@@ -164,7 +171,7 @@ export class Vhost {
     return q;
   }
 
-  private checkExclusive(q: Queue, owner: object | null): void {
+  checkExclusive(q: Queue, owner: object | null): void {
     if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) this.lockedError(q);
   }
 
@@ -186,13 +193,11 @@ export class Vhost {
     }
     const serverNamed = name === '';
     if (serverNamed) name = `amq.gen-${randomBytes(16).toString('base64url')}`;
-    else if (name.startsWith('amq.')) {
-      throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
-    }
+    else checkReservedName('queue', name);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       if (existing.exclusiveOwner !== options.exclusiveOwner) this.lockedError(existing);
-      this.checkEquivalent(existing, options);
+      checkQueueEquivalent(existing, options, this.where('queue', name));
       existing.touch();
       return { queue: existing, created: false };
     }
@@ -206,7 +211,7 @@ export class Vhost {
       serverNamed,
     });
     const q = this.createQueue(name, options, parsed);
-    this.persistence?.queueDeclared(q);
+    for (const o of this.observers) o.queueDeclared?.(q);
     if (options.exclusiveOwner !== null) {
       let set = this.exclusive.get(options.exclusiveOwner);
       if (set === undefined) this.exclusive.set(options.exclusiveOwner, (set = new Set()));
@@ -216,64 +221,20 @@ export class Vhost {
     return { queue: q, created: true };
   }
 
-  /** A queue object in this vhost, registered, not yet stored (declare and recovery). */
+  /** A queue of its x-queue-type in this vhost, registered, not yet stored (declare and recovery). */
   createQueue(name: string, options: QueueOptions, parsed: QueueArguments): Queue {
-    const q = new Queue(name, this.name, options, this.settingsFor(name, parsed), this.clock);
+    const settings = queueSettings(this.policies, this.name, name, parsed);
+    const q = createQueue(parsed.queueType, name, this.name, options, settings, this.clock);
     q.declaredArguments = parsed;
     q.hooks = this.hooks;
     this.queues.set(name, q);
     return q;
   }
 
-  /** A queue's effective settings: its arguments with the matching policy and operator policy. */
-  private settingsFor(name: string, parsed: QueueArguments): QueueSettings {
-    const { policy, operatorPolicy } = this.policies.match(this.name, name, 'queue', parsed.queueType);
-    return { ...effectiveQueueSettings(parsed, policy, operatorPolicy), queueType: parsed.queueType };
-  }
-
-  /** Policies changed: every queue gets its new effective settings at once. */
+  /** Policies changed: every queue and exchange gets its new effective settings at once. */
   reapplyPolicies(): void {
-    for (const q of this.queues.values()) q.applySettings(this.settingsFor(q.name, q.declaredArguments));
-    for (const x of this.exchanges.values()) this.applyExchangePolicy(x);
-  }
-
-  /** An exchange's alternate-exchange: its argument wins over a policy's (RabbitMQ's precedence). */
-  private applyExchangePolicy(x: Exchange): void {
-    if (x.name === '') return;
-    const fromArgs = fieldString(x.arguments['alternate-exchange']);
-    const { policy } = this.policies.match(this.name, x.name, 'exchange', 'classic');
-    const fromPolicy = policy?.definition['alternate-exchange'];
-    x.alternateExchange = fromArgs ?? (typeof fromPolicy === 'string' ? fromPolicy : undefined);
-  }
-
-  /** Recovery: parse stored arguments leniently (they were valid when declared). */
-  static storedArguments(args: FieldTable, name: string, vhost: string, durable: boolean, autoDelete: boolean): QueueArguments {
-    try {
-      return parseQueueArguments(args, { queue: name, vhost, durable, exclusive: false, autoDelete });
-    } catch {
-      return DEFAULT_QUEUE_ARGUMENTS;
-    }
-  }
-
-  /** Recovery: an exchange as it was stored. */
-  restoreExchange(name: string, type: string, options: ExchangeOptions): Exchange {
-    return this.createExchange(name, type, options);
-  }
-
-  private checkEquivalent(q: Queue, options: QueueOptions): void {
-    const what = this.where('queue', q.name);
-    const check = (arg: string, received: boolean, current: boolean): void => {
-      if (received !== current) {
-        throw preconditionFailed(
-          `inequivalent arg '${arg}' for ${what}: received '${received}' but current is '${current}'`,
-        );
-      }
-    };
-    check('durable', options.durable, q.durable);
-    check('exclusive', options.exclusiveOwner !== null, q.exclusiveOwner !== null);
-    check('auto_delete', options.autoDelete, q.autoDelete);
-    const diff = inequivalentArgument(QUEUE_EQUIVALENCE_ARGS, classicAsDefault(options.arguments, q.arguments), q.arguments, what);
-    if (diff !== undefined) throw preconditionFailed(diff);
+    for (const q of this.queues.values()) q.applySettings(queueSettings(this.policies, this.name, q.name, q.declaredArguments));
+    for (const x of this.exchanges.values()) applyExchangePolicy(this.policies, x);
   }
 
   /** queue.delete: returns the number of ready messages deleted. Missing queue: 0 (idempotent). */
@@ -290,9 +251,9 @@ export class Vhost {
   removeQueue(q: Queue): number {
     if (q.deleted) return 0;
     this.queues.delete(q.name);
-    this.persistence?.queueDeleted(q);
+    for (const o of this.observers) o.queueDeleted?.(q);
     if (q.exclusiveOwner !== null) this.exclusive.get(q.exclusiveOwner)?.delete(q);
-    for (const b of [...q.bindings]) this.dropBinding(b);
+    for (const b of [...q.bindings]) this.bindings.drop(b);
     return q.delete();
   }
 
@@ -308,67 +269,38 @@ export class Vhost {
     for (const q of set) this.removeQueue(q);
   }
 
-  // ---- bindings --------------------------------------------------------------------------
+  // ---- bindings (rules in VhostBindings) -------------------------------------------------
 
-  private bindableSource(name: string): Exchange {
-    if (name === '') throw accessRefused(`operation not permitted on the default exchange`);
-    return this.getExchange(name);
+  bindQueue(queue: string, exchange: string, routingKey: string, args: FieldTable, owner: object | null): void {
+    this.bindings.bindQueue(queue, exchange, routingKey, args, owner);
   }
 
-  bindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
-    // RabbitMQ reports a missing exchange before a missing queue.
-    const x = this.bindableSource(exchangeName);
-    const q = this.getQueue(queueName, owner);
-    this.addBinding(new Binding(x, q, routingKey, args));
-  }
-
-  /** Unbinding what does not exist (binding, queue or exchange) succeeds, as in RabbitMQ 3.x. */
-  unbindQueue(queueName: string, exchangeName: string, routingKey: string, args: FieldTable, owner: object | null): void {
-    if (exchangeName === '') throw accessRefused('operation not permitted on the default exchange');
-    const x = this.exchanges.get(exchangeName);
-    const q = this.queues.get(queueName);
-    if (x === undefined || q === undefined) return;
-    this.checkExclusive(q, owner);
-    this.unbind(x, new Binding(x, q, routingKey, args));
+  unbindQueue(queue: string, exchange: string, routingKey: string, args: FieldTable, owner: object | null): void {
+    this.bindings.unbindQueue(queue, exchange, routingKey, args, owner);
   }
 
   bindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
-    const s = this.bindableSource(source);
-    const d = this.bindableSource(destination);
-    this.addBinding(new Binding(s, d, routingKey, args));
+    this.bindings.bindExchange(destination, source, routingKey, args);
   }
 
   unbindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
-    if (source === '' || destination === '') throw accessRefused('operation not permitted on the default exchange');
-    const s = this.exchanges.get(source);
-    const d = this.exchanges.get(destination);
-    if (s === undefined || d === undefined) return;
-    this.unbind(s, new Binding(s, d, routingKey, args));
+    this.bindings.unbindExchange(destination, source, routingKey, args);
   }
 
-  /** Add a binding (stored when both ends are durable). */
-  addBinding(b: Binding): void {
-    if (b.source.addBinding(b)) this.persistence?.bindingAdded(b);
+  // ---- publishing (rules in Publishing) --------------------------------------------------
+
+  /** The publish entry point: validate, route, enqueue; what happened is in `out`. */
+  publish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer, out: PublishOutcome): PublishOutcome {
+    return this.publishing.publish(ctx, exchange, routingKey, properties, body, out);
   }
 
-  private unbind(x: Exchange, probe: Binding): void {
-    const existing = x.outbound.get(probe.key);
-    if (existing !== undefined) this.dropBinding(existing);
+  /** Validate now, route at tx.commit. */
+  preparePublish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer): PreparedPublish {
+    return this.publishing.prepare(ctx, exchange, routingKey, properties, body);
   }
 
-  /** Remove a binding; an auto-delete source exchange goes with its last binding. */
-  private dropBinding(b: Binding): void {
-    const x = b.source;
-    x.removeBinding(b);
-    this.persistence?.bindingRemoved(b);
-    if (x.autoDelete && x.outbound.size === 0 && !x.deleted) this.removeExchange(x);
-  }
-
-  // ---- publishing ------------------------------------------------------------------------
-
-  /** Route and enqueue a message. Returns the number of queues (or reply consumers) it reached. */
-  publish(exchange: Exchange, message: Message, extraRoutingKeys: readonly string[] | undefined): number {
-    return this.router.publish(exchange, message, extraRoutingKeys);
+  routePrepared(p: PreparedPublish, out: PublishOutcome): PublishOutcome {
+    return this.publishing.route(p, out);
   }
 
   /** Broker shutdown: stop every timer (delays, expiries) before the store closes. */
@@ -376,24 +308,4 @@ export class Vhost {
     for (const x of this.exchanges.values()) x.delayed?.stop();
     for (const q of this.queues.values()) q.stopTimers();
   }
-
-  registerDirectReply(token: string, sink: DirectReplySink): void {
-    this.router.directReplies.set(token, sink);
-  }
-
-  unregisterDirectReply(token: string): void {
-    this.router.directReplies.delete(token);
-  }
-}
-
-/** An x-queue-type of 'classic' is equivalent to none (the default), in either direction. */
-function classicAsDefault(received: FieldTable, current: FieldTable): FieldTable {
-  const r = fieldString(received['x-queue-type']);
-  const c = fieldString(current['x-queue-type']);
-  if (r === 'classic' && c === undefined) {
-    const { 'x-queue-type': _drop, ...rest } = received;
-    return rest;
-  }
-  if (r === undefined && c === 'classic') return { ...received, 'x-queue-type': 'classic' };
-  return received;
 }

@@ -2,7 +2,7 @@ import { commandInvalid, preconditionFailed, type AmqpError } from '../amqp/erro
 import { ClassId } from '../amqp/generated/constants.js';
 import { encodeBasicCancel, encodeChannelClose, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Message } from '../broker/message.js';
-import type { DirectReplySink } from '../broker/router.js';
+import type { DirectReplySink } from '../broker/direct-reply.js';
 import type { Vhost } from '../broker/vhost.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
@@ -22,7 +22,7 @@ const log = logger('amqp.channel');
 type State = 'opening' | 'open' | 'closing' | 'closed';
 
 /** The direct reply-to consumer of a channel (amq.rabbitmq.reply-to). */
-export interface DirectReply extends DirectReplySink {
+export interface DirectReply {
   readonly token: string;
   readonly consumerTag: string;
 }
@@ -141,10 +141,7 @@ export class Channel {
     this.consumers.clear();
     this.deliveries.requeueAll();
     this.txSettles = [];
-    if (this.directReply !== null) {
-      this.vhost.unregisterDirectReply(this.directReply.token);
-      this.directReply = null;
-    }
+    this.stopDirectReply();
     this.publisher.reset();
   }
 
@@ -178,10 +175,19 @@ export class Channel {
     if (this.state === 'open') this.publisher.flushConfirms();
   }
 
-  /** The token of this channel's direct reply-to consumer, for rewriting reply_to. */
-  directReplyToken(): string {
-    if (this.directReply === null) throw preconditionFailed('fast reply consumer does not exist');
-    return this.directReply.token;
+  /** basic.consume of amq.rabbitmq.reply-to: replies reach this channel under `consumerTag`. */
+  startDirectReply(consumerTag: string): void {
+    const sink: DirectReplySink = { deliverReply: (message) => this.deliverReply(consumerTag, message) };
+    const token = this.vhost.directReplies.register(sink);
+    this.directReply = { token, consumerTag };
+    this.publisher.context.directReplyToken = token;
+  }
+
+  stopDirectReply(): void {
+    if (this.directReply === null) return;
+    this.vhost.directReplies.unregister(this.directReply.token);
+    this.directReply = null;
+    this.publisher.context.directReplyToken = null;
   }
 
   deliverReply(consumerTag: string, message: Message): void {

@@ -1,25 +1,16 @@
-import { accessRefused, notFound, notImplemented, preconditionFailed, type AmqpError } from '../amqp/errors.js';
-import { decodeProperties, encodeProperties, PropertyTraits, readPropertyTraits } from '../amqp/basic-properties.js';
+import { notImplemented, preconditionFailed, type AmqpError } from '../amqp/errors.js';
 import { ContentAssembler } from '../amqp/content-assembler.js';
-import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
 import { ClassId, FrameType, ReplyCode } from '../amqp/generated/constants.js';
 import { encodeBasicAck, encodeBasicNack, encodeBasicReturn, type BasicPublish } from '../amqp/generated/methods.js';
-import type { Exchange } from '../broker/exchange/exchange.js';
-import { typeName } from '../broker/arguments.js';
-import { validateMessageExpiration } from '../broker/queue-arguments.js';
-import { Message } from '../broker/message.js';
-import { DIRECT_REPLY_PREFIX } from '../broker/router.js';
+import type { Message } from '../broker/message.js';
+import { PublishContext, PublishOutcome, type PreparedPublish } from '../broker/publish.js';
 import type { Channel } from './channel.js';
 import { Deque } from '../util/deque.js';
 
-export const DIRECT_REPLY_QUEUE = 'amq.rabbitmq.reply-to';
-
 /** A publish buffered inside a transaction. */
 interface PendingPublish {
-  exchange: Exchange;
-  message: Message;
+  prepared: PreparedPublish;
   mandatory: boolean;
-  extraRoutingKeys: string[] | undefined;
 }
 
 /**
@@ -30,12 +21,12 @@ interface PendingPublish {
  */
 export class Publisher {
   private readonly assembler = new ContentAssembler();
-  private readonly traits = new PropertyTraits();
   private exchange = '';
   private routingKey = '';
   private mandatory = false;
-  /** last exchange looked up, to skip the map on repeated publishes */
-  private cached: Exchange | null = null;
+  private ctx: PublishContext | null = null;
+  /** reused for every publish: what the broker did with it */
+  private readonly outcome = new PublishOutcome();
 
   confirm = false;
   /** tag of the last publish in confirm mode */
@@ -58,6 +49,11 @@ export class Publisher {
   private txPublishes: PendingPublish[] = [];
 
   constructor(private readonly channel: Channel) {}
+
+  /** who publishes (user, direct reply-to token), for the broker's publish path */
+  get context(): PublishContext {
+    return (this.ctx ??= new PublishContext(this.channel.conn.user));
+  }
 
   get expectingContent(): boolean {
     return this.assembler.active;
@@ -92,75 +88,25 @@ export class Publisher {
     return this.assembler.unexpectedFrameError();
   }
 
-  private lookupExchange(name: string): Exchange {
-    const cached = this.cached;
-    if (cached !== null && cached.name === name && !cached.deleted) return cached;
-    const vhost = this.channel.vhost;
-    const x = vhost.exchanges.get(name);
-    if (x === undefined) throw notFound(`no exchange '${name}' in vhost '${vhost.name}'`);
-    this.cached = x;
-    return x;
-  }
-
   private finish(): void {
-    let { properties, body } = this.assembler.take();
-    const x = this.lookupExchange(this.exchange);
-    if (x.internal) {
-      throw accessRefused(`cannot publish to internal exchange '${x.name}' in vhost '${this.channel.vhost.name}'`);
-    }
-    const traits = this.traits;
-    readPropertyTraits(properties, traits);
-    if (traits.expiration !== undefined) validateMessageExpiration(traits.expiration);
-    const user = this.channel.conn.user;
-    if (traits.userId !== undefined && traits.userId !== user) {
-      throw preconditionFailed(`user_id property set to '${traits.userId}' but authenticated user was '${user}'`);
-    }
-    let headers: FieldTable | undefined;
-    let extraRoutingKeys: string[] | undefined;
-    if (traits.hasHeaders || traits.replyTo === DIRECT_REPLY_QUEUE) {
-      const props = decodeProperties(properties);
-      let rewrite = false;
-      headers = props.headers;
-      if (headers !== undefined) {
-        extraRoutingKeys = routingKeysOf('BCC', headers['BCC'], routingKeysOf('CC', headers['CC'], undefined));
-        if (headers['BCC'] !== undefined) {
-          // BCC recipients are not revealed: the header is removed before delivery.
-          const { BCC: _bcc, ...rest } = headers;
-          headers = props.headers = rest;
-          rewrite = true;
-        }
-      }
-      if (props.replyTo === DIRECT_REPLY_QUEUE) {
-        props.replyTo = DIRECT_REPLY_PREFIX + this.channel.directReplyToken();
-        rewrite = true;
-      }
-      if (rewrite) properties = encodeProperties(props);
-    }
-    const message = new Message(
-      this.exchange,
-      this.routingKey,
-      properties,
-      body,
-      headers,
-      traits.deliveryMode === 2,
-      traits.priority,
-      traits.expiration,
-    );
+    const { properties, body } = this.assembler.take();
+    const vhost = this.channel.vhost;
     if (this.tx) {
-      this.txPublishes.push({ exchange: x, message, mandatory: this.mandatory, extraRoutingKeys });
+      // Checked now (errors at publish time, as RabbitMQ), routed at tx.commit.
+      const prepared = vhost.preparePublish(this.context, this.exchange, this.routingKey, properties, body);
+      this.txPublishes.push({ prepared, mandatory: this.mandatory });
       return;
     }
-    this.route(x, message, this.mandatory, extraRoutingKeys);
+    this.report(vhost.publish(this.context, this.exchange, this.routingKey, properties, body, this.outcome), this.mandatory);
   }
 
-  private route(x: Exchange, message: Message, mandatory: boolean, extraRoutingKeys: string[] | undefined): void {
-    const vhost = this.channel.vhost;
-    const routed = vhost.publish(x, message, extraRoutingKeys);
-    if (routed === 0 && mandatory) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', message);
-    if (message.storeId !== 0) this.storedSince = true;
+  /** Translate a publish's outcome to frames: basic.return, and the confirm (ack, or nack if a queue refused it). */
+  private report(out: PublishOutcome, mandatory: boolean): void {
+    if (out.unroutable && mandatory && out.message !== null) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', out.message);
+    if (out.stored) this.storedSince = true;
     if (!this.confirm) return;
     const seq = ++this.seq;
-    if (vhost.router.rejected > 0) this.nacks.push(seq);
+    if (out.rejected > 0) this.nacks.push(seq);
     this.channel.conn.markConfirmDirty(this.channel);
   }
 
@@ -242,7 +188,8 @@ export class Publisher {
   commit(): void {
     const pending = this.txPublishes;
     this.txPublishes = [];
-    for (const p of pending) this.route(p.exchange, p.message, p.mandatory, p.extraRoutingKeys);
+    const vhost = this.channel.vhost;
+    for (const p of pending) this.report(vhost.routePrepared(p.prepared, this.outcome), p.mandatory);
   }
 
   rollback(): void {
@@ -253,15 +200,4 @@ export class Publisher {
     this.assembler.reset();
     this.txPublishes = [];
   }
-}
-
-/** CC / BCC header values: an array of routing keys; anything else is refused as RabbitMQ does. */
-function routingKeysOf(name: string, v: FieldValue | undefined, into: string[] | undefined): string[] | undefined {
-  if (v === undefined) return into;
-  if (!Array.isArray(v)) throw preconditionFailed(`invalid message: {unacceptable_type_in_header,"${name}",${typeName(v)}}`);
-  for (const item of v) {
-    const key = fieldString(item);
-    if (key !== undefined) (into ??= []).push(key);
-  }
-  return into;
 }

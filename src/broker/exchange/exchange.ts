@@ -11,12 +11,23 @@ export interface ExchangeOptions {
   arguments: FieldTable;
 }
 
+/** Message counters of an exchange (management API's publish_in / publish_out), bumped in place. */
+export class ExchangeCounters {
+  /** messages published to it */
+  published = 0;
+  /** of those, routed to at least one queue */
+  routed = 0;
+  /** of those, routed nowhere (returned if mandatory, else dropped) */
+  unroutable = 0;
+}
+
 /**
  * An exchange: metadata, the bindings it holds, and a routing table of its type (a plug-in
- * from the registry). Routing across exchange-to-exchange bindings happens in the vhost.
+ * from the registry). Routing across exchange-to-exchange bindings happens in Router.
  */
 export class Exchange {
   readonly kind = 'exchange' as const;
+  readonly counters = new ExchangeCounters();
   readonly durable: boolean;
   readonly autoDelete: boolean;
   readonly internal: boolean;

@@ -2,17 +2,6 @@ import { FieldTyped, fieldString, isFieldTable, type FieldTable, type FieldValue
 
 export type DeathReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
 
-/** Decode/encode of raw basic properties and field tables, injected so the broker core stays free of the codec. */
-export interface PropertiesCodec {
-  decode(raw: Buffer): { headers?: FieldTable; expiration?: string; deliveryMode?: number; priority?: number } & Record<
-    string,
-    unknown
-  >;
-  encode(props: Record<string, unknown>): Buffer;
-  encodeTable(table: FieldTable): Buffer;
-  decodeTable(raw: Buffer): FieldTable;
-}
-
 export interface Death {
   queue: string;
   reason: DeathReason;

@@ -1,5 +1,6 @@
 import type { MessageStorage, StoredMessage } from '../../store/storage.js';
 import { QueuedMessage, type Message } from '../message.js';
+import type { StoredMessages } from '../stored-messages.js';
 
 /** Entries read back per page when a paged queue runs low in memory. */
 export const PAGE_SIZE = 16384;
@@ -20,24 +21,28 @@ export class QueueStore {
   /** entries appended to the tail since the last commit we made sure of */
   private dirty = false;
 
+  readonly messages: MessageStorage;
+
   constructor(
-    readonly messages: MessageStorage,
+    private readonly stored: StoredMessages,
     readonly id: number,
     /** turns a stored message back into a Message */
     private readonly revive: (stored: StoredMessage) => Message,
-  ) {}
+  ) {
+    this.messages = stored.storage;
+  }
 
   /** A new entry kept in memory, stored too. */
   add(entry: QueuedMessage): void {
     entry.persisted = true;
-    this.messages.enqueue(this.id, entry.seq, entry.message.storeId, entry.expiresAt, entry.priority);
+    this.stored.reference(this.id, entry.seq, entry.message, entry.expiresAt, entry.priority);
   }
 
   /** A new entry that lives only in the store (the queue is over its memory budget). */
   addToTail(seq: number, message: Message, expiresAt: number, priority: number, transient: boolean): void {
     if (this.tailCount === 0) this.afterSeq = seq - 1;
     // A transient message is stored only to page it out; the store drops it at the next start.
-    this.messages.enqueue(this.id, seq, message.storeId, expiresAt, priority, transient);
+    this.stored.reference(this.id, seq, message, expiresAt, priority, transient);
     this.tailCount++;
     this.tailBytes += message.body.length;
     this.dirty = true;
@@ -47,7 +52,7 @@ export class QueueStore {
   remove(entry: QueuedMessage): void {
     if (!entry.persisted) return;
     this.unacked.delete(entry.seq);
-    this.messages.remove(this.id, entry.seq, entry.message.storeId);
+    this.stored.release(this.id, entry.seq, entry.message);
   }
 
   /** Delivered and awaiting ack; the first delivery is recorded so a crash brings it back redelivered. */

@@ -1,29 +1,21 @@
-import type { FieldTable } from '../../amqp/field-types.js';
-import type { Message } from '../message.js';
-import type { DeathReason } from './dead-letter.js';
-import type { Queue } from './queue.js';
+import type { Clock } from '../../util/clock.js';
+import type { QueueType } from '../queue-arguments.js';
+import { ClassicQueue } from './classic-queue.js';
+import type { Queue, QueueOptions } from './queue.js';
+import { QuorumQueue } from './quorum-queue.js';
+import type { QueueSettings } from './settings.js';
 
-export interface QueueOptions {
-  durable: boolean;
-  /** owning connection of an exclusive queue, else null */
-  exclusiveOwner: object | null;
-  autoDelete: boolean;
-  arguments: FieldTable;
-}
+export type QueueFactory = (name: string, vhost: string, options: QueueOptions, settings: QueueSettings, clock: Clock) => Queue;
 
-/** How much of a queue stays in memory before new messages are paged to the store. */
-export interface MemoryBudget {
-  messages: number;
-  bytes: number;
-}
+/**
+ * Queue types by x-queue-type, as exchange types are in exchange/registry.ts: the vhost creates
+ * every queue through here and depends on the Queue interface only. A mirrored type registers here.
+ */
+const QUEUE_TYPES: Record<QueueType, QueueFactory> = {
+  classic: (name, vhost, options, settings, clock) => new ClassicQueue(name, vhost, options, settings, clock),
+  quorum: (name, vhost, options, settings, clock) => new QuorumQueue(name, vhost, options, settings, clock),
+};
 
-/** What a queue asks of its vhost. */
-export interface QueueHooks {
-  /** a message leaves the queue dead (only called when the queue has a dead-letter exchange) */
-  deadLetter(queue: Queue, message: Message, reason: DeathReason): void;
-  /** the queue should go: auto-delete after its last consumer, or x-expires */
-  remove(queue: Queue): void;
-  /** a copy of the message carrying x-delivery-count = n (delivery limits) */
-  withDeliveryCount(message: Message, n: number): Message;
-  readonly memoryBudget: MemoryBudget;
+export function createQueue(type: QueueType, name: string, vhost: string, options: QueueOptions, settings: QueueSettings, clock: Clock): Queue {
+  return QUEUE_TYPES[type](name, vhost, options, settings, clock);
 }

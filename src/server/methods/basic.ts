@@ -11,11 +11,10 @@ import {
   type BasicConsume,
   type Method,
 } from '../../amqp/generated/methods.js';
-import type { Message } from '../../broker/message.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../consumer.js';
 import type { Settle } from '../deliveries.js';
-import { DIRECT_REPLY_QUEUE } from '../publisher.js';
+import { DIRECT_REPLY_QUEUE } from '../../broker/direct-reply.js';
 
 const newTag = (): string => `amq.ctag-${randomBytes(16).toString('base64url')}`;
 
@@ -100,13 +99,7 @@ function consume(ch: Channel, m: BasicConsume): void {
 function consumeDirectReply(ch: Channel, tag: string, m: BasicConsume): void {
   if (!m.noAck) throw preconditionFailed('reply consumer cannot acknowledge');
   if (ch.directReply !== null) throw preconditionFailed('reply consumer already set');
-  const token = randomBytes(18).toString('base64url');
-  ch.directReply = {
-    token,
-    consumerTag: tag,
-    deliverReply: (message: Message) => ch.deliverReply(tag, message),
-  };
-  ch.vhost.registerDirectReply(token, ch.directReply);
+  ch.startDirectReply(tag);
   if (!m.noWait) encodeBasicConsumeOk(ch.conn.writer, ch.number, { consumerTag: tag });
 }
 
@@ -117,8 +110,5 @@ function cancel(ch: Channel, tag: string): void {
     consumer.queue.removeConsumer(consumer);
     return;
   }
-  if (ch.directReply?.consumerTag === tag) {
-    ch.vhost.unregisterDirectReply(ch.directReply.token);
-    ch.directReply = null;
-  }
+  if (ch.directReply?.consumerTag === tag) ch.stopDirectReply();
 }

@@ -1,4 +1,3 @@
-import { preconditionFailed } from '../../amqp/errors.js';
 import {
   encodeExchangeBindOk,
   encodeExchangeDeclareOk,
@@ -7,9 +6,6 @@ import {
   MethodId,
   type Method,
 } from '../../amqp/generated/methods.js';
-import type { FieldTable } from '../../amqp/field-types.js';
-import { validateHeadersBindingArgs } from '../../broker/exchange/headers.js';
-import type { Vhost } from '../../broker/vhost.js';
 import type { Channel } from '../channel.js';
 
 /** exchange.* methods: validate, call the vhost, reply. */
@@ -32,7 +28,6 @@ export function handleExchange(ch: Channel, m: Method): void {
       if (!m.noWait) encodeExchangeDeleteOk(w, ch.number, {});
       return;
     case MethodId.ExchangeBind:
-      checkBindingArgs(vhost, m.source, m.arguments);
       vhost.bindExchange(m.destination, m.source, m.routingKey, m.arguments);
       if (!m.noWait) encodeExchangeBindOk(w, ch.number, {});
       return;
@@ -43,12 +38,4 @@ export function handleExchange(ch: Channel, m: Method): void {
     default:
       return;
   }
-}
-
-/** Headers exchanges refuse an invalid x-match at bind time. */
-export function checkBindingArgs(vhost: Vhost, exchange: string, args: FieldTable): void {
-  const x = vhost.exchanges.get(exchange);
-  if (x === undefined || x.type !== 'headers') return;
-  const problem = validateHeadersBindingArgs(args);
-  if (problem !== undefined) throw preconditionFailed(problem);
 }

@@ -8,8 +8,7 @@ import {
   type Method,
 } from '../../amqp/generated/methods.js';
 import type { Channel } from '../channel.js';
-import { DIRECT_REPLY_QUEUE } from '../publisher.js';
-import { checkBindingArgs } from './exchange.js';
+import { DIRECT_REPLY_QUEUE } from '../../broker/direct-reply.js';
 
 /** queue.* methods: validate, call the vhost, reply. */
 export function handleQueue(ch: Channel, m: Method): void {
@@ -41,7 +40,6 @@ export function handleQueue(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.QueueBind:
-      checkBindingArgs(vhost, m.exchange, m.arguments);
       vhost.bindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn);
       if (!m.noWait) encodeQueueBindOk(w, ch.number, {});
       return;

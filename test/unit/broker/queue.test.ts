@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { AmqpError } from '../../../src/amqp/errors.js';
 import { Message, type QueuedMessage } from '../../../src/broker/message.js';
 import type { QueueConsumer } from '../../../src/broker/queue/consumer.js';
-import { Queue } from '../../../src/broker/queue/queue.js';
+import { ClassicQueue } from '../../../src/broker/queue/classic-queue.js';
+import type { Queue } from '../../../src/broker/queue/queue.js';
 
 const msg = (body: string): Message =>
   new Message('', 'q', Buffer.from([0, 0]), Buffer.from(body), undefined, false, -1, undefined);
 
 const newQueue = (autoDelete = false): Queue =>
-  new Queue('q', '/', { durable: false, exclusiveOwner: null, autoDelete, arguments: {} });
+  new ClassicQueue('q', '/', { durable: false, exclusiveOwner: null, autoDelete, arguments: {} });
 
 /** A consumer that records deliveries and has a fixed capacity (prefetch-like). */
 class TestConsumer implements QueueConsumer {
@@ -110,7 +111,7 @@ describe('Queue', () => {
   it('auto-delete fires when the last consumer goes, not before the first arrives', () => {
     const q = newQueue(true);
     let deleted = 0;
-    q.hooks = { remove: () => deleted++, deadLetter: () => {}, withDeliveryCount: (m) => m, memoryBudget: { messages: 1e9, bytes: 1e12 } };
+    q.hooks = { remove: () => deleted++, deadLetter: () => {}, withDeliveryCount: (m) => m, delayStore: () => null, memoryBudget: { messages: 1e9, bytes: 1e12 } };
     const c1 = new TestConsumer('1');
     const c2 = new TestConsumer('2');
     q.addConsumer(c1);

@@ -4,7 +4,8 @@ import { EntryState, Message, QueuedMessage } from '../../../../src/broker/messa
 import { QueueExpiry } from '../../../../src/broker/queue/queue-expiry.js';
 import { deadlineOf, ExpiryTimer } from '../../../../src/broker/queue/ttl.js';
 import type { QueueConsumer } from '../../../../src/broker/queue/consumer.js';
-import { Queue } from '../../../../src/broker/queue/queue.js';
+import { ClassicQueue } from '../../../../src/broker/queue/classic-queue.js';
+import type { Queue } from '../../../../src/broker/queue/queue.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../../../../src/broker/queue/settings.js';
 import type { Clock } from '../../../../src/util/clock.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
@@ -157,7 +158,7 @@ describe('TTL 0 (issue 13)', () => {
   }
 
   const ttl0Queue = (clock: Clock): Queue => {
-    const q = new Queue('q', '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, undefined, clock);
+    const q = new ClassicQueue('q', '/', { durable: false, exclusiveOwner: null, autoDelete: false, arguments: {} }, undefined, clock);
     q.applySettings({ ...DEFAULT_QUEUE_SETTINGS, messageTtl: 0 });
     return q;
   };

@@ -1,0 +1,133 @@
+import { accessRefused, notFound, preconditionFailed } from '../amqp/errors.js';
+import { fieldString, type FieldTable, type FieldValue } from '../amqp/field-types.js';
+import { typeName } from './arguments.js';
+import { DIRECT_REPLY_PREFIX, DIRECT_REPLY_QUEUE } from './direct-reply.js';
+import type { Exchange } from './exchange/exchange.js';
+import { Message } from './message.js';
+import type { MessageTraits, PropertiesCodec } from './properties-codec.js';
+import { PublishOutcome } from './publish-outcome.js';
+import { validateMessageExpiration } from './queue-arguments.js';
+import type { Router } from './router.js';
+
+export { PublishOutcome };
+
+/**
+ * Who publishes, once per channel (or HTTP request): the authenticated user (user_id must match)
+ * and the token of the publisher's direct reply-to consumer, if it has one. Also caches the last
+ * exchange looked up, so repeated publishes skip the map.
+ */
+export class PublishContext {
+  directReplyToken: string | null = null;
+  /** last exchange looked up */
+  cached: Exchange | null = null;
+  /** scratch for the property traits of the message being published */
+  readonly traits: MessageTraits = {
+    deliveryMode: 0,
+    priority: -1,
+    expiration: undefined,
+    userId: undefined,
+    replyTo: undefined,
+    hasHeaders: false,
+  };
+
+  constructor(readonly user: string) {}
+}
+
+/** A validated publish, ready to route (now, or at tx.commit). */
+export interface PreparedPublish {
+  readonly exchange: Exchange;
+  readonly message: Message;
+}
+
+/** What the publish path needs of its vhost. */
+export interface PublishScope {
+  readonly name: string;
+  readonly exchanges: ReadonlyMap<string, Exchange>;
+  readonly router: Router;
+  readonly codec: PropertiesCodec;
+}
+
+/**
+ * The one publish path of the broker, used by AMQP's basic.publish, the HTTP API's publish and
+ * replication alike. prepare() checks what RabbitMQ checks before routing (exchange exists and is
+ * not internal, expiration, user_id), applies CC/BCC (BCC removed) and rewrites a direct reply-to
+ * reply_to; route() routes and enqueues and reports a PublishOutcome.
+ */
+export class Publishing {
+  constructor(private readonly scope: PublishScope) {}
+
+  publish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer, out: PublishOutcome): PublishOutcome {
+    const x = this.exchange(ctx, exchange);
+    const m = this.message(ctx, x, routingKey, properties, body);
+    return this.scope.router.route(x, m, m.ccRoutingKeys, out);
+  }
+
+  /** Validate now, route later (a transaction). */
+  prepare(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer): PreparedPublish {
+    const x = this.exchange(ctx, exchange);
+    return { exchange: x, message: this.message(ctx, x, routingKey, properties, body) };
+  }
+
+  route(p: PreparedPublish, out: PublishOutcome): PublishOutcome {
+    return this.scope.router.route(p.exchange, p.message, p.message.ccRoutingKeys, out);
+  }
+
+  /** The exchange to publish to: it exists and is not internal. */
+  private exchange(ctx: PublishContext, name: string): Exchange {
+    let x = ctx.cached;
+    if (x === null || x.name !== name || x.deleted) {
+      x = this.scope.exchanges.get(name) ?? null;
+      if (x === null) throw notFound(`no exchange '${name}' in vhost '${this.scope.name}'`);
+      ctx.cached = x;
+    }
+    if (x.internal) throw accessRefused(`cannot publish to internal exchange '${x.name}' in vhost '${this.scope.name}'`);
+    return x;
+  }
+
+  /** The message as routed: property checks, CC/BCC and reply-to rewriting. */
+  private message(ctx: PublishContext, x: Exchange, routingKey: string, properties: Buffer, body: Buffer): Message {
+    const codec = this.scope.codec;
+    const traits = ctx.traits;
+    codec.readTraits(properties, traits);
+    if (traits.expiration !== undefined) validateMessageExpiration(traits.expiration);
+    if (traits.userId !== undefined && traits.userId !== ctx.user) {
+      throw preconditionFailed(`user_id property set to '${traits.userId}' but authenticated user was '${ctx.user}'`);
+    }
+    let headers: FieldTable | undefined;
+    let cc: string[] | undefined;
+    if (traits.hasHeaders || traits.replyTo === DIRECT_REPLY_QUEUE) {
+      const props = codec.decode(properties);
+      let rewrite = false;
+      headers = props.headers;
+      if (headers !== undefined) {
+        cc = routingKeysOf('BCC', headers['BCC'], routingKeysOf('CC', headers['CC'], undefined));
+        if (headers['BCC'] !== undefined) {
+          // BCC recipients are not revealed: the header is removed before delivery.
+          const { BCC: _bcc, ...rest } = headers;
+          headers = props.headers = rest;
+          rewrite = true;
+        }
+      }
+      if (props.replyTo === DIRECT_REPLY_QUEUE) {
+        if (ctx.directReplyToken === null) throw preconditionFailed('fast reply consumer does not exist');
+        props.replyTo = DIRECT_REPLY_PREFIX + ctx.directReplyToken;
+        rewrite = true;
+      }
+      if (rewrite) properties = codec.encode(props);
+    }
+    const message = new Message(x.name, routingKey, properties, body, headers, traits.deliveryMode === 2, traits.priority, traits.expiration);
+    message.ccRoutingKeys = cc;
+    return message;
+  }
+}
+
+/** CC / BCC header values: an array of routing keys; anything else is refused as RabbitMQ does. */
+function routingKeysOf(name: string, v: FieldValue | undefined, into: string[] | undefined): string[] | undefined {
+  if (v === undefined) return into;
+  if (!Array.isArray(v)) throw preconditionFailed(`invalid message: {unacceptable_type_in_header,"${name}",${typeName(v)}}`);
+  for (const item of v) {
+    const key = fieldString(item);
+    if (key !== undefined) (into ??= []).push(key);
+  }
+  return into;
+}

@@ -1,0 +1,399 @@
+import type { FieldTable } from '../../amqp/field-types.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import type { Queue, QueueHooks, QueueOptions } from './queue.js';
+import type { QueueType } from '../queue-arguments.js';
+import { QueueCounters } from './queue-counters.js';
+import { DeliveryPass } from './delivery-pass.js';
+import { EntryState, QueuedMessage, type Message } from '../message.js';
+import type { Binding } from '../binding.js';
+import type { QueueArguments } from '../queue-arguments.js';
+import type { QueueConsumer } from './consumer.js';
+import { QueueConsumers } from './consumers.js';
+import type { DeathReason } from './dead-letter.js';
+import { QueueExpiry } from './queue-expiry.js';
+import { PAGE_SIZE, type QueueStore } from './queue-store.js';
+import { ReadyMessages } from './ready-messages.js';
+import { DEFAULT_QUEUE_ARGUMENTS, DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
+import { deadlineOf, ExpiryTimer } from './ttl.js';
+import { overLimits, wouldOverflow } from './overflow.js';
+import { DelayedMessages, delayOf } from '../delayed-messages.js';
+
+
+/**
+ * A classic queue: ready messages in ReadyMessages, paged to the store past the memory budget
+ * (QueueStore), expired on time (ExpiryTimer), limited (overflow.ts), dead-lettered through its
+ * hooks, delivered in bounded batches to the consumers QueueConsumers picks.
+ */
+export class ClassicQueue implements Queue {
+  readonly kind = 'queue' as const;
+  readonly counters = new QueueCounters();
+  readonly durable: boolean;
+  readonly exclusiveOwner: object | null;
+  readonly autoDelete: boolean;
+  readonly arguments: FieldTable;
+  /** bindings that point at this queue (removed with it) */
+  readonly bindings = new Set<Binding>();
+  settings: QueueSettings = DEFAULT_QUEUE_SETTINGS;
+  /** the x-arguments as declared, parsed (policies are applied on top) */
+  declaredArguments: QueueArguments = DEFAULT_QUEUE_ARGUMENTS;
+
+  private ready: ReadyMessages;
+  private nextSeq = 1;
+  private readonly consumers = new QueueConsumers();
+  private hadConsumer = false;
+  private readonly pass: DeliveryPass;
+  private readonly expiry: ExpiryTimer;
+  private readonly unused: QueueExpiry;
+  private store: QueueStore | null = null; // durable queues in a broker with a store
+  /** messages waiting for their x-delay (delayed-message policy); listable and cancellable */
+  delayed: DelayedMessages | null = null;
+  /** messages delivered and not yet acked, rejected or requeued */
+  unackedCount = 0;
+  deleted = false;
+  hooks: QueueHooks | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly vhost: string,
+    options: QueueOptions,
+    settings: QueueSettings = DEFAULT_QUEUE_SETTINGS,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.durable = options.durable;
+    this.exclusiveOwner = options.exclusiveOwner;
+    this.autoDelete = options.autoDelete;
+    this.arguments = options.arguments;
+    this.ready = new ReadyMessages(settings.maxPriority ?? 0);
+    this.expiry = new ExpiryTimer(clock, (e) => this.expireEntry(e));
+    this.unused = new QueueExpiry(clock, () => this.hooks?.remove(this));
+    this.pass = new DeliveryPass(name, clock, (now) => this.deliverOne(now), () => this.deleted);
+    this.applySettings(settings);
+  }
+
+  /** New effective settings (declare, or a policy change). Limits apply at once. */
+  applySettings(settings: QueueSettings): void {
+    this.settings = settings;
+    const levels = settings.maxPriority ?? 0;
+    if (levels !== this.ready.maxPriority && this.ready.length === 0) this.ready = new ReadyMessages(levels);
+    this.unused.configure(settings.expires, this.consumers.length === 0);
+    this.enforceLimits();
+  }
+
+  // ---- store -----------------------------------------------------------------------------
+
+  get type(): QueueType {
+    return 'classic';
+  }
+
+  /** Every message is stored, persistent or not (quorum queues). */
+  protected storesEveryMessage(): boolean {
+    return false;
+  }
+
+  /** Deliveries are counted (x-delivery-count): under a delivery limit; always in quorum queues. */
+  protected countsDeliveries(): boolean {
+    return this.settings.deliveryLimit !== undefined;
+  }
+
+  /** Link to the store (null: the queue's definition was deleted; nothing more is written). */
+  attachStore(store: QueueStore | null): void {
+    this.store = store;
+  }
+
+  /** this queue's id in the store (0 = not stored) */
+  get storeId(): number {
+    return this.store?.id ?? 0;
+  }
+
+  /** Is this message stored when it enters? Persistent ones, any in a quorum queue, and any while paging. */
+  persists(message: Message): boolean {
+    return this.store !== null && (message.persistent || this.storesEveryMessage() || this.paging());
+  }
+
+  /** Over the memory budget (or already paging): new messages go to the store only. Not for priority queues. */
+  private paging(): boolean {
+    const budget = this.hooks?.memoryBudget;
+    if (this.store === null || budget === undefined || this.settings.maxPriority !== undefined) return false;
+    return this.store.tailCount > 0 || this.ready.length >= budget.messages || this.ready.bytes >= budget.bytes;
+  }
+
+  /** Recovery: stored entries up to maxSeq are the tail; read the first page. */
+  recovered(maxSeq: number): void {
+    if (maxSeq >= this.nextSeq) this.nextSeq = maxSeq + 1;
+    this.refill();
+  }
+
+  /** Read the next page from the store when memory runs low. */
+  private refill(): void {
+    const store = this.store;
+    if (store === null || store.tailCount === 0 || this.ready.length >= PAGE_SIZE) return;
+    for (const e of store.loadPage()) {
+      // A stored delivery count (quorum queues, delivery limits) shows again as x-delivery-count.
+      if (e.deliveryCount > 0 && this.hooks !== null) e.message = this.hooks.withDeliveryCount(e.message, e.deliveryCount);
+      this.ready.push(e);
+      if (e.expiresAt !== 0) this.expiry.track(e, this.ready.length);
+    }
+  }
+
+  /** The entry left the queue for good. */
+  private forget(entry: QueuedMessage): void {
+    entry.state = EntryState.Gone;
+    this.store?.remove(entry);
+  }
+
+  // ---- counts ----------------------------------------------------------------------------
+
+  get messageCount(): number {
+    return this.ready.length + (this.store?.tailCount ?? 0);
+  }
+
+  get messageBytes(): number {
+    return this.ready.bytes + (this.store?.tailBytes ?? 0);
+  }
+
+  get pagedCount(): number {
+    return this.store?.tailCount ?? 0;
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
+  /** The queue was used (basic.get, redeclare): restarts the x-expires clock. */
+  touch(): void {
+    this.unused.touch(this.consumers.length === 0);
+  }
+
+  // ---- messages in -----------------------------------------------------------------------
+
+  /** Add a message. Returns false when a reject-publish overflow refused it. */
+  enqueue(message: Message): boolean {
+    const s = this.settings;
+    if (s.delayedMessage) {
+      // delayed-message policy: a message with x-delay waits before it becomes ready.
+      const delay = delayOf(message.headers);
+      if (delay > 0) {
+        this.delayedMessages().hold(message, undefined, delay);
+        this.counters.published++;
+        return true;
+      }
+    }
+    return this.enqueueNow(message);
+  }
+
+  /** The held delayed messages, created on first use (with their store when the queue is stored). */
+  private delayedMessages(): DelayedMessages {
+    if (this.delayed !== null) return this.delayed;
+    const d = new DelayedMessages(this.clock, (held) => {
+      if (!this.deleted) this.enqueueNow(held.message);
+    });
+    d.store = this.hooks?.delayStore(this) ?? null;
+    return (this.delayed = d);
+  }
+
+  restoreDelayed(message: Message, dueAt: number, id: number): void {
+    this.delayedMessages().holdUntil(message, undefined, dueAt, id);
+  }
+
+  private enqueueNow(message: Message): boolean {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head' && wouldOverflow(s, this.messageCount, this.messageBytes, message.body.length)) {
+      this.counters.refused++;
+      if (s.overflow === 'reject-publish-dlx') this.deadLetter(message, 'maxlen');
+      return false;
+    }
+    this.counters.published++;
+    const priority = s.maxPriority === undefined ? 0 : Math.min(Math.max(message.priority, 0), this.ready.maxPriority);
+    // One clock reading for the whole enqueue: a TTL 0 message is judged at the instant it
+    // arrived, so a millisecond tick during this call cannot expire it before it is offered.
+    const now = this.clock.now();
+    const expiresAt = deadlineOf(now, s.messageTtl, message.expiration);
+    const stored = this.persists(message);
+    // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
+    if (stored && this.paging()) {
+      const transient = !message.persistent && !this.storesEveryMessage();
+      (this.store as QueueStore).addToTail(this.nextSeq++, message, expiresAt, priority, transient);
+    } else {
+      const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
+      if (stored) (this.store as QueueStore).add(entry);
+      this.ready.push(entry);
+      if (expiresAt !== 0) {
+        if (expiresAt <= now) {
+          // TTL 0: delivered only if a consumer can take it now, else it expires at once.
+          if (this.consumers.length > 0) this.pass.run(now);
+          if (entry.state === EntryState.Ready) this.expireEntry(entry);
+          return true;
+        }
+        this.expiry.track(entry, this.ready.length);
+      }
+    }
+    if (s.maxLength !== undefined || s.maxLengthBytes !== undefined) this.enforceLimits();
+    if (this.consumers.length > 0) this.scheduleDrain();
+    return true;
+  }
+
+  /** drop-head: drop (dead-letter) from the head until within the limits. */
+  private enforceLimits(): void {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head') return;
+    while (overLimits(s, this.messageCount, this.messageBytes)) {
+      this.refill();
+      const e = this.ready.shift();
+      if (e === undefined) return;
+      this.forget(e);
+      this.deadLetter(e.message, 'maxlen');
+    }
+  }
+
+  // ---- messages out ----------------------------------------------------------------------
+
+  /** basic.get: the next live ready message, or undefined. The caller acks or requeues it unless noAck. */
+  get(noAck: boolean): QueuedMessage | undefined {
+    this.touch();
+    const entry = this.shiftLive(this.clock.now());
+    if (entry === undefined) return undefined;
+    this.counters.got++;
+    // RabbitMQ (quorum queues) marks even a first basic.get with x-delivery-count 0.
+    if (entry.deliveryCount === 0 && this.countsDeliveries() && this.hooks !== null) {
+      entry.message = this.hooks.withDeliveryCount(entry.message, 0);
+    }
+    this.handOut(entry, noAck);
+    return entry;
+  }
+
+  /** A delivery: with no-ack the message is gone; otherwise it waits for ack, reject or requeue. */
+  private handOut(entry: QueuedMessage, noAck: boolean): void {
+    const c = this.counters;
+    c.delivered++;
+    if (entry.redelivered) c.redelivered++;
+    if (noAck) return this.forget(entry);
+    this.store?.delivered(entry);
+    entry.state = EntryState.Unacked;
+    this.unackedCount++;
+  }
+
+  ack(entry: QueuedMessage): void {
+    this.unackedCount--;
+    this.counters.acked++;
+    this.forget(entry);
+  }
+
+  /** Reject without requeue: the message leaves the queue, dead-lettered if configured. */
+  discard(entry: QueuedMessage): void {
+    this.unackedCount--;
+    this.counters.discarded++;
+    this.forget(entry);
+    if (!this.deleted) this.deadLetter(entry.message, 'rejected');
+  }
+
+  /** Put a delivered message back in its original place, marked redelivered. */
+  requeue(entry: QueuedMessage): void {
+    this.unackedCount--;
+    if (this.deleted) return;
+    if (this.countsDeliveries()) {
+      entry.deliveryCount++;
+      const limit = this.settings.deliveryLimit;
+      if (limit !== undefined && entry.deliveryCount > limit) {
+        this.forget(entry);
+        this.deadLetter(entry.message, 'delivery_limit');
+        return;
+      }
+      if (this.hooks !== null) entry.message = this.hooks.withDeliveryCount(entry.message, entry.deliveryCount);
+    }
+    this.store?.requeued(entry);
+    entry.redelivered = true;
+    entry.state = EntryState.Ready;
+    this.ready.requeue(entry);
+    if (entry.expiresAt !== 0) this.expiry.track(entry, this.ready.length);
+    if (this.consumers.length > 0) this.scheduleDrain();
+  }
+
+  private expireEntry(entry: QueuedMessage): void {
+    this.counters.expired++;
+    this.forget(entry);
+    this.ready.removed(entry);
+    this.deadLetter(entry.message, 'expired');
+  }
+
+  private deadLetter(message: Message, reason: DeathReason): void {
+    if (this.settings.deadLetterExchange !== undefined && this.hooks !== null) {
+      this.counters.deadLettered++;
+      this.hooks.deadLetter(this, message, reason);
+    }
+  }
+
+  // ---- consumers -------------------------------------------------------------------------
+
+  addConsumer(consumer: QueueConsumer): void {
+    this.consumers.add(consumer, this.name, this.vhost);
+    this.hadConsumer = true;
+    this.unused.touch(false);
+    this.scheduleDrain();
+  }
+
+  removeConsumer(consumer: QueueConsumer): void {
+    const i = this.consumers.remove(consumer);
+    if (i < 0) return;
+    if (this.consumers.length > 0) {
+      // With a single active consumer the next one in line takes over.
+      if (i === 0 && this.settings.singleActiveConsumer) this.scheduleDrain();
+      return;
+    }
+    this.unused.touch(true);
+    if (this.autoDelete && this.hadConsumer && !this.deleted) this.hooks?.remove(this);
+  }
+
+  /** Drop every ready message (paged ones too); returns how many. Unacked messages are untouched. */
+  purge(): number {
+    const dropped = this.ready.clear();
+    for (const e of dropped) this.forget(e);
+    return dropped.length + (this.store?.purge() ?? 0);
+  }
+
+  /** Mark deleted, drop messages, stop timers and tell consumers. Returns the ready messages dropped. */
+  delete(): number {
+    if (this.deleted) return 0;
+    const n = this.purge();
+    this.stopTimers();
+    for (const c of this.consumers.clear()) c.queueDeleted(this);
+    return n;
+  }
+
+  /** Deleted, or broker shutdown: no more timers, deliveries or writes; the stored state stays. */
+  stopTimers(): void {
+    this.deleted = true;
+    this.expiry.stop();
+    this.unused.stop();
+    this.delayed?.stop();
+  }
+
+  /** Ask for a delivery pass after the current I/O batch (a consumer gained capacity, a message arrived). */
+  scheduleDrain(): void {
+    this.pass.schedule();
+  }
+
+  /** One delivery of a pass: the next live message to the consumer whose turn it is. */
+  private deliverOne(now: number): boolean {
+    if (this.messageCount === 0) return false;
+    const consumer = this.consumers.pick(this.settings.singleActiveConsumer);
+    if (consumer === undefined) return false;
+    const entry = this.shiftLive(now);
+    if (entry === undefined) return false;
+    this.handOut(entry, consumer.noAck);
+    consumer.deliver(this, entry);
+    return true;
+  }
+
+  /** The next ready entry that has not expired; expired ones met on the way are expired now. */
+  private shiftLive(now: number): QueuedMessage | undefined {
+    for (;;) {
+      if (this.ready.length < PAGE_SIZE) this.refill();
+      const entry = this.ready.shift();
+      // Expired once its deadline has passed (a TTL 0 message is still deliverable at its own instant).
+      if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= now) return entry;
+      this.counters.expired++;
+      this.forget(entry);
+      this.deadLetter(entry.message, 'expired');
+    }
+  }
+}

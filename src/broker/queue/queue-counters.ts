@@ -1,0 +1,22 @@
+/**
+ * Message counters of one queue, bumped in place on paths that already touch the queue: the
+ * management API samples them for totals and rates, and costs nothing when nobody reads them.
+ */
+export class QueueCounters {
+  /** messages that entered (routed here and accepted) */
+  published = 0;
+  /** handed to a consumer or basic.get (first time or again) */
+  delivered = 0;
+  /** of those, redeliveries */
+  redelivered = 0;
+  /** basic.get deliveries (counted in delivered too) */
+  got = 0;
+  acked = 0;
+  /** rejected or nacked without requeue */
+  discarded = 0;
+  expired = 0;
+  /** left dead (any reason) while the queue has a dead-letter exchange */
+  deadLettered = 0;
+  /** refused by a reject-publish overflow */
+  refused = 0;
+}
