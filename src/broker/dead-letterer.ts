@@ -4,6 +4,7 @@ import { addDeath, isDeadLetterCycle, type DeathReason } from './queue/dead-lett
 import type { PropertiesCodec } from './properties-codec.js';
 import type { MemoryBudget, Queue, QueueHooks } from './queue/queue.js';
 import type { DelayStore } from './delayed-messages.js';
+import type { QueueStore } from './queue/queue-store.js';
 import { PublishOutcome } from './publish-outcome.js';
 import type { Vhost } from './vhost.js';
 
@@ -60,6 +61,10 @@ export class DeadLetterer implements QueueHooks {
 
   delayStore(queue: Queue): DelayStore | null {
     return this.vhost.persistence?.queueDelayStore(queue) ?? null;
+  }
+
+  pagingStore(queue: Queue): QueueStore | null {
+    return this.vhost.persistence?.pagingStore(queue) ?? null;
   }
 
   remove(queue: Queue): void {

@@ -35,6 +35,8 @@ export interface DelayStore {
 export const DELAY_STORE_PREFIX = 'amq.warren.delayed.';
 /** Names of the hidden store queues of queues under the delayed-message policy. */
 export const QUEUE_DELAY_STORE_PREFIX = 'amq.warren.queue-delayed.';
+/** Names of the hidden store queues that queues which are not stored page out to (dropped at start). */
+export const PAGING_STORE_PREFIX = 'amq.warren.paging.';
 
 /**
  * Messages waiting for their x-delay (delayed-message exchanges, and queues with the

@@ -1,7 +1,7 @@
 import type { DefinitionStorage, MessageStorage, Storage, StoredMessage } from '../store/storage.js';
 import { Message } from './message.js';
 import { QueueStore } from './queue/queue-store.js';
-import { DELAY_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX, type DelayStore } from './delayed-messages.js';
+import { DELAY_STORE_PREFIX, PAGING_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX, type DelayStore } from './delayed-messages.js';
 import { StoredMessages } from './stored-messages.js';
 import { argumentsKey, type Binding } from './binding.js';
 import type { Exchange } from './exchange/exchange.js';
@@ -77,8 +77,17 @@ export class Persistence {
    * a hidden store queue, created on first use (null for a queue that is not stored).
    */
   queueDelayStore(q: Queue): DelayStore | null {
-    if (q.storeId === 0) return null;
+    if (q.storeId === 0 || !Persistence.isStoredQueue(q)) return null;
     return { stored: this.stored, id: this.hiddenQueue(q.vhost, QUEUE_DELAY_STORE_PREFIX + q.name) };
+  }
+
+  /**
+   * Where a queue that is not stored (transient, exclusive) pages out past its memory budget: a
+   * hidden store queue whose entries are all transient, so nothing of it survives a restart.
+   */
+  pagingStore(q: Queue): QueueStore {
+    const id = this.hiddenQueue(q.vhost, PAGING_STORE_PREFIX + q.name);
+    return new QueueStore(this.stored, id, (stored) => this.revive(stored), false);
   }
 
   private hiddenQueue(vhost: string, name: string): number {
@@ -123,6 +132,10 @@ export class Persistence {
   queueDeleted(q: Queue): void {
     if (q.storeId === 0) return;
     q.attachStore(null);
+    if (!Persistence.isStoredQueue(q)) {
+      this.definitions.deleteQueue(q.vhost, PAGING_STORE_PREFIX + q.name);
+      return;
+    }
     this.definitions.deleteQueue(q.vhost, q.name);
     // Its held delayed messages go too (a no-op when it never held one).
     this.definitions.deleteQueue(q.vhost, QUEUE_DELAY_STORE_PREFIX + q.name);

@@ -1,4 +1,5 @@
 import type { Message } from './message.js';
+import type { Queue } from './queue/queue.js';
 
 /**
  * What one publish did, as the broker reports it to whoever published: the AMQP channel (confirms,
@@ -14,8 +15,11 @@ export class PublishOutcome {
   stored = false;
   /** the message as routed (BCC removed, reply_to rewritten): what a basic.return carries */
   message: Message | null = null;
+  /** a queue it went to is congested (deliveries lag intake): the publisher should wait for it (Queue.awaitFlow) */
+  congested: Queue | null = null;
 
   reset(): void {
+    this.congested = null;
     this.routed = 0;
     this.rejected = 0;
     this.stored = false;

@@ -3,7 +3,7 @@ import type { Definitions } from '../store/storage.js';
 import { Binding } from './binding.js';
 import type { Broker } from './broker.js';
 import { storedQueueArguments } from './declare-rules.js';
-import { DELAY_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX } from './delayed-messages.js';
+import { DELAY_STORE_PREFIX, PAGING_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX } from './delayed-messages.js';
 import type { Persistence } from './persistence.js';
 import type { Message } from './message.js';
 import type { Policy } from './policy.js';
@@ -44,6 +44,11 @@ export function recoverBroker(broker: Broker): void {
     });
   }
   for (const r of defs.queues) {
+    // Recovery rule: what a queue that is not stored paged out is gone with it.
+    if (r.name.startsWith(PAGING_STORE_PREFIX)) {
+      persistence.definitions.deleteQueue(r.vhost, r.name);
+      continue;
+    }
     // Hidden store queues of held delayed messages: restored with their exchange or queue, below.
     if (r.name.startsWith(DELAY_STORE_PREFIX) || r.name.startsWith(QUEUE_DELAY_STORE_PREFIX)) continue;
     const vhost = broker.addVhost(r.vhost);

@@ -104,6 +104,7 @@ export class Router {
       if (accept !== undefined && !accept(q)) continue;
       out.routed++;
       if (!q.enqueue(message)) out.rejected++;
+      if (q.congested) out.congested ??= q;
     }
     // Stored by this publish (a queue wrote an entry that is still there): a confirm waits for the commit.
     out.stored = message.storeRefs > refsBefore;

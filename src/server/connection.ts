@@ -5,6 +5,7 @@ import { FrameWriter } from '../amqp/frame-writer.js';
 import { FrameType } from '../amqp/generated/constants.js';
 import { decodeMethod, encodeChannelCloseOk, encodeConnectionClose, encodeConnectionCloseOk, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Broker } from '../broker/broker.js';
+import type { FlowWaiter, Queue } from '../broker/queue/queue.js';
 import type { Vhost } from '../broker/vhost.js';
 import { logger } from '../util/logger.js';
 import { Channel } from './channel.js';
@@ -13,6 +14,7 @@ import { Heartbeat } from './heartbeat.js';
 import type { Flow } from './flow.js';
 import { PROTOCOL_HEADER } from './handshake.js';
 import { describeFrame } from './frame-text.js';
+import { ReadGate, ReadPause } from './read-gate.js';
 
 const log = logger('amqp.connection');
 
@@ -32,7 +34,7 @@ let nextConnectionId = 1;
  * heartbeats and close. Everything from the socket's data event to socket.write is synchronous.
  * Errors are caught here (and in Channel.dispatch) and mapped to connection.close / channel.close.
  */
-export class Connection implements FrameHandler {
+export class Connection implements FrameHandler, FlowWaiter {
   readonly id = nextConnectionId++;
   readonly writer: FrameWriter;
   readonly reader: FrameReader;
@@ -54,6 +56,10 @@ export class Connection implements FrameHandler {
   private header: Buffer | null = Buffer.alloc(0);
   private readonly handshake: Handshake;
   readonly heartbeat: Heartbeat;
+  /** socket.pause/resume, by reason (alarms, credit flow) */
+  readonly readGate: ReadGate;
+  /** congested queues this connection published to and waits for (credit flow) */
+  private readonly awaited = new Set<Queue>();
   private flushScheduled = false;
   private readonly flushBound = (): void => this.flush();
   private readonly confirmDirty = new Set<Channel>();
@@ -75,6 +81,7 @@ export class Connection implements FrameHandler {
     this.reader = new FrameReader(this, 8192);
     this.handshake = new Handshake(this);
     this.heartbeat = new Heartbeat(this);
+    this.readGate = new ReadGate(socket, this.heartbeat);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
@@ -253,6 +260,21 @@ export class Connection implements FrameHandler {
     }
     if (this.writer.pendingBytes === 0) return;
     if (!this.writer.flush()) this.writeBlocked = true;
+  }
+
+  // ---- credit flow -----------------------------------------------------------------------
+
+  /** A publish went to a congested queue: read no more input until it catches up. */
+  waitForQueue(q: Queue): void {
+    if (this.awaited.has(q) || this.state === 'closed') return;
+    this.awaited.add(q);
+    this.readGate.pause(ReadPause.Credit);
+    q.awaitFlow(this);
+  }
+
+  flowResumed(q: Queue): void {
+    if (!this.awaited.delete(q) || this.awaited.size > 0 || this.state === 'closed') return;
+    this.readGate.resume(ReadPause.Credit);
   }
 
   /** A consumer on this channel stopped for socket back-pressure; wake it on drain. */

@@ -16,6 +16,7 @@ import { encodeConnectionBlocked, encodeConnectionUnblocked } from '../amqp/gene
 import type { AlarmState, ResourceAlarms } from '../broker/alarms.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
+import { ReadPause } from './read-gate.js';
 
 const log = logger('amqp.flow');
 
@@ -57,10 +58,8 @@ export class Flow {
   published(conn: Connection): void {
     if (!this.alarms.raised || conn.state === 'closed' || this.blocked.has(conn)) return;
     this.blocked.add(conn);
-    // Pausing inside the data handler: the rest of this chunk is still framed and handled, then
-    // no more 'data' until resume().
-    conn.socket.pause();
-    conn.heartbeat.pauseMonitor();
+    // Paused inside the data handler: the rest of this chunk is still framed and handled (ReadGate).
+    conn.readGate.pause(ReadPause.Alarm);
     const reason = blockedReason(this.alarms.state);
     if (conn.blockedNotify) {
       encodeConnectionBlocked(conn.writer, 0, { reason });
@@ -83,12 +82,11 @@ export class Flow {
     for (const conn of blocked) {
       const notified = this.notified.delete(conn);
       if (conn.state === 'closed') continue;
-      conn.heartbeat.resumeMonitor();
       if (notified) {
         encodeConnectionUnblocked(conn.writer, 0, {});
         conn.scheduleFlush();
       }
-      conn.socket.resume();
+      conn.readGate.resume(ReadPause.Alarm);
       log.info(`unblocked connection ${conn.name}`);
     }
     this.notified.clear();

@@ -104,6 +104,8 @@ export class Publisher {
   private report(out: PublishOutcome, mandatory: boolean): void {
     if (out.unroutable && mandatory && out.message !== null) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', out.message);
     if (out.stored) this.storedSince = true;
+    // Credit flow: stop reading this connection until the queue catches up (rest of the chunk still runs).
+    if (out.congested !== null) this.channel.conn.waitForQueue(out.congested);
     if (!this.confirm) return;
     const seq = ++this.seq;
     if (out.rejected > 0) this.nacks.push(seq);

@@ -25,7 +25,9 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startTestBroker(options: { maxMessageSize?: number; consumerTimeout?: number } = {}): Promise<TestBroker> {
+export async function startTestBroker(
+  options: { maxMessageSize?: number; consumerTimeout?: number; queueMemoryBudget?: { messages: number; bytes: number } } = {},
+): Promise<TestBroker> {
   const externalUrl = process.env['WARREN_TEST_URL'];
   if (externalUrl) {
     const port = Number(new URL(externalUrl).port || 5672);

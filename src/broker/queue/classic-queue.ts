@@ -1,42 +1,28 @@
-import type { FieldTable } from '../../amqp/field-types.js';
 import { systemClock, type Clock } from '../../util/clock.js';
-import type { Queue, QueueHooks, QueueOptions } from './queue.js';
+import type { FlowWaiter, Queue, QueueOptions } from './queue.js';
 import type { QueueType } from '../queue-arguments.js';
-import { QueueCounters } from './queue-counters.js';
+import { QueueBase } from './queue-base.js';
 import { DeliveryPass } from './delivery-pass.js';
 import { EntryState, QueuedMessage, type Message } from '../message.js';
-import type { Binding } from '../binding.js';
-import type { QueueArguments } from '../queue-arguments.js';
 import type { QueueConsumer } from './consumer.js';
 import { QueueConsumers } from './consumers.js';
 import type { DeathReason } from './dead-letter.js';
 import { QueueExpiry } from './queue-expiry.js';
 import { PAGE_SIZE, type QueueStore } from './queue-store.js';
 import { ReadyMessages } from './ready-messages.js';
-import { DEFAULT_QUEUE_ARGUMENTS, DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
+import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';
 import { deadlineOf, ExpiryTimer } from './ttl.js';
 import { overLimits, wouldOverflow } from './overflow.js';
-import { DelayedMessages, delayOf } from '../delayed-messages.js';
-
+import type { DelayedMessages } from '../delayed-messages.js';
+import { QueueDelays } from './queue-delays.js';
+import { QueueFlow } from './queue-flow.js';
 
 /**
  * A classic queue: ready messages in ReadyMessages, paged to the store past the memory budget
  * (QueueStore), expired on time (ExpiryTimer), limited (overflow.ts), dead-lettered through its
  * hooks, delivered in bounded batches to the consumers QueueConsumers picks.
  */
-export class ClassicQueue implements Queue {
-  readonly kind = 'queue' as const;
-  readonly counters = new QueueCounters();
-  readonly durable: boolean;
-  readonly exclusiveOwner: object | null;
-  readonly autoDelete: boolean;
-  readonly arguments: FieldTable;
-  /** bindings that point at this queue (removed with it) */
-  readonly bindings = new Set<Binding>();
-  settings: QueueSettings = DEFAULT_QUEUE_SETTINGS;
-  /** the x-arguments as declared, parsed (policies are applied on top) */
-  declaredArguments: QueueArguments = DEFAULT_QUEUE_ARGUMENTS;
-
+export class ClassicQueue extends QueueBase implements Queue {
   private ready: ReadyMessages;
   private nextSeq = 1;
   private readonly consumers = new QueueConsumers();
@@ -45,28 +31,27 @@ export class ClassicQueue implements Queue {
   private readonly expiry: ExpiryTimer;
   private readonly unused: QueueExpiry;
   private store: QueueStore | null = null; // durable queues in a broker with a store
-  /** messages waiting for their x-delay (delayed-message policy); listable and cancellable */
-  delayed: DelayedMessages | null = null;
+  private readonly delays: QueueDelays;
+  private readonly flow = new QueueFlow(this);
+  /** the store link exists only to page out past the memory budget (a queue that is not stored) */
+  private pagingOnly = false;
   /** messages delivered and not yet acked, rejected or requeued */
   unackedCount = 0;
-  deleted = false;
-  hooks: QueueHooks | null = null;
 
   constructor(
-    readonly name: string,
-    readonly vhost: string,
+    name: string,
+    vhost: string,
     options: QueueOptions,
     settings: QueueSettings = DEFAULT_QUEUE_SETTINGS,
     private readonly clock: Clock = systemClock,
   ) {
-    this.durable = options.durable;
-    this.exclusiveOwner = options.exclusiveOwner;
-    this.autoDelete = options.autoDelete;
-    this.arguments = options.arguments;
+    super(name, vhost, options);
     this.ready = new ReadyMessages(settings.maxPriority ?? 0);
     this.expiry = new ExpiryTimer(clock, (e) => this.expireEntry(e));
     this.unused = new QueueExpiry(clock, () => this.hooks?.remove(this));
-    this.pass = new DeliveryPass(name, clock, (now) => this.deliverOne(now), () => this.deleted);
+    const passEnded = (more: boolean): void => this.flow.passEnded(more, this.ready.length);
+    this.pass = new DeliveryPass(name, clock, (now) => this.deliverOne(now), () => this.deleted, passEnded);
+    this.delays = new QueueDelays(this, clock, (m) => this.enqueueNow(m));
     this.applySettings(settings);
   }
 
@@ -98,6 +83,12 @@ export class ClassicQueue implements Queue {
   /** Link to the store (null: the queue's definition was deleted; nothing more is written). */
   attachStore(store: QueueStore | null): void {
     this.store = store;
+    this.pagingOnly = false;
+  }
+
+  /** messages waiting for their x-delay (delayed-message policy); listable and cancellable */
+  get delayed(): DelayedMessages | null {
+    return this.delays.held;
   }
 
   /** this queue's id in the store (0 = not stored) */
@@ -107,14 +98,25 @@ export class ClassicQueue implements Queue {
 
   /** Is this message stored when it enters? Persistent ones, any in a quorum queue, and any while paging. */
   persists(message: Message): boolean {
-    return this.store !== null && (message.persistent || this.storesEveryMessage() || this.paging());
+    if (this.store !== null && !this.pagingOnly && (message.persistent || this.storesEveryMessage())) return true;
+    return this.paging();
   }
 
-  /** Over the memory budget (or already paging): new messages go to the store only. Not for priority queues. */
+  /**
+   * Over the memory budget (or already paging): new messages go to the store only. A queue that
+   * is not stored pages too, into a store link of its own (its entries never survive a restart).
+   * Not for priority queues.
+   */
   private paging(): boolean {
     const budget = this.hooks?.memoryBudget;
-    if (this.store === null || budget === undefined || this.settings.maxPriority !== undefined) return false;
-    return this.store.tailCount > 0 || this.ready.length >= budget.messages || this.ready.bytes >= budget.bytes;
+    if (budget === undefined || this.settings.maxPriority !== undefined) return false;
+    if (this.store !== null && this.store.tailCount > 0) return true;
+    if (this.ready.length < budget.messages && this.ready.bytes < budget.bytes) return false;
+    if (this.store === null) {
+      this.store = this.hooks?.pagingStore(this) ?? null;
+      this.pagingOnly = this.store !== null;
+    }
+    return this.store !== null;
   }
 
   /** Recovery: stored entries up to maxSeq are the tail; read the first page. */
@@ -169,30 +171,16 @@ export class ClassicQueue implements Queue {
   /** Add a message. Returns false when a reject-publish overflow refused it. */
   enqueue(message: Message): boolean {
     const s = this.settings;
-    if (s.delayedMessage) {
-      // delayed-message policy: a message with x-delay waits before it becomes ready.
-      const delay = delayOf(message.headers);
-      if (delay > 0) {
-        this.delayedMessages().hold(message, undefined, delay);
-        this.counters.published++;
-        return true;
-      }
+    // delayed-message policy: a message with x-delay waits before it becomes ready.
+    if (s.delayedMessage && this.delays.hold(message)) {
+      this.counters.published++;
+      return true;
     }
     return this.enqueueNow(message);
   }
 
-  /** The held delayed messages, created on first use (with their store when the queue is stored). */
-  private delayedMessages(): DelayedMessages {
-    if (this.delayed !== null) return this.delayed;
-    const d = new DelayedMessages(this.clock, (held) => {
-      if (!this.deleted) this.enqueueNow(held.message);
-    });
-    d.store = this.hooks?.delayStore(this) ?? null;
-    return (this.delayed = d);
-  }
-
   restoreDelayed(message: Message, dueAt: number, id: number): void {
-    this.delayedMessages().holdUntil(message, undefined, dueAt, id);
+    this.delays.restore(message, dueAt, id);
   }
 
   private enqueueNow(message: Message): boolean {
@@ -211,7 +199,8 @@ export class ClassicQueue implements Queue {
     const stored = this.persists(message);
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
     if (stored && this.paging()) {
-      const transient = !message.persistent && !this.storesEveryMessage();
+      // Not kept across a restart: transient messages, and anything a queue that is not stored pages out.
+      const transient = this.pagingOnly || (!message.persistent && !this.storesEveryMessage());
       (this.store as QueueStore).addToTail(this.nextSeq++, message, expiresAt, priority, transient);
     } else {
       const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
@@ -364,12 +353,22 @@ export class ClassicQueue implements Queue {
     this.deleted = true;
     this.expiry.stop();
     this.unused.stop();
-    this.delayed?.stop();
+    this.delays.stop();
+    this.flow.release();
   }
 
   /** Ask for a delivery pass after the current I/O batch (a consumer gained capacity, a message arrived). */
   scheduleDrain(): void {
     this.pass.schedule();
+  }
+
+  get congested(): boolean {
+    return this.flow.congested;
+  }
+
+  awaitFlow(waiter: FlowWaiter): void {
+    if (this.flow.congested) this.flow.await(waiter);
+    else waiter.flowResumed(this);
   }
 
   /** One delivery of a pass: the next live message to the consumer whose turn it is. */

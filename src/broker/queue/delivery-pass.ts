@@ -21,6 +21,8 @@ export class DeliveryPass {
     /** deliver one message, judging expiry at `now`; false when nothing more can go now */
     private readonly deliverOne: (now: number) => boolean,
     private readonly stopped: () => boolean,
+    /** a pass ended: `more` when it stopped on its budget with deliverable messages left */
+    private readonly ended: (more: boolean) => void,
   ) {}
 
   schedule(): void {
@@ -38,9 +40,11 @@ export class DeliveryPass {
         if (--budget === 0) {
           this.scheduled = true;
           setImmediate(this.runBound);
+          this.ended(true);
           return;
         }
       }
+      this.ended(false);
     } catch (err) {
       log.error(`delivery from queue '${this.queueName}' failed`, err);
     }

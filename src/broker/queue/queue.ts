@@ -23,6 +23,11 @@ export interface MemoryBudget {
   bytes: number;
 }
 
+/** A publisher waiting for a congested queue (the server's connection). */
+export interface FlowWaiter {
+  flowResumed(queue: Queue): void;
+}
+
 /** What a queue asks of its vhost. */
 export interface QueueHooks {
   /** a message leaves the queue dead (only called when the queue has a dead-letter exchange) */
@@ -33,6 +38,8 @@ export interface QueueHooks {
   withDeliveryCount(message: Message, n: number): Message;
   /** where a stored queue keeps its held delayed-message-policy messages (null: not stored) */
   delayStore(queue: Queue): DelayStore | null;
+  /** where a queue that is not stored pages out past its memory budget (null: no store) */
+  pagingStore(queue: Queue): QueueStore | null;
   readonly memoryBudget: MemoryBudget;
 }
 
@@ -98,6 +105,10 @@ export interface Queue {
   removeConsumer(consumer: QueueConsumer): void;
   /** Ask for a delivery pass after the current I/O batch. */
   scheduleDrain(): void;
+  /** Deliveries lag behind intake: publishers should stop reading input until flowResumed. */
+  readonly congested: boolean;
+  /** Tell `waiter` once the queue is no longer congested (or is deleted). */
+  awaitFlow(waiter: FlowWaiter): void;
 
   /** Drop every ready message; returns how many. Unacked messages are untouched. */
   purge(): number;

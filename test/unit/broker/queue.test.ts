@@ -111,7 +111,7 @@ describe('Queue', () => {
   it('auto-delete fires when the last consumer goes, not before the first arrives', () => {
     const q = newQueue(true);
     let deleted = 0;
-    q.hooks = { remove: () => deleted++, deadLetter: () => {}, withDeliveryCount: (m) => m, delayStore: () => null, memoryBudget: { messages: 1e9, bytes: 1e12 } };
+    q.hooks = { remove: () => deleted++, deadLetter: () => {}, withDeliveryCount: (m) => m, delayStore: () => null, pagingStore: () => null, memoryBudget: { messages: 1e9, bytes: 1e12 } };
     const c1 = new TestConsumer('1');
     const c2 = new TestConsumer('2');
     q.addConsumer(c1);
