@@ -130,6 +130,7 @@ function writeAtom(name: string): string {
 }
 
 const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\b': '\\b', '\f': '\\f', '\x1b': '\\e' };
+// eslint-disable-next-line no-control-regex -- ESC (\x1b) is one of the characters Erlang escapes, as \e
 const quote = (s: string): string => `"${s.replace(/["\\\n\r\t\v\b\f\x1b]/g, (c) => ESCAPES[c] ?? c)}"`;
 
 function printable(c: number, unicode: boolean): boolean {
@@ -254,9 +255,11 @@ function cind(n: Node, col: number, ll: number, m: number, ind: number, ld: numb
   const tcol = col + tag.len + 2;
   if (ind > 0 && tag.len + 2 > ind) {
     const col1 = col + ind;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- sentinel (io_lib_pretty's throw(no_good)), caught in print()
     if (!(m + col1 <= ll || col1 <= Math.floor(ll / 2))) throw NO_GOOD;
     return cindTail(rest, col1, tcol, ll, m, ind, ld, w + 1 + tag.len);
   }
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- sentinel (io_lib_pretty's throw(no_good)), caught in print()
   if (!(m + tcol < ll || tcol < Math.floor(ll / 2))) throw NO_GOOD;
   cindList(rest, tcol, ll, m, ind, ld, w + 2 + tag.len);
 }

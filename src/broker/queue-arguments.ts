@@ -113,6 +113,7 @@ const checkQueueType = oneOf(QUEUE_TYPES, (s) => charlist(`unsupported queue typ
 
 /** rabbit_amqqueue:declare_args(), in its order (the order errors are found in). */
 const VALIDATORS: readonly (readonly [string, Check])[] = [
+  // eslint-disable-next-line eqeqeq -- intValue() may be a bigint; 0n == 0 but 0n !== 0
   ['x-expires', (v, a) => checkInt(v, a) ?? (intValue(v) == 0 ? tuple(atom('value_zero'), 0) : checkExpiry(intValue(v)))],
   ['x-message-ttl', (v, a) => checkInt(v, a) ?? checkExpiry(intValue(v))],
   ['x-dead-letter-exchange', (v) => (typeName(v) === 'longstr' ? undefined : unacceptable(v))],
@@ -139,6 +140,7 @@ const VALIDATORS: readonly (readonly [string, Check])[] = [
   ],
   ['x-single-active-consumer', (v) => (typeName(v) === 'bool' ? undefined : unacceptable(v))],
   ['x-queue-type', (v, a) => checkQueueType(v, a)],
+  // eslint-disable-next-line eqeqeq -- intValue() may be a bigint; 0n == 0 but 0n !== 0
   ['x-quorum-initial-group-size', (v, a) => checkNonNeg(v, a) ?? (intValue(v) == 0 ? tuple(atom('value_zero'), 0) : undefined)],
   ['x-queue-leader-locator', oneOf(LEADER_LOCATORS, () => atom('invalid_queue_locator_arg'))],
 ];

@@ -1,4 +1,4 @@
-import { commandInvalid, preconditionFailed, type AmqpError } from '../amqp/errors.js';
+import { commandInvalid, type AmqpError } from '../amqp/errors.js';
 import { ClassId } from '../amqp/generated/constants.js';
 import { encodeBasicCancel, encodeChannelClose, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Message } from '../broker/message.js';

@@ -11,7 +11,7 @@ import {
 import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
-import { isLoopback, negotiate, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
+import { isLoopback, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
 
 const log = logger('amqp.handshake');
 

@@ -54,7 +54,7 @@ export class MemoryMessages implements MessageStorage {
     const m = this.d.messages.get(messageId);
     if (m === undefined) throw new Error(`enqueue of unknown message ${messageId} (queue ${queueId})`);
     let q = this.d.entries.get(queueId);
-    if (q === undefined) this.d.entries.set(queueId, (q = new Map()));
+    if (q === undefined) this.d.entries.set(queueId, (q = new Map<number, MemoryEntry>()));
     const size = m.message.body.length;
     q.set(seq, { messageId, redelivered: false, deliveryCount: 0, expiresAt, priority: clampPriority(priority), size });
   }

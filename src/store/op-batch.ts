@@ -65,7 +65,7 @@ export class OpBatch {
     const op = new StoreOp(OpKind.Enqueue, queueId, seq, messageId, expiresAt, priority, false, 0, '', '', null, null, null, transient);
     this.push(op);
     let bySeq = this.entries.get(queueId);
-    if (bySeq === undefined) this.entries.set(queueId, (bySeq = new Map()));
+    if (bySeq === undefined) this.entries.set(queueId, (bySeq = new Map<number, StoreOp>()));
     bySeq.set(seq, op);
   }
 

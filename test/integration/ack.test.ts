@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, getN, drainMarked, filledQueue } from '../helpers/broker.js';
+import type { Channel, ConsumeMessage, GetMessage, Message } from 'amqplib';
+import { startTestBroker, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, getN, drainMarked, filledQueue } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {

@@ -72,7 +72,9 @@ describe('startBroker (embedding API)', () => {
       const ch = await conn.createChannel();
       await ch.assertQueue('embedded');
       ch.sendToQueue('embedded', Buffer.from('hi'));
-      const got = await new Promise<string>((resolve) => ch.consume('embedded', (m) => m && resolve(m.content.toString())));
+      const got = await new Promise<string>((resolve, reject) => {
+        ch.consume('embedded', (m) => m && resolve(m.content.toString())).catch(reject);
+      });
       expect(got).toBe('hi');
       await conn.close();
     } finally {

@@ -77,8 +77,8 @@ describe('publisher confirms', () => {
   it('confirm.select may be sent again on a confirm channel', async () => {
     await withConfirmChannel(broker.url, async (ch) => {
       const rec = recordConfirms(ch);
-      const rpc = (ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc;
-      await rpc.call(ch, (85 << 16) | 10, { nowait: false }, (85 << 16) | 11);
+      const internals = ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
+      await internals.rpc((85 << 16) | 10, { nowait: false }, (85 << 16) | 11);
       const q = uniqueName('confirm-twice');
       await ch.assertQueue(q, { exclusive: true });
       await publishConfirmed(ch, '', q, 'x');
@@ -95,8 +95,8 @@ describe('publisher confirms', () => {
       await ch.assertQueue(q, { exclusive: true });
       ch.sendToQueue(q, Buffer.from('before-1'));
       ch.sendToQueue(q, Buffer.from('before-2'));
-      const rpc = (ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc;
-      await rpc.call(ch, (85 << 16) | 10, { nowait: false }, (85 << 16) | 11);
+      const internals = ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
+      await internals.rpc((85 << 16) | 10, { nowait: false }, (85 << 16) | 11);
       ch.sendToQueue(q, Buffer.from('after'));
       await waitFor(() => rec.events.length > 0);
       expect(rec.events).toEqual([{ kind: 'ack', deliveryTag: 1, multiple: false }]);

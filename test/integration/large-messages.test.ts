@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip } from '../helpers/broker.js';
 
 const MiB = 1024 * 1024;

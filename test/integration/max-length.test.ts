@@ -3,7 +3,7 @@
  * reject-publish and reject-publish-dlx; invalid values.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import type { ConfirmChannel, GetMessage } from 'amqplib';
 import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, readyCount, invalidArg, drainBodies } from '../helpers/broker.js';
 
 const broker: TestBroker = await startTestBroker();

@@ -23,7 +23,7 @@ afterAll(async () => {
 function publishRaw(ch: ConfirmChannel, routingKey: string, properties: Record<string, unknown>, body: Buffer): Promise<void> {
   const raw = ch as unknown as {
     sendMessage(fields: object, properties: object, content: Buffer): boolean;
-    pushConfirmCallback(cb: (err: unknown) => void): void;
+    pushConfirmCallback(cb: (err: Error | null) => void): void;
   };
   return new Promise((resolve, reject) => {
     raw.pushConfirmCallback((err) => (err ? reject(err) : resolve()));
@@ -155,7 +155,7 @@ describe('basic properties', () => {
       ch.on('return', (m: Message) => returned.push(m));
       const raw = ch as unknown as {
         sendMessage(fields: object, properties: object, content: Buffer): boolean;
-        pushConfirmCallback(cb: (err: unknown) => void): void;
+        pushConfirmCallback(cb: (err: Error | null) => void): void;
       };
       const acked = new Promise<void>((resolve, reject) => raw.pushConfirmCallback((err) => (err ? reject(err) : resolve())));
       const rk = uniqueName('props-unroutable');

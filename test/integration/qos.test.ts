@@ -178,9 +178,9 @@ describe('basic.qos', () => {
       const ch = await conn.createChannel();
       ch.on('error', () => {});
       // amqplib's prefetch() always sends prefetch_size 0; send basic.qos (60,10) by hand
-      const rpc = (ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc;
+      const internals = ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
       await expect(
-        rpc.call(ch, (60 << 16) | 10, { prefetchSize: 10, prefetchCount: 0, global: false }, (60 << 16) | 11),
+        internals.rpc((60 << 16) | 10, { prefetchSize: 10, prefetchCount: 0, global: false }, (60 << 16) | 11),
       ).rejects.toThrow();
       const err = await closed;
       expect(err.code).toBe(540);

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { Channel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, filledQueue } from '../helpers/broker.js';
+import type { ConsumeMessage, Message } from 'amqplib';
+import { startTestBroker, waitFor, withConfirmChannel, type TestBroker, roundTrip, nextError, filledQueue } from '../helpers/broker.js';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -100,8 +100,8 @@ describe('basic.recover', () => {
       const ch = await conn.createChannel();
       ch.on('error', () => {});
       // amqplib's recover() always sends requeue=true; send basic.recover (60,110) by hand
-      const rpc = (ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc;
-      await expect(rpc.call(ch, (60 << 16) | 110, { requeue: false }, (60 << 16) | 111)).rejects.toThrow();
+      const internals = ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
+      await expect(internals.rpc((60 << 16) | 110, { requeue: false }, (60 << 16) | 111)).rejects.toThrow();
       const err = await closed;
       expect(err.code).toBe(540);
       expect(err.message).toBe('Connection closed: 540 (NOT-IMPLEMENTED) with message "NOT_IMPLEMENTED - requeue=false"');

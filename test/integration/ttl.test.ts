@@ -6,7 +6,7 @@
  * an unused queue with x-expires is deleted, a consumer keeps it alive and basic.get renews it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { expectClose, startTestBroker, uniqueName, waitFor, withChannel, withConfirmChannel, type TestBroker, roundTrip, nextError, readyCount, invalidArg, drainBodies } from '../helpers/broker.js';
 
 // started at load time so that `it.skipIf(broker.external)` can see it

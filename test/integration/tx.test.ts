@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { Channel, ChannelModel, GetMessage, Message } from 'amqplib';
+import type { Channel, ChannelModel, Message } from 'amqplib';
 import { startTestBroker, uniqueName, waitFor, withChannel, type TestBroker, getN, drainMarked } from '../helpers/broker.js';
 
 let broker: TestBroker;

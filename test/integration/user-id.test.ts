@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import type { Channel } from 'amqplib';
 import { startTestBroker, uniqueName, withConfirmChannel, type TestBroker, roundTrip } from '../helpers/broker.js';
 
 let broker: TestBroker;

@@ -15,6 +15,7 @@ import type { FieldTable, FieldTag, FieldValue } from '../../amqp/field-types.js
 import { binaryEqual, bindingArgsEqual, fieldTagOf, fieldValuesIdentical, isEmptyTable } from './routing-table.js';
 import type { RoutingTable } from './routing-table.js';
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called as hasOwn.call(obj, key)
 const hasOwn = Object.prototype.hasOwnProperty;
 const EMPTY: FieldTable = Object.freeze({}) as FieldTable;
 const X_MATCH_MODES: ReadonlySet<string> = new Set(['all', 'any', 'all-with-x', 'any-with-x']);

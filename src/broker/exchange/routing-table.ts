@@ -20,6 +20,7 @@ export interface RoutingTable<T> {
   readonly size: number; // number of bindings
 }
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called as hasOwn.call(obj, key)
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** True if the table has no own keys (allocates nothing, unlike Object.keys). */

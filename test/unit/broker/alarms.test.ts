@@ -23,10 +23,9 @@ class FakeProbes implements ResourceProbes {
   totalMemory(): number {
     return this.total;
   }
-  async diskFree(dir: string): Promise<number> {
+  diskFree(dir: string): Promise<number> {
     this.diskReads.push(dir);
-    if (this.diskError !== null) throw this.diskError;
-    return this.free;
+    return this.diskError !== null ? Promise.reject(this.diskError) : Promise.resolve(this.free);
   }
 }
 

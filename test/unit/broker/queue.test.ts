@@ -64,7 +64,7 @@ describe('Queue', () => {
     q.requeue(e1);
     q.ack(e2);
     const order: string[] = [];
-    for (let e = q.get(true); e; e = q.get(true)) order.push(`${e.message.body}${e.redelivered ? '*' : ''}`);
+    for (let e = q.get(true); e; e = q.get(true)) order.push(`${e.message.body.toString()}${e.redelivered ? '*' : ''}`);
     expect(order).toEqual(['1*', '3*', '4', '5']);
     expect(q.unackedCount).toBe(0);
   });

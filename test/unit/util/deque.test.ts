@@ -16,10 +16,17 @@ describe('Deque', () => {
         const d = new Deque<number>(2);
         const model: number[] = [];
         for (const o of ops) {
-          if (o.kind === 'push') (d.push(o.v), model.push(o.v));
-          else if (o.kind === 'unshift') (d.unshift(o.v), model.unshift(o.v));
-          else if (o.kind === 'shift') expect(d.shift()).toBe(model.shift());
-          else expect(d.pop()).toBe(model.pop());
+          if (o.kind === 'push') {
+            d.push(o.v);
+            model.push(o.v);
+          } else if (o.kind === 'unshift') {
+            d.unshift(o.v);
+            model.unshift(o.v);
+          } else if (o.kind === 'shift') {
+            expect(d.shift()).toBe(model.shift());
+          } else {
+            expect(d.pop()).toBe(model.pop());
+          }
           expect(d.length).toBe(model.length);
           expect(d.peek()).toBe(model[0]);
           expect(d.peekLast()).toBe(model[model.length - 1]);
