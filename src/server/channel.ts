@@ -1,6 +1,6 @@
-import { commandInvalid, preconditionFailed, type AmqpError } from '../amqp/errors.js';
+import { channelError, commandInvalid, preconditionFailed, type AmqpError } from '../amqp/errors.js';
 import { ClassId } from '../amqp/generated/constants.js';
-import { encodeBasicCancel, encodeChannelClose, MethodId, type Method } from '../amqp/generated/methods.js';
+import { encodeBasicCancel, encodeChannelClose, encodeChannelCloseOk, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Message } from '../broker/message.js';
 import type { DirectReplySink } from '../broker/router.js';
 import type { Vhost } from '../broker/vhost.js';
@@ -108,13 +108,25 @@ export class Channel {
     }
   }
 
-  /** After we sent channel.close, only close and close-ok matter. */
+  /**
+   * After we sent channel.close, only close-ok ends the channel. A client channel.close that
+   * crossed ours is answered with close-ok and the channel keeps waiting for the client's close-ok
+   * (RabbitMQ does the same); a channel.open before that is a second channel.open. Everything else
+   * is discarded.
+   */
   private whileClosing(m: Method): void {
-    if (m.id === MethodId.ChannelCloseOk) {
-      this.state = 'closed';
-      this.conn.removeChannel(this);
-    } else if (m.id === MethodId.ChannelClose) {
-      this.conn.channelClosedByClient(this);
+    switch (m.id) {
+      case MethodId.ChannelCloseOk:
+        this.state = 'closed';
+        this.conn.removeChannel(this);
+        return;
+      case MethodId.ChannelClose:
+        encodeChannelCloseOk(this.conn.writer, this.number, {});
+        this.conn.scheduleFlush();
+        return;
+      case MethodId.ChannelOpen:
+        this.conn.fail(channelError(`second 'channel.open' seen`), this.number, ClassId.Channel, MethodId.ChannelOpen & 0xffff);
+        return;
     }
   }
 
