@@ -42,8 +42,6 @@ export class Channel {
   prefetchCount = 0;
   /** basic.qos global=true: limit on the channel's unacked total */
   globalPrefetch = 0;
-  /** channel.flow */
-  flowActive = true;
   /** acks/rejects made inside the open transaction, applied at commit */
   txSettles: Array<{ list: Unacked[]; how: Settle }> = [];
   /** last queue declared on this channel ('' in queue.bind etc. means this one) */
@@ -163,7 +161,7 @@ export class Channel {
   // ---- deliveries ------------------------------------------------------------------------
 
   canDeliver(_consumer: ChannelConsumer): boolean {
-    if (this.state !== 'open' || !this.flowActive) return false;
+    if (this.state !== 'open') return false;
     if (this.globalPrefetch !== 0 && this.deliveries.unackedCount >= this.globalPrefetch) return false;
     if (this.conn.writeBlocked) {
       this.conn.waitForDrain(this);

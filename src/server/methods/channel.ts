@@ -1,4 +1,4 @@
-import { channelError, commandInvalid } from '../../amqp/errors.js';
+import { channelError, commandInvalid, notImplemented } from '../../amqp/errors.js';
 import { encodeChannelFlowOk, encodeChannelOpenOk, MethodId, type Method } from '../../amqp/generated/methods.js';
 import type { Channel } from '../channel.js';
 
@@ -11,9 +11,9 @@ export function handleChannel(ch: Channel, m: Method): void {
       encodeChannelOpenOk(ch.conn.writer, ch.number, {});
       return;
     case MethodId.ChannelFlow:
-      ch.flowActive = m.active;
-      encodeChannelFlowOk(ch.conn.writer, ch.number, { active: m.active });
-      if (m.active) ch.resumeDeliveries();
+      // RabbitMQ 3.x refuses a client's active=false (540 on the connection); active=true is a no-op.
+      if (!m.active) throw notImplemented('active=false');
+      encodeChannelFlowOk(ch.conn.writer, ch.number, { active: true });
       return;
     case MethodId.ChannelFlowOk:
       return;
