@@ -1,6 +1,6 @@
-import { channelError, commandInvalid, preconditionFailed, type AmqpError } from '../amqp/errors.js';
+import { channelError, preconditionFailed, type AmqpError } from '../amqp/errors.js';
 import { ClassId } from '../amqp/generated/constants.js';
-import { encodeBasicCancel, encodeChannelClose, encodeChannelCloseOk, MethodId, type Method } from '../amqp/generated/methods.js';
+import { encodeBasicCancel, encodeChannelClose, encodeChannelCloseOk, METHOD_INFO, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Message } from '../broker/message.js';
 import type { DirectReplySink } from '../broker/router.js';
 import type { Vhost } from '../broker/vhost.js';
@@ -16,6 +16,7 @@ import { handleQueue } from './methods/queue.js';
 import { handleTx } from './methods/tx.js';
 import { Publisher } from './publisher.js';
 import { AckTimeout } from './ack-timeout.js';
+import { CHANNEL_METHODS, RefusedContent, unimplementedMethod } from './client-methods.js';
 
 const log = logger('amqp.channel');
 
@@ -37,6 +38,8 @@ export class Channel {
   readonly deliveries = new Deliveries(this);
   readonly ackTimeout = new AckTimeout(this);
   readonly publisher = new Publisher(this);
+  /** content of a refused server-only method (basic.deliver...) being read */
+  private readonly refused = new RefusedContent();
   readonly consumers = new Map<string, ChannelConsumer>();
   /** basic.qos global=false: prefetch for consumers created from now on */
   prefetchCount = 0;
@@ -67,6 +70,16 @@ export class Channel {
       this.conn.fail(this.publisher.unexpectedMethodError(), this.number, ClassId.Basic, MethodId.BasicPublish & 0xffff);
       return;
     }
+    if (this.refused.active) {
+      this.conn.fail(this.refused.unexpectedMethodError(), this.number, this.refused.methodId >>> 16, this.refused.methodId & 0xffff);
+      return;
+    }
+    if (!CHANNEL_METHODS.has(m.id)) {
+      // A method the server does not take from clients: 503, after its content if it has one.
+      if (METHOD_INFO[m.id]?.hasContent === true) this.refused.start(m.id);
+      else this.conn.fail(unimplementedMethod(), this.number, m.id >>> 16, m.id & 0xffff);
+      return;
+    }
     try {
       switch (m.id >>> 16) {
         case ClassId.Channel:
@@ -88,7 +101,7 @@ export class Channel {
           handleTx(this, m);
           break;
         default:
-          throw commandInvalid(`unexpected method on channel ${this.number}`);
+          throw unimplementedMethod();
       }
     } catch (err) {
       this.conn.fail(err, this.number, m.id >>> 16, m.id & 0xffff);
@@ -97,12 +110,27 @@ export class Channel {
 
   onContentFrame(type: number, payload: Buffer): void {
     if (this.state === 'closing') return; // discarded until close-ok
+    if (this.refused.active) {
+      this.onRefusedContent(type, payload);
+      return;
+    }
     // Errors during a content are reported against its basic.publish; stray content frames against nothing.
     const during = this.publisher.expectingContent;
     try {
       this.publisher.onContentFrame(type, payload);
     } catch (err) {
       this.conn.fail(err, this.number, during ? ClassId.Basic : 0, during ? MethodId.BasicPublish & 0xffff : 0);
+    }
+  }
+
+  /** Content of a method refused by CHANNEL_METHODS: counted, then the method is refused. */
+  private onRefusedContent(type: number, payload: Buffer): void {
+    const id = this.refused.methodId;
+    try {
+      const err = this.refused.onContentFrame(type, payload);
+      if (err !== undefined) this.conn.fail(err, this.number, id >>> 16, id & 0xffff);
+    } catch (err) {
+      this.conn.fail(err, this.number, id >>> 16, id & 0xffff);
     }
   }
 
@@ -156,6 +184,7 @@ export class Channel {
       this.directReply = null;
     }
     this.publisher.reset();
+    this.refused.reset();
   }
 
   // ---- deliveries ------------------------------------------------------------------------

@@ -197,11 +197,10 @@ export class Connection implements FrameHandler {
       case MethodId.ConnectionCloseOk:
         this.terminate();
         return;
-      case MethodId.ConnectionBlocked:
-      case MethodId.ConnectionUnblocked:
       case MethodId.ConnectionUpdateSecret:
         return;
       default:
+        // Everything else on channel 0 after open, server-only methods included (client-methods.ts).
         throw channelError(`unexpected method in connection state running`);
     }
   }

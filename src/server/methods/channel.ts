@@ -1,8 +1,8 @@
-import { channelError, commandInvalid, notImplemented } from '../../amqp/errors.js';
+import { channelError, notImplemented } from '../../amqp/errors.js';
 import { encodeChannelFlowOk, encodeChannelOpenOk, MethodId, type Method } from '../../amqp/generated/methods.js';
 import type { Channel } from '../channel.js';
 
-/** channel.* methods. */
+/** channel.* methods (those in CHANNEL_METHODS; the rest never get here). */
 export function handleChannel(ch: Channel, m: Method): void {
   switch (m.id) {
     case MethodId.ChannelOpen:
@@ -15,14 +15,8 @@ export function handleChannel(ch: Channel, m: Method): void {
       if (!m.active) throw notImplemented('active=false');
       encodeChannelFlowOk(ch.conn.writer, ch.number, { active: true });
       return;
-    case MethodId.ChannelFlowOk:
-      return;
     case MethodId.ChannelClose:
       ch.conn.channelClosedByClient(ch);
       return;
-    case MethodId.ChannelCloseOk:
-      throw commandInvalid('unimplemented method');
-    default:
-      throw channelError(`unexpected method on channel ${ch.number}`);
   }
 }

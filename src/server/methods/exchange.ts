@@ -40,8 +40,6 @@ export function handleExchange(ch: Channel, m: Method): void {
       vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments);
       if (!m.noWait) encodeExchangeUnbindOk(w, ch.number, {});
       return;
-    default:
-      return;
   }
 }
 
