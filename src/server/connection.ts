@@ -198,6 +198,7 @@ export class Connection implements FrameHandler {
         this.terminate();
         return;
       case MethodId.ConnectionUpdateSecret:
+        this.handshake.updateSecret(m);
         return;
       default:
         // Everything else on channel 0 after open, server-only methods included (client-methods.ts).
