@@ -1,6 +1,6 @@
-import { commandInvalid, type AmqpError } from '../amqp/errors.js';
+import { channelError, type AmqpError } from '../amqp/errors.js';
 import { ClassId } from '../amqp/generated/constants.js';
-import { encodeBasicCancel, encodeChannelClose, MethodId, type Method } from '../amqp/generated/methods.js';
+import { encodeBasicCancel, encodeChannelClose, encodeChannelCloseOk, METHOD_INFO, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Message } from '../broker/message.js';
 import type { DirectReplySink } from '../broker/direct-reply.js';
 import type { Vhost } from '../broker/vhost.js';
@@ -16,6 +16,7 @@ import { handleQueue } from './methods/queue.js';
 import { handleTx } from './methods/tx.js';
 import { Publisher } from './publisher.js';
 import { AckTimeout } from './ack-timeout.js';
+import { CHANNEL_METHODS, RefusedContent, unimplementedMethod } from './client-methods.js';
 
 const log = logger('amqp.channel');
 
@@ -37,13 +38,13 @@ export class Channel {
   readonly deliveries = new Deliveries(this);
   readonly ackTimeout = new AckTimeout(this);
   readonly publisher = new Publisher(this);
+  /** content of a refused server-only method (basic.deliver...) being read */
+  private readonly refused = new RefusedContent();
   readonly consumers = new Map<string, ChannelConsumer>();
   /** basic.qos global=false: prefetch for consumers created from now on */
   prefetchCount = 0;
   /** basic.qos global=true: limit on the channel's unacked total */
   globalPrefetch = 0;
-  /** channel.flow */
-  flowActive = true;
   /** acks/rejects made inside the open transaction, applied at commit */
   txSettles: Array<{ list: Unacked[]; how: Settle }> = [];
   /** last queue declared on this channel ('' in queue.bind etc. means this one) */
@@ -69,6 +70,16 @@ export class Channel {
       this.conn.fail(this.publisher.unexpectedMethodError(), this.number, ClassId.Basic, MethodId.BasicPublish & 0xffff);
       return;
     }
+    if (this.refused.active) {
+      this.conn.fail(this.refused.unexpectedMethodError(), this.number, this.refused.methodId >>> 16, this.refused.methodId & 0xffff);
+      return;
+    }
+    if (!CHANNEL_METHODS.has(m.id)) {
+      // A method the server does not take from clients: 503, after its content if it has one.
+      if (METHOD_INFO[m.id]?.hasContent === true) this.refused.start(m.id);
+      else this.conn.fail(unimplementedMethod(), this.number, m.id >>> 16, m.id & 0xffff);
+      return;
+    }
     try {
       switch (m.id >>> 16) {
         case ClassId.Channel:
@@ -90,7 +101,7 @@ export class Channel {
           handleTx(this, m);
           break;
         default:
-          throw commandInvalid(`unexpected method on channel ${this.number}`);
+          throw unimplementedMethod();
       }
     } catch (err) {
       this.conn.fail(err, this.number, m.id >>> 16, m.id & 0xffff);
@@ -99,6 +110,10 @@ export class Channel {
 
   onContentFrame(type: number, payload: Buffer): void {
     if (this.state === 'closing') return; // discarded until close-ok
+    if (this.refused.active) {
+      this.onRefusedContent(type, payload);
+      return;
+    }
     // Errors during a content are reported against its basic.publish; stray content frames against nothing.
     const during = this.publisher.expectingContent;
     try {
@@ -108,13 +123,36 @@ export class Channel {
     }
   }
 
-  /** After we sent channel.close, only close and close-ok matter. */
+  /** Content of a method refused by CHANNEL_METHODS: counted, then the method is refused. */
+  private onRefusedContent(type: number, payload: Buffer): void {
+    const id = this.refused.methodId;
+    try {
+      const err = this.refused.onContentFrame(type, payload);
+      if (err !== undefined) this.conn.fail(err, this.number, id >>> 16, id & 0xffff);
+    } catch (err) {
+      this.conn.fail(err, this.number, id >>> 16, id & 0xffff);
+    }
+  }
+
+  /**
+   * After we sent channel.close, only close-ok ends the channel. A client channel.close that
+   * crossed ours is answered with close-ok and the channel keeps waiting for the client's close-ok
+   * (RabbitMQ does the same); a channel.open before that is a second channel.open. Everything else
+   * is discarded.
+   */
   private whileClosing(m: Method): void {
-    if (m.id === MethodId.ChannelCloseOk) {
-      this.state = 'closed';
-      this.conn.removeChannel(this);
-    } else if (m.id === MethodId.ChannelClose) {
-      this.conn.channelClosedByClient(this);
+    switch (m.id) {
+      case MethodId.ChannelCloseOk:
+        this.state = 'closed';
+        this.conn.removeChannel(this);
+        return;
+      case MethodId.ChannelClose:
+        encodeChannelCloseOk(this.conn.writer, this.number, {});
+        this.conn.scheduleFlush();
+        return;
+      case MethodId.ChannelOpen:
+        this.conn.fail(channelError(`second 'channel.open' seen`), this.number, ClassId.Channel, MethodId.ChannelOpen & 0xffff);
+        return;
     }
   }
 
@@ -143,12 +181,13 @@ export class Channel {
     this.txSettles = [];
     this.stopDirectReply();
     this.publisher.reset();
+    this.refused.reset();
   }
 
   // ---- deliveries ------------------------------------------------------------------------
 
   canDeliver(_consumer: ChannelConsumer): boolean {
-    if (this.state !== 'open' || !this.flowActive) return false;
+    if (this.state !== 'open') return false;
     if (this.globalPrefetch !== 0 && this.deliveries.unackedCount >= this.globalPrefetch) return false;
     if (this.conn.writeBlocked) {
       this.conn.waitForDrain(this);

@@ -4,14 +4,16 @@ import {
   encodeConnectionOpenOk,
   encodeConnectionStart,
   encodeConnectionTune,
+  encodeConnectionUpdateSecretOk,
   methodName,
   MethodId,
+  type ConnectionUpdateSecret,
   type Method,
 } from '../amqp/generated/methods.js';
 import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
-import { isLoopback, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
+import { checkNewSecret, isLoopback, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
 
 const log = logger('amqp.handshake');
 
@@ -19,7 +21,8 @@ type Step = 'start-ok' | 'tune-ok' | 'open' | 'done';
 
 /**
  * The connection handshake, server side: start / start-ok (SASL PLAIN or AMQPLAIN),
- * tune / tune-ok, open / open-ok. Anything out of order is a 503.
+ * tune / tune-ok, open / open-ok. Anything out of order is a 503. Also the later re-check of the
+ * credentials, connection.update-secret.
  */
 export class Handshake {
   private step: Step = 'start-ok';
@@ -93,6 +96,25 @@ export class Handshake {
       return;
     }
     throw this.unexpected(m);
+  }
+
+  /**
+   * connection.update-secret on an open connection: re-check the user with the new secret
+   * (checkNewSecret), answer update-secret-ok, or close with RabbitMQ's 530s.
+   */
+  updateSecret(m: ConnectionUpdateSecret): void {
+    const conn = this.conn;
+    const check = checkNewSecret(conn.broker, conn.user, m.newSecret);
+    if (check === 'refused') {
+      log.warn(`secret update was refused for user '${conn.user}' on ${conn.name}`);
+      throw notAllowed('New secret was refused by one of the backends');
+    }
+    if (check === 'failed') {
+      log.warn(`secret update for user '${conn.user}' failed on ${conn.name}`);
+      throw notAllowed('Secret update failed');
+    }
+    encodeConnectionUpdateSecretOk(conn.writer, 0, {});
+    log.info(`connection ${conn.name}: user '${conn.user}' updated secret, reason: ${m.reason}`);
   }
 
   private authenticate(mechanism: string, response: Buffer): void {

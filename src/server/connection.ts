@@ -29,6 +29,9 @@ type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed';
 
 let nextConnectionId = 1;
 
+/** How long input is still read and discarded after connection.close-ok, if the client keeps the socket open. */
+const CLOSE_LINGER_MS = 5000;
+
 /**
  * One AMQP connection: protocol header, handshake, frame dispatch to channels, output batching,
  * heartbeats and close. Everything from the socket's data event to socket.write is synchronous.
@@ -64,6 +67,7 @@ export class Connection implements FrameHandler, FlowWaiter {
   private readonly flushBound = (): void => this.flush();
   private readonly confirmDirty = new Set<Channel>();
   private readonly drainWaiters = new Set<Channel>();
+  private lingerTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -195,18 +199,16 @@ export class Connection implements FrameHandler, FlowWaiter {
     switch (m.id) {
       case MethodId.ConnectionClose:
         encodeConnectionCloseOk(this.writer, 0, {});
-        this.state = 'closing';
-        this.flush();
-        this.terminate();
+        this.endGracefully();
         return;
       case MethodId.ConnectionCloseOk:
         this.terminate();
         return;
-      case MethodId.ConnectionBlocked:
-      case MethodId.ConnectionUnblocked:
       case MethodId.ConnectionUpdateSecret:
+        this.handshake.updateSecret(m);
         return;
       default:
+        // Everything else on channel 0 after open, server-only methods included (client-methods.ts).
         throw channelError(`unexpected method in connection state running`);
     }
   }
@@ -329,9 +331,32 @@ export class Connection implements FrameHandler, FlowWaiter {
     setTimeout(() => this.terminate(), 1000).unref();
   }
 
-  /** Close the socket now. */
-  terminate(): void {
+  /**
+   * After our connection.close-ok: keep reading, discarding, until the client closes the socket
+   * (then ours closes too), or CLOSE_LINGER_MS have passed. A client may still be writing frames it
+   * queued before its close (amqplib's muxer writes channel 0's close ahead of the publishes
+   * buffered on other channels); destroying the socket under that input makes the kernel answer
+   * with a reset, which the client sees as EPIPE or as a close that never completes. RabbitMQ
+   * likewise reads on after close-ok and leaves closing the socket to the client or a timer.
+   */
+  private endGracefully(): void {
     if (this.state === 'closed') return;
+    this.flush();
+    this.state = 'closed';
+    this.reader.stop();
+    this.heartbeat.stop();
+    this.releaseChannels();
+    this.socket.resume(); // a publisher paused by a resource alarm must still be drained
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
+    this.lingerTimer.unref();
+  }
+
+  /** Close the socket now (also one still read after close-ok). */
+  terminate(): void {
+    if (this.state === 'closed') {
+      if (this.lingerTimer !== null) this.socket.destroy();
+      return;
+    }
     this.flush();
     this.state = 'closed';
     this.reader.stop();
@@ -350,6 +375,7 @@ export class Connection implements FrameHandler, FlowWaiter {
 
   private onSocketClose(): void {
     this.state = 'closed';
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.heartbeat.stop();
     this.releaseChannels();
     this.onClosed(this);

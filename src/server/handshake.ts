@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Broker } from '../broker/broker.js';
 import type { FieldTable } from '../amqp/field-types.js';
 import { decodeTable } from '../amqp/field-table.js';
 import { fieldString } from '../amqp/field-types.js';
@@ -65,6 +66,24 @@ export function parseSaslResponse(mechanism: string, response: Buffer): Credenti
     return { username, password };
   }
   return undefined;
+}
+
+/** The outcome of re-checking a connection's user with a new secret: RabbitMQ's three answers. */
+export type SecretCheck = 'ok' | 'refused' | 'failed';
+
+/**
+ * connection.update-secret: re-check the connection's user with the secret it sent. The one place
+ * where access control decides; Handshake.updateSecret maps the outcome to the wire.
+ *
+ * Today every user is an internal user with a password, and a password login does not expire: as
+ * RabbitMQ's internal backend (state_can_expire() is false, so rabbit_access_control:update_state
+ * skips it), the secret is accepted without comparing it. amqplib's and pika's own test suites send
+ * an arbitrary secret as guest and expect update-secret-ok, which RabbitMQ 3.10 answers. A backend
+ * whose credentials expire (OAuth 2 tokens) validates the secret here and answers 'refused' or
+ * 'failed'.
+ */
+export function checkNewSecret(_broker: Broker, _user: string, _secret: Buffer): SecretCheck {
+  return 'ok';
 }
 
 /** Negotiate a tune value as RabbitMQ does: 0 means "no limit" on either side; else the lower wins. */

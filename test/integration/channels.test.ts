@@ -197,24 +197,16 @@ describe('channel.flow', () => {
     });
   });
 
-  it('active=false: RabbitMQ does not implement it (540); Warren pauses deliveries instead', async () => {
+  it('active=false is refused as in RabbitMQ 3.x: 540 on the connection', async () => {
     await withRaw(async (c) => {
       await c.openChannel(1);
       c.sendMethod(1, 20, 20, octet(0));
-      if (broker.external) {
-        expect(await c.expectConnectionClose()).toEqual({
-          replyCode: 540,
-          replyText: 'NOT_IMPLEMENTED - active=false',
-          classId: 20,
-          methodId: 20,
-        });
-      } else {
-        // By design Warren honours a client's active=false (as LavinMQ does) instead of closing the
-        // connection with RabbitMQ's 540; see FEATURES.md in the shared docs (channel.flow).
-        const ok = await c.expectMethod(20, 21);
-        expect({ channel: ok.channel, active: ok.args.readUInt8(0) }).toEqual({ channel: 1, active: 0 });
-        await c.close();
-      }
+      expect(await c.expectConnectionClose()).toEqual({
+        replyCode: 540,
+        replyText: 'NOT_IMPLEMENTED - active=false',
+        classId: 20,
+        methodId: 20,
+      });
     });
   });
 });

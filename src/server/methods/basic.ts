@@ -62,8 +62,6 @@ export function handleBasic(ch: Channel, m: Method): void {
       ch.deliveries.requeueAll();
       if (m.id === MethodId.BasicRecover) encodeBasicRecoverOk(w, ch.number, {});
       return;
-    default:
-      return;
   }
 }
 

@@ -1,8 +1,8 @@
-import { channelError, commandInvalid } from '../../amqp/errors.js';
+import { channelError, notImplemented } from '../../amqp/errors.js';
 import { encodeChannelFlowOk, encodeChannelOpenOk, MethodId, type Method } from '../../amqp/generated/methods.js';
 import type { Channel } from '../channel.js';
 
-/** channel.* methods. */
+/** channel.* methods (those in CHANNEL_METHODS; the rest never get here). */
 export function handleChannel(ch: Channel, m: Method): void {
   switch (m.id) {
     case MethodId.ChannelOpen:
@@ -11,18 +11,12 @@ export function handleChannel(ch: Channel, m: Method): void {
       encodeChannelOpenOk(ch.conn.writer, ch.number, {});
       return;
     case MethodId.ChannelFlow:
-      ch.flowActive = m.active;
-      encodeChannelFlowOk(ch.conn.writer, ch.number, { active: m.active });
-      if (m.active) ch.resumeDeliveries();
-      return;
-    case MethodId.ChannelFlowOk:
+      // RabbitMQ 3.x refuses a client's active=false (540 on the connection); active=true is a no-op.
+      if (!m.active) throw notImplemented('active=false');
+      encodeChannelFlowOk(ch.conn.writer, ch.number, { active: true });
       return;
     case MethodId.ChannelClose:
       ch.conn.channelClosedByClient(ch);
       return;
-    case MethodId.ChannelCloseOk:
-      throw commandInvalid('unimplemented method');
-    default:
-      throw channelError(`unexpected method on channel ${ch.number}`);
   }
 }

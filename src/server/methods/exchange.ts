@@ -35,7 +35,5 @@ export function handleExchange(ch: Channel, m: Method): void {
       vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments);
       if (!m.noWait) encodeExchangeUnbindOk(w, ch.number, {});
       return;
-    default:
-      return;
   }
 }

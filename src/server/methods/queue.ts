@@ -57,7 +57,5 @@ export function handleQueue(ch: Channel, m: Method): void {
       if (!m.noWait) encodeQueueDeleteOk(w, ch.number, { messageCount });
       return;
     }
-    default:
-      return;
   }
 }

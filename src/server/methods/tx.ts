@@ -39,7 +39,5 @@ export function handleTx(ch: Channel, m: Method): void {
       encodeTxRollbackOk(w, ch.number, {});
       return;
     }
-    default:
-      return;
   }
 }
