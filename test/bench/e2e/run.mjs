@@ -158,6 +158,9 @@ for (const [name, entry] of Object.entries(results)) {
 }
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 process.stdout.write(`\n${table}\n`);
+// The workers share one core: near 100% there, the load generator may be what limits the rate.
+const saturated = rows.filter((r) => r[1].startsWith('load generator CPU %') && r.slice(2, 2 + kinds.length).some((v) => parseFloat(v.replace(/,/g, '')) >= 90));
+if (saturated.length > 0) process.stdout.write(`\nload generator at >= 90% of its core in: ${saturated.map((r) => r[0]).join(', ')}\n`);
 
 if (args.json) {
   let commit = null;

@@ -80,7 +80,7 @@ function tenByTen(kind, opts) {
   });
 }
 
-const LATENCY_METRICS = ['accepted msg/s', 'delivered msg/s', 'latency p50 ms', 'latency p95 ms', 'latency p99 ms', 'broker CPU %'];
+const LATENCY_METRICS = ['accepted msg/s (written to socket)', 'delivered msg/s', 'latency p50 ms', 'latency p95 ms', 'latency p99 ms', 'broker CPU %'];
 
 /** Fixed-rate 1 KB publishing, body-stamped, one auto-ack consumer: latency percentiles per rate. */
 function latency(kind, opts) {
@@ -159,9 +159,11 @@ function backlog(kind, opts) {
     await waitDepth(setup, failure, q, n, opts.limitMs);
     const published = nowMs();
     const s1 = broker.stats();
+    const [, c0] = await workers.mark();
     workers.go([cons]);
     const drained = await workers.waitDone('consume', opts.limitMs);
     const s2 = broker.stats();
+    const [, c1] = await workers.mark();
     return {
       'publish s': (published - t0) / 1000,
       'publish msg/s': n / ((published - t0) / 1000),
@@ -170,6 +172,7 @@ function backlog(kind, opts) {
       'broker RSS MiB at full backlog': s1.rss / MiB,
       'broker peak RSS MiB': s2.hwm / MiB,
       'broker CPU s per M (publish + drain)': (s2.cpuS - s0.cpuS) / (n / 1e6),
+      'load generator CPU % (drain)': (100 * (c1.cpuS - c0.cpuS)) / ((c1.t - c0.t) / 1000),
     };
   });
 }
