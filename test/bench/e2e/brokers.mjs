@@ -170,6 +170,9 @@ async function startWarren(dataDir) {
     const timer = setTimeout(() => reject(new Error('warren did not start in time')), START_TIMEOUT_MS);
     void child.exited.then((how) => reject(new Error(`warren exited (${how}) before listening:\n${output()}`)));
     timer.unref();
+  }).catch(async (err) => {
+    await stopChild(child, 5000);
+    throw err;
   });
   return { child, port, t0, listeningMs: performance.now() - t0, output };
 }
@@ -204,8 +207,11 @@ async function startRabbitmq(dataDir, node) {
   let gone = false;
   void child.exited.then(() => (gone = true));
   while (!(await tcpOpen(port))) {
-    if (gone) throw new Error(`rabbitmq exited before listening:\n${output()}`);
-    if (performance.now() > deadline) throw new Error(`rabbitmq did not start in time:\n${output()}`);
+    const why = gone ? 'exited before listening' : performance.now() > deadline ? 'did not start in time' : null;
+    if (why !== null) {
+      await stopChild(child, 5000);
+      throw new Error(`rabbitmq ${why}:\n${output()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return { child, port, t0, listeningMs: performance.now() - t0, output };
@@ -220,15 +226,20 @@ export async function startBroker(kind, previous = null) {
   const dataDir = previous?.dataDir ?? makeTempDir(`warren-bench-${kind}-`);
   let started;
   let node = previous?.node ?? null;
-  if (kind === 'warren') started = await startWarren(dataDir);
-  else {
-    node ??= {
-      bin: rabbitmqServer(),
-      name: `warren-bench-${process.pid}-${Date.now() % 100000}@localhost`,
-      distPort: await freePort(),
-    };
-    if (node.bin === null) throw new Error('rabbitmq-server is not installed');
-    started = await startRabbitmq(dataDir, node);
+  try {
+    if (kind === 'warren') started = await startWarren(dataDir);
+    else {
+      node ??= {
+        bin: rabbitmqServer(),
+        name: `warren-bench-${process.pid}-${Date.now() % 100000}@localhost`,
+        distPort: await freePort(),
+      };
+      if (node.bin === null) throw new Error('rabbitmq-server is not installed');
+      started = await startRabbitmq(dataDir, node);
+    }
+  } catch (err) {
+    removeTempDir(dataDir);
+    throw err;
   }
   const { child } = started;
   return {
