@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { startBroker, stopChild, track } from './brokers.mjs';
+import { startBroker, track } from './brokers.mjs';
 import { connect } from './client.mjs';
 
 const WORKER = join(import.meta.dirname, 'worker.mjs');
