@@ -64,10 +64,9 @@ const TAG_NAMES: Record<string, string> = {
 export function displayValue(v: FieldValue): string {
   if (v instanceof FieldTyped) return displayValue(v.value as FieldValue);
   if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (typeof v === 'object' && v !== null && !(v instanceof Date) && !(v instanceof Decimal)) {
-    return JSON.stringify(v);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- FIXME: a Decimal reaches here and prints as [object Object]
+  // RabbitMQ prints a decimal as its Erlang tuple {Scale,Value}: '{2,314}' for 3.14.
+  if (v instanceof Decimal) return `{${v.scale},${v.value}}`;
+  if (typeof v === 'object' && v !== null && !(v instanceof Date)) return JSON.stringify(v);
   return String(v);
 }
 

@@ -71,6 +71,23 @@ describe('confirm outcome of a fanned-out publish (bug 1)', () => {
   });
 });
 
+describe('argument texts', () => {
+  it('a decimal argument is printed as RabbitMQ prints it in an inequivalent-arg error', async () => {
+    await withConfirmChannel(broker.url, async (ch) => {
+      const q = uniqueName('decimal-arg');
+      await ch.assertQueue(q, { exclusive: true });
+      const decimal = { '!': 'decimal', value: { places: 2, digits: 314 } };
+      const err = await ch.assertQueue(q, { exclusive: true, arguments: { 'x-dead-letter-exchange': decimal } }).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(err).toContain(
+        `inequivalent arg 'x-dead-letter-exchange' for queue '${q}' in vhost '/': received the value '{2,314}' of type 'decimal' but current is none`,
+      );
+    });
+  });
+});
+
 describe.skipIf(Boolean(process.env['WARREN_TEST_URL']))('delayed-message policy on a durable queue (bug 2)', () => {
   it('a confirmed persistent x-delay message survives a restart, and no body is left behind', async () => {
     const b = await DurableBroker.start();
