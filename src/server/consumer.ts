@@ -30,6 +30,10 @@ export class ChannelConsumer implements QueueConsumer {
     return this.channel.canDeliver(this);
   }
 
+  outputBlocked(): boolean {
+    return this.channel.conn.writeBlocked;
+  }
+
   deliver(queue: Queue, entry: QueuedMessage): void {
     this.channel.deliveries.deliver(this, queue, entry);
   }

@@ -49,7 +49,9 @@ export class ClassicQueue extends QueueBase implements Queue {
     this.ready = new ReadyMessages(settings.maxPriority ?? 0);
     this.expiry = new ExpiryTimer(clock, (e) => this.expireEntry(e));
     this.unused = new QueueExpiry(clock, () => this.hooks?.remove(this));
-    const passEnded = (more: boolean): void => this.flow.passEnded(more, this.ready.length);
+    // Lagging: the pass ran out of budget, or consumers wait for their sockets to drain.
+    const passEnded = (more: boolean): void =>
+      this.flow.passEnded(more || (this.ready.length > 0 && this.consumers.someOutputBlocked()), this.ready.length);
     this.pass = new DeliveryPass(name, clock, (now) => this.deliverOne(now), () => this.deleted, passEnded);
     this.delays = new QueueDelays(this, clock, (m) => this.enqueueNow(m));
     this.applySettings(settings);
@@ -354,6 +356,7 @@ export class ClassicQueue extends QueueBase implements Queue {
     this.expiry.stop();
     this.unused.stop();
     this.delays.stop();
+    this.flow.behind = false;
     this.flow.release();
   }
 
@@ -363,11 +366,11 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   get congested(): boolean {
-    return this.flow.congested;
+    return this.flow.congested(this.ready.length);
   }
 
   awaitFlow(waiter: FlowWaiter): void {
-    if (this.flow.congested) this.flow.await(waiter);
+    if (this.congested) this.flow.await(waiter);
     else waiter.flowResumed(this);
   }
 

@@ -17,6 +17,8 @@ export interface QueueConsumer {
   readonly owner: object;
   /** true when it can take one more message now (prefetch, flow, socket back-pressure) */
   canDeliver(): boolean;
+  /** its connection's output is full (socket back-pressure): it will take more once that drains */
+  outputBlocked(): boolean;
   /** take the message; for noAck=false the consumer must later ack, reject or requeue it */
   deliver(queue: Queue, entry: QueuedMessage): void;
   /** the queue went away (deleted); the consumer is already removed from it */

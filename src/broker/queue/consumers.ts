@@ -37,6 +37,12 @@ export class QueueConsumers {
     return all;
   }
 
+  /** Is a consumer waiting only for its connection's output to drain? */
+  someOutputBlocked(): boolean {
+    for (const c of this.list) if (c.outputBlocked()) return true;
+    return false;
+  }
+
   pick(singleActive: boolean): QueueConsumer | undefined {
     const list = this.list;
     if (singleActive) {

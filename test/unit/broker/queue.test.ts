@@ -23,6 +23,9 @@ class TestConsumer implements QueueConsumer {
     readonly exclusive = false,
     readonly noAck = false,
   ) {}
+  outputBlocked(): boolean {
+    return false;
+  }
   canDeliver(): boolean {
     return this.got.length < this.capacity;
   }

@@ -170,6 +170,7 @@ describe('TTL 0 (issue 13)', () => {
     exclusive: false,
     owner: {},
     canDeliver: () => true,
+    outputBlocked: () => false,
     deliver: (_q, e) => void got.push(e.message.body.toString()),
     queueDeleted: () => {},
   });
