@@ -87,7 +87,7 @@ export class Persistence {
    */
   pagingStore(q: Queue): QueueStore {
     const id = this.hiddenQueue(q.vhost, PAGING_STORE_PREFIX + q.name);
-    return new QueueStore(this.stored, id, (stored) => this.revive(stored), false);
+    return new QueueStore(this.stored, id, (stored) => this.revive(stored), true);
   }
 
   private hiddenQueue(vhost: string, name: string): number {

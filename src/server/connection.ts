@@ -173,11 +173,8 @@ export class Connection implements FrameHandler, FlowWaiter {
         else this.onChannelMethod(channel, m);
       } catch (err) {
         // Name the failing method in the close, as RabbitMQ does (not for handshake refusals).
-        if (err instanceof AmqpError && err.classId === 0 && this.state === 'open') {
-          err.classId = m.id >>> 16;
-          err.methodId = m.id & 0xffff;
-        }
-        throw err;
+        const named = this.state === 'open';
+        this.fail(err, channel, named ? m.id >>> 16 : 0, named ? m.id & 0xffff : 0);
       }
       return;
     }
@@ -294,7 +291,10 @@ export class Connection implements FrameHandler, FlowWaiter {
 
   // ---- errors and close ------------------------------------------------------------------
 
-  /** Map any error to a channel or connection close. Errors that are not AmqpErrors are 541. */
+  /**
+   * Map any error to a channel or connection close; the one place an error is stamped with the
+   * class and method it failed on (unless it names them already). Errors that are not AmqpErrors are 541.
+   */
   fail(err: unknown, channel: number, classId: number, methodId: number): void {
     if (!(err instanceof AmqpError)) {
       log.error(`internal error on connection ${this.name}`, err);

@@ -33,8 +33,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   private store: QueueStore | null = null; // durable queues in a broker with a store
   private readonly delays: QueueDelays;
   private readonly flow = new QueueFlow(this);
-  /** the store link exists only to page out past the memory budget (a queue that is not stored) */
-  private pagingOnly = false;
   /** messages delivered and not yet acked, rejected or requeued */
   unackedCount = 0;
 
@@ -85,7 +83,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   /** Link to the store (null: the queue's definition was deleted; nothing more is written). */
   attachStore(store: QueueStore | null): void {
     this.store = store;
-    this.pagingOnly = false;
   }
 
   /** messages waiting for their x-delay (delayed-message policy); listable and cancellable */
@@ -100,7 +97,8 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   /** Is this message stored when it enters? Persistent ones, any in a quorum queue, and any while paging. */
   persists(message: Message): boolean {
-    if (this.store !== null && !this.pagingOnly && (message.persistent || this.storesEveryMessage())) return true;
+    const store = this.store;
+    if (store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage())) return true;
     return this.paging();
   }
 
@@ -114,10 +112,7 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (budget === undefined || this.settings.maxPriority !== undefined) return false;
     if (this.store !== null && this.store.tailCount > 0) return true;
     if (this.ready.length < budget.messages && this.ready.bytes < budget.bytes) return false;
-    if (this.store === null) {
-      this.store = this.hooks?.pagingStore(this) ?? null;
-      this.pagingOnly = this.store !== null;
-    }
+    this.store ??= this.hooks?.pagingStore(this) ?? null;
     return this.store !== null;
   }
 
@@ -202,8 +197,9 @@ export class ClassicQueue extends QueueBase implements Queue {
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
     if (stored && this.paging()) {
       // Not kept across a restart: transient messages, and anything a queue that is not stored pages out.
-      const transient = this.pagingOnly || (!message.persistent && !this.storesEveryMessage());
-      (this.store as QueueStore).addToTail(this.nextSeq++, message, expiresAt, priority, transient);
+      const store = this.store as QueueStore;
+      const transient = store.pagingOnly || (!message.persistent && !this.storesEveryMessage());
+      store.addToTail(this.nextSeq++, message, expiresAt, priority, transient);
     } else {
       const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
       if (stored) (this.store as QueueStore).add(entry);

@@ -28,8 +28,8 @@ export class QueueStore {
     readonly id: number,
     /** turns a stored message back into a Message */
     private readonly revive: (stored: StoredMessage) => Message,
-    /** record first deliveries and delivery counts (false: a paging-only link, nothing survives a restart) */
-    private readonly marksDeliveries = true,
+    /** a queue that is not stored pages out here: its entries are transient, deliveries are not recorded */
+    readonly pagingOnly = false,
   ) {
     this.messages = stored.storage;
   }
@@ -61,13 +61,13 @@ export class QueueStore {
   delivered(entry: QueuedMessage): void {
     if (!entry.persisted) return;
     this.unacked.add(entry.seq);
-    if (!entry.redelivered && this.marksDeliveries) this.messages.setRedelivered(this.id, entry.seq);
+    if (!entry.redelivered && !this.pagingOnly) this.messages.setRedelivered(this.id, entry.seq);
   }
 
   /** Back in the queue; a changed delivery count (x-delivery-count) is stored too. */
   requeued(entry: QueuedMessage): void {
     this.unacked.delete(entry.seq);
-    if (entry.persisted && entry.deliveryCount > 0 && this.marksDeliveries) this.messages.setDeliveryCount(this.id, entry.seq, entry.deliveryCount);
+    if (entry.persisted && entry.deliveryCount > 0 && !this.pagingOnly) this.messages.setDeliveryCount(this.id, entry.seq, entry.deliveryCount);
   }
 
   /** Read the next page of the tail into entries (seq order). */
