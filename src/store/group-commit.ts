@@ -10,6 +10,10 @@ export interface GroupCommitOptions {
   maxOps?: number;
   /** commit at once when a batch holds this many message bytes (default 8 MiB) */
   maxBytes?: number;
+  /** a batch with at least this many live ops at the end of a turn is busy (default 256) */
+  busyOps?: number;
+  /** a busy batch may keep growing this long after its first op before it commits (default 6 ms; 0 = never wait) */
+  busyDelayMs?: number;
 }
 
 /**
@@ -19,6 +23,13 @@ export interface GroupCommitOptions {
  * registration order. A batch that outgrows maxOps/maxBytes is committed synchronously at once,
  * to bound memory; its callbacks still run from the end-of-turn tick, never re-entrantly inside
  * the write call that crossed the limit.
+ *
+ * A busy batch (busyOps or more at the end of a turn) waits up to busyDelayMs from its first op
+ * before committing: under load one commit then covers more messages, and a message consumed and
+ * acked meanwhile never reaches SQLite at all (its insert, enqueue and remove cancel in the batch),
+ * as RabbitMQ's msg_store skips writes of messages acked before they were written. A quiet batch
+ * (a lone publish waiting for its confirm) commits at the end of its turn, so latency stays low.
+ * Confirms still wait for the commit that covers them.
  *
  * A failed commit has been rolled back whole (one transaction). It is logged, and its callbacks
  * get the error: the broker must nack what they cover. The batch is then discarded; later
@@ -35,6 +46,10 @@ export class GroupCommit {
   private dueErrors: (Error | null)[] = [];
   private scheduled = false;
   private running = false;
+  private readonly busyOps: number;
+  private readonly busyDelayMs: number;
+  /** when the current batch got its first op (0: empty) */
+  private batchStartedAt = 0;
   private readonly tickBound = (): void => this.tick();
   /** commits done (non-empty batches), for tests and metrics */
   commits = 0;
@@ -46,10 +61,13 @@ export class GroupCommit {
   ) {
     this.maxOps = options.maxOps ?? 16_384;
     this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    this.busyOps = options.busyOps ?? 256;
+    this.busyDelayMs = options.busyDelayMs ?? 6;
   }
 
   /** Call after appending to `batch`. */
   appended(): void {
+    if (this.batchStartedAt === 0) this.batchStartedAt = Date.now();
     if (this.batch.ops.length >= this.maxOps || this.batch.bytes >= this.maxBytes) this.commitNow();
     if (!this.scheduled) this.schedule();
   }
@@ -74,6 +92,7 @@ export class GroupCommit {
       }
     }
     this.batch.clear();
+    this.batchStartedAt = 0;
     const callbacks = this.waiting;
     if (callbacks.length > 0) {
       this.waiting = [];
@@ -99,6 +118,15 @@ export class GroupCommit {
 
   private tick(): void {
     this.scheduled = false;
+    if (this.batch.live >= this.busyOps && this.busyDelayMs > 0) {
+      const wait = this.batchStartedAt + this.busyDelayMs - Date.now();
+      if (wait > 0) {
+        // A busy batch keeps growing a little: fewer commits, and acks cancel what was not written.
+        this.scheduled = true;
+        setTimeout(this.tickBound, wait);
+        return;
+      }
+    }
     this.commitNow();
     this.runDue();
   }

@@ -147,11 +147,14 @@ export function resetPeak(pid) {
   }
 }
 
+const nodeArgs = () => (process.env.BENCH_WARREN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+
 /** Warren: `dist/cli/index.js server --port 0`, ready when it logs its port. */
 async function startWarren(dataDir) {
   const t0 = performance.now();
   const child = spawnPinned(
-    [process.execPath, WARREN_CLI, 'server', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'],
+    // BENCH_WARREN_NODE_ARGS: extra node flags for the broker only, e.g. "--cpu-prof --cpu-prof-dir=prof".
+    [process.execPath, ...nodeArgs(), WARREN_CLI, 'server', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'],
     0,
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARREN_HOST: '127.0.0.1' } },
   );

@@ -31,6 +31,32 @@ describe('group commit (SQLite)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a busy batch waits a few ms, and a message acked meanwhile is never written', async () => {
+    open({ busyOps: 10, busyDelayMs: 30 });
+    const m = store.messages;
+    const commits = m.commits;
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) ids.push(publish(m, [q]));
+    const confirmed = committed(m);
+    // Next turn: the busy batch has not committed yet, and an ack cancels its message in the batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(m.commits).toBe(commits);
+    m.remove(q, ids[0] as number, ids[0] as number);
+    await confirmed;
+    expect(m.commits).toBe(commits + 1);
+    expect(durableMessages()).toBe(19);
+  });
+
+  it('a quiet batch commits at the end of its turn (a lone publish is not delayed)', async () => {
+    open({ busyOps: 10, busyDelayMs: 10_000 });
+    const m = store.messages;
+    publish(m, [q]);
+    const started = Date.now();
+    await committed(m);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(durableMessages()).toBe(1);
+  });
+
   it('commits everything appended in one turn as one transaction', async () => {
     open();
     const m = store.messages;
