@@ -6,6 +6,7 @@ import type { Persistence } from './persistence.js';
 import { DEFAULT_MEMORY_BUDGET, Vhost } from './vhost.js';
 import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
+import type { DefinitionObserver } from './events.js';
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
@@ -36,6 +37,8 @@ export class Broker {
   /** every broker timer (TTL, x-expires, delays); connections poll it after each input chunk */
   readonly scheduler = new Scheduler();
   readonly config: BrokerConfig;
+  /** told of definition changes in every vhost, after persistence (management events, replication) */
+  private readonly observers: DefinitionObserver[] = [];
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -53,8 +56,18 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let v = this.vhosts.get(name);
-    if (v === undefined) this.vhosts.set(name, (v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget, this.scheduler)));
+    if (v === undefined) {
+      v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget, this.scheduler);
+      v.observers.push(...this.observers);
+      this.vhosts.set(name, v);
+    }
     return v;
+  }
+
+  /** Watch definition changes (declare, delete, bind, unbind) in every vhost, present and future. */
+  observe(observer: DefinitionObserver): void {
+    this.observers.push(observer);
+    for (const v of this.vhosts.values()) v.observers.push(observer);
   }
 
   /** Set (add or replace) a policy or operator policy; it applies to existing queues at once. */
