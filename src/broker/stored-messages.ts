@@ -40,6 +40,18 @@ export class StoredMessages {
     }
   }
 
+  /**
+   * The entries [fromSeq, toSeq] of a queue let go of their messages at once (a queue that only
+   * pages out has read them back into memory for good); `messages` are those entries' messages.
+   */
+  releaseRange(queueId: number, fromSeq: number, toSeq: number, messages: Iterable<Message>): void {
+    this.storage.forgetRange(queueId, fromSeq, toSeq);
+    for (const m of messages) {
+      m.storeId = 0;
+      m.storeRefs = 0;
+    }
+  }
+
   /** `copy` replaces `original` in one entry (x-delivery-count): the entry's reference moves with it. */
   transfer(original: Message, copy: Message): void {
     if (original.storeId === 0) return;

@@ -77,6 +77,16 @@ export class MemoryMessages implements MessageStorage {
     if (e !== undefined) e.redelivered = true;
   }
 
+  forgetRange(queueId: number, fromSeq: number, toSeq: number): void {
+    const q = this.d.entries.get(queueId);
+    if (q === undefined) return;
+    for (const [seq, e] of q) {
+      if (seq < fromSeq || seq > toSeq) continue;
+      q.delete(seq);
+      this.deref(e.messageId, 1);
+    }
+  }
+
   purge(queueId: number, keepSeqs: readonly number[] = []): void {
     const q = this.d.entries.get(queueId);
     if (q === undefined) return;

@@ -13,6 +13,8 @@ const ENTRY_PAGE = 65_536;
  * Named parameters: @queueId, @keep (JSON text or null).
  */
 const PURGED = `queue_id = @queueId AND (@keep IS NULL OR seq NOT IN (SELECT value FROM json_each(@keep)))`;
+/** Entries of a queue in a seq range. Named parameters: @queueId, @from, @to. */
+const IN_RANGE = `queue_id = @queueId AND seq BETWEEN @from AND @to`;
 
 /** The SQLite message path: a GroupCommit of logical ops applied with statements prepared once. */
 export class MessageStore implements MessageStorage {
@@ -30,6 +32,9 @@ export class MessageStore implements MessageStorage {
   private readonly purgeDerefStmt: BetterSqlite3.Statement;
   private readonly purgeMessagesStmt: BetterSqlite3.Statement;
   private readonly purgeEntriesStmt: BetterSqlite3.Statement;
+  private readonly rangeDerefStmt: BetterSqlite3.Statement;
+  private readonly rangeMessagesStmt: BetterSqlite3.Statement;
+  private readonly rangeEntriesStmt: BetterSqlite3.Statement;
   private readonly metaStmt: BetterSqlite3.Statement;
   private readonly deliveryCountStmt: BetterSqlite3.Statement;
   private readonly messageRangeStmt: BetterSqlite3.Statement;
@@ -65,6 +70,15 @@ export class MessageStore implements MessageStorage {
       `DELETE FROM messages WHERE refs <= 0 AND id IN (SELECT message_id FROM queue_entries WHERE ${PURGED})`,
     );
     this.purgeEntriesStmt = db.prepare(`DELETE FROM queue_entries WHERE ${PURGED}`);
+    this.rangeDerefStmt = db.prepare(
+      `UPDATE messages SET refs = refs - e.n
+       FROM (SELECT message_id, count(*) AS n FROM queue_entries WHERE ${IN_RANGE} GROUP BY message_id) AS e
+       WHERE messages.id = e.message_id`,
+    );
+    this.rangeMessagesStmt = db.prepare(
+      `DELETE FROM messages WHERE refs <= 0 AND id IN (SELECT message_id FROM queue_entries WHERE ${IN_RANGE})`,
+    );
+    this.rangeEntriesStmt = db.prepare(`DELETE FROM queue_entries WHERE ${IN_RANGE}`);
     this.metaStmt = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_message_id'");
     // Four columns, not seven: redelivered (bit 0), priority + 1 (bits 1-9) and the delivery count
     // (bits 10-19, capped at 1023) ride below the size. Each column costs a native-to-JS
@@ -144,6 +158,11 @@ export class MessageStore implements MessageStorage {
     this.commit.appended();
   }
 
+  forgetRange(queueId: number, fromSeq: number, toSeq: number): void {
+    this.commit.batch.removeRange(queueId, fromSeq, toSeq);
+    this.commit.appended();
+  }
+
   purge(queueId: number, keepSeqs: readonly number[] = []): void {
     this.commit.batch.purge(queueId, keepSeqs);
     this.commit.appended();
@@ -201,6 +220,13 @@ export class MessageStore implements MessageStorage {
         case OpKind.Ref:
           this.refStmt.run(op.messageId);
           break;
+        case OpKind.RemoveRange: {
+          const params = { queueId: op.queueId, from: op.seq, to: op.toSeq };
+          this.rangeDerefStmt.run(params);
+          this.rangeMessagesStmt.run(params);
+          this.rangeEntriesStmt.run(params);
+          break;
+        }
         case OpKind.Redeliver:
           this.redeliverStmt.run(op.queueId, op.seq);
           break;

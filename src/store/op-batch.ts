@@ -9,6 +9,7 @@ export const OpKind = {
   Deref: 6,
   DeliveryCount: 7,
   Ref: 8,
+  RemoveRange: 9,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -35,6 +36,8 @@ export class StoreOp {
     readonly keep: readonly number[] | null,
     /** Enqueue: a transient message paged out (dropped when the store opens) */
     readonly transient = false,
+    /** RemoveRange: the last seq (`seq` is the first) */
+    readonly toSeq = 0,
   ) {}
 }
 
@@ -96,6 +99,20 @@ export class OpBatch {
 
   setDeliveryCount(queueId: number, seq: number, count: number): void {
     this.push(new StoreOp(OpKind.DeliveryCount, queueId, seq, 0, 0, 0, false, count, '', '', null, null, null));
+  }
+
+  /** Cancel this batch's entries of the queue in [from, to], then drop the committed ones at commit. */
+  removeRange(queueId: number, from: number, to: number): void {
+    const bySeq = this.entries.get(queueId);
+    if (bySeq !== undefined) {
+      for (const [seq, op] of bySeq) {
+        if (seq < from || seq > to) continue;
+        bySeq.delete(seq);
+        this.cancel(op);
+        this.deref(op.messageId);
+      }
+    }
+    this.push(new StoreOp(OpKind.RemoveRange, queueId, from, 0, 0, 0, false, 0, '', '', null, null, null, false, to));
   }
 
   /** Cancel this batch's entries of the queue (except kept seqs), then purge what is committed. */

@@ -198,6 +198,11 @@ export interface MessageStorage {
   setRedelivered(queueId: number, seq: number): void;
   /** x-delivery-count of an entry that went back to its queue (kept across restarts). */
   setDeliveryCount(queueId: number, seq: number, count: number): void;
+  /**
+   * Drop the queue's entries with seq in [fromSeq, toSeq] at once (read back into memory for good:
+   * a queue that only pages out); each body goes with its last reference.
+   */
+  forgetRange(queueId: number, fromSeq: number, toSeq: number): void;
   /** Drop every entry of the queue except `keepSeqs` (its unacked deliveries, which purge spares). */
   purge(queueId: number, keepSeqs?: readonly number[]): void;
   /** Drop every entry of the queue (the queue was deleted). */

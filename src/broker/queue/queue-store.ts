@@ -95,6 +95,12 @@ export class QueueStore {
     }
     this.tailCount = page.length === 0 ? 0 : Math.max(0, this.tailCount - page.length);
     if (this.tailCount === 0) this.tailBytes = 0;
+    // A queue that only pages out needs no stored copy once a page is back in memory: one range
+    // delete instead of one per message as they are acked (nothing of it survives a restart).
+    if (this.pagingOnly && page.length > 0) {
+      for (const e of out) e.persisted = false;
+      this.stored.releaseRange(this.id, page.seq[0] as number, page.seq[page.length - 1] as number, out.map((e) => e.message));
+    }
     return out;
   }
 

@@ -180,6 +180,25 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       expect(h.committedMessage(id)).toBe(false);
     });
 
+    it('forgetRange drops a range of entries at once, bodies with their last reference', async () => {
+      const [a, b] = [queue('fa'), queue('fb')];
+      const m = s.messages;
+      const shared = publish(m, [a, b], 'shared');
+      const own = [publish(m, [a]), publish(m, [a]), publish(m, [a])];
+      await committed(m);
+      m.forgetRange(a, shared, own[1] as number);
+      await committed(m);
+      expect(m.queueStats(a).count).toBe(1);
+      expect(m.loadMessage(shared)?.body.toString()).toBe('shared'); // still referenced by b
+      expect(h.committedMessage(own[0] as number)).toBe(false);
+      expect(h.committedMessage(own[2] as number)).toBe(true);
+      // pending entries in the range are cancelled in the batch
+      const pending = publish(m, [a]);
+      m.forgetRange(a, pending, pending);
+      await committed(m);
+      expect(h.committedMessage(pending)).toBe(false);
+    });
+
     it('runs commit callbacks in order, each after its data is durable', async () => {
       const q = queue('q');
       const m = s.messages;
