@@ -16,6 +16,22 @@ const PURGED = `queue_id = @queueId AND (@keep IS NULL OR seq NOT IN (SELECT val
 /** Entries of a queue in a seq range. Named parameters: @queueId, @from, @to. */
 const IN_RANGE = `queue_id = @queueId AND seq BETWEEN @from AND @to`;
 
+/**
+ * Removing many entries of a queue at once (`where` selects them): the bodies they reference lose
+ * that many references, those left with none are deleted, then the entries. Run in this order.
+ */
+function bulkRemove(db: BetterSqlite3.Database, where: string): BetterSqlite3.Statement[] {
+  return [
+    db.prepare(
+      `UPDATE messages SET refs = refs - e.n
+       FROM (SELECT message_id, count(*) AS n FROM queue_entries WHERE ${where} GROUP BY message_id) AS e
+       WHERE messages.id = e.message_id`,
+    ),
+    db.prepare(`DELETE FROM messages WHERE refs <= 0 AND id IN (SELECT message_id FROM queue_entries WHERE ${where})`),
+    db.prepare(`DELETE FROM queue_entries WHERE ${where}`),
+  ];
+}
+
 /** The SQLite message path: a GroupCommit of logical ops applied with statements prepared once. */
 export class MessageStore implements MessageStorage {
   private readonly commit: GroupCommit;
@@ -29,12 +45,8 @@ export class MessageStore implements MessageStorage {
   private readonly refStmt: BetterSqlite3.Statement;
   private readonly deleteMessageStmt: BetterSqlite3.Statement;
   private readonly redeliverStmt: BetterSqlite3.Statement;
-  private readonly purgeDerefStmt: BetterSqlite3.Statement;
-  private readonly purgeMessagesStmt: BetterSqlite3.Statement;
-  private readonly purgeEntriesStmt: BetterSqlite3.Statement;
-  private readonly rangeDerefStmt: BetterSqlite3.Statement;
-  private readonly rangeMessagesStmt: BetterSqlite3.Statement;
-  private readonly rangeEntriesStmt: BetterSqlite3.Statement;
+  private readonly purgeStmts: BetterSqlite3.Statement[];
+  private readonly rangeStmts: BetterSqlite3.Statement[];
   private readonly metaStmt: BetterSqlite3.Statement;
   private readonly deliveryCountStmt: BetterSqlite3.Statement;
   private readonly messageRangeStmt: BetterSqlite3.Statement;
@@ -61,24 +73,8 @@ export class MessageStore implements MessageStorage {
     this.deleteMessageStmt = db.prepare('DELETE FROM messages WHERE id = ? AND refs <= 1');
     this.redeliverStmt = db.prepare('UPDATE queue_entries SET redelivered = 1 WHERE queue_id = ? AND seq = ?');
     this.deliveryCountStmt = db.prepare('UPDATE queue_entries SET delivery_count = ? WHERE queue_id = ? AND seq = ?');
-    this.purgeDerefStmt = db.prepare(
-      `UPDATE messages SET refs = refs - e.n
-       FROM (SELECT message_id, count(*) AS n FROM queue_entries WHERE ${PURGED} GROUP BY message_id) AS e
-       WHERE messages.id = e.message_id`,
-    );
-    this.purgeMessagesStmt = db.prepare(
-      `DELETE FROM messages WHERE refs <= 0 AND id IN (SELECT message_id FROM queue_entries WHERE ${PURGED})`,
-    );
-    this.purgeEntriesStmt = db.prepare(`DELETE FROM queue_entries WHERE ${PURGED}`);
-    this.rangeDerefStmt = db.prepare(
-      `UPDATE messages SET refs = refs - e.n
-       FROM (SELECT message_id, count(*) AS n FROM queue_entries WHERE ${IN_RANGE} GROUP BY message_id) AS e
-       WHERE messages.id = e.message_id`,
-    );
-    this.rangeMessagesStmt = db.prepare(
-      `DELETE FROM messages WHERE refs <= 0 AND id IN (SELECT message_id FROM queue_entries WHERE ${IN_RANGE})`,
-    );
-    this.rangeEntriesStmt = db.prepare(`DELETE FROM queue_entries WHERE ${IN_RANGE}`);
+    this.purgeStmts = bulkRemove(db, PURGED);
+    this.rangeStmts = bulkRemove(db, IN_RANGE);
     this.metaStmt = db.prepare("UPDATE meta SET value = ? WHERE key = 'last_message_id'");
     // Four columns, not seven: redelivered (bit 0), priority + 1 (bits 1-9) and the delivery count
     // (bits 10-19, capped at 1023) ride below the size. Each column costs a native-to-JS
@@ -222,9 +218,7 @@ export class MessageStore implements MessageStorage {
           break;
         case OpKind.RemoveRange: {
           const params = { queueId: op.queueId, from: op.seq, to: op.toSeq };
-          this.rangeDerefStmt.run(params);
-          this.rangeMessagesStmt.run(params);
-          this.rangeEntriesStmt.run(params);
+          for (const stmt of this.rangeStmts) stmt.run(params);
           break;
         }
         case OpKind.Redeliver:
@@ -235,9 +229,7 @@ export class MessageStore implements MessageStorage {
           break;
         case OpKind.Purge: {
           const params = { queueId: op.queueId, keep: op.keep === null ? null : JSON.stringify(op.keep) };
-          this.purgeDerefStmt.run(params);
-          this.purgeMessagesStmt.run(params);
-          this.purgeEntriesStmt.run(params);
+          for (const stmt of this.purgeStmts) stmt.run(params);
           break;
         }
       }

@@ -3,17 +3,12 @@
  * before the AMQP reply; message activity is counted in place on queues and exchanges. This is
  * what the management API's events and rates and the cluster's replication attach to.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { DefinitionObserver } from '../../src/broker/events.js';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel } from '../helpers/broker.js';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 describe.skipIf(Boolean(process.env['WARREN_TEST_URL']))('change events and counters', () => {
   it('observers see declare, bind, unbind and delete in order, before the reply', async () => {

@@ -6,18 +6,13 @@
  * likely on a cold path, after the broker sat idle) expired a message a consumer was waiting for.
  * The pattern below is the user's reproduction, 200 times with fresh queues, in 20 parallel lanes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Channel, ChannelModel, Options } from 'amqplib';
 import amqp from 'amqplib';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel } from '../helpers/broker.js';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 const LANES = 20;
 const ROUNDS_PER_LANE = 10;

@@ -3,18 +3,13 @@
  * dead-letter publish overwrites), and a persistent message held by the delayed-message policy in
  * a durable queue survives a restart without leaving its body behind in the store.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/broker/policy.js';
-import { startTestBroker, uniqueName, waitFor, withConfirmChannel, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, withConfirmChannel } from '../helpers/broker.js';
 import { DurableBroker, withStoreReader } from '../helpers/durable.js';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  await broker.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 /** basic.ack → 'ack', basic.nack → 'nack' for one publish on a confirm channel. */
 const outcome = (publish: (cb: (err: unknown) => void) => void): Promise<'ack' | 'nack'> =>

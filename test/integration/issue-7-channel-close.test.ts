@@ -6,9 +6,9 @@
  * state until the client's close-ok arrives (no reply to that), and every other channel keeps
  * working. A channel.open on the number before that close-ok is "second 'channel.open' seen".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
-import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker, uniqueName } from '../helpers/broker.js';
 import {
   RawClient,
   bodyFrame,
@@ -21,15 +21,8 @@ import {
   table,
 } from '../helpers/raw-client.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 /** basic.publish of a one-byte body to `exchange`, then channel.close, in one write. */
 function publishThenClose(channel: number, exchange: string): Buffer {

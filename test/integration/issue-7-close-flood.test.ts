@@ -13,19 +13,12 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestBroker } from '../helpers/broker.js';
 import { RawClient, methodFrame, short, shortstr } from '../helpers/raw-client.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 const CLIENT = join(import.meta.dirname, '../helpers/flood-close-client.mjs');
 const ROUNDS = 20;

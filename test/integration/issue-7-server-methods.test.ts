@@ -8,8 +8,8 @@
  * - basic.return / basic.deliver / basic.get-ok carry content: the 503 comes once the content is
  *   complete; a method frame instead of the content is a 505.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestBroker } from '../helpers/broker.js';
 import {
   RawClient,
   bodyFrame,
@@ -27,15 +27,8 @@ import {
   type CloseMethod,
 } from '../helpers/raw-client.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 const NONE = Buffer.alloc(0);
 const RUNNING = 'CHANNEL_ERROR - unexpected method in connection state running';

@@ -8,21 +8,14 @@
  * 530 "NOT_ALLOWED - New secret was refused by one of the backends". On any other channel the
  * method is 503 "unimplemented method".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import callbackApi from 'amqplib/callback_api.js';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { startTestBroker } from '../helpers/broker.js';
 import { RawClient, longstr, shortstr } from '../helpers/raw-client.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-
-afterAll(async () => {
-  await broker?.close();
-});
+const broker = await startTestBroker();
+afterAll(() => broker.close());
 
 const updateSecretArgs = (secret: string, reason: string): Buffer => Buffer.concat([longstr(secret), shortstr(reason)]);
 
