@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=128
 import { Command, InvalidArgumentError } from 'commander';
 import { startBroker, type BrokerOptions } from '../main.js';
 import { LOG_LEVELS } from '../util/logger.js';

@@ -147,7 +147,14 @@ export function resetPeak(pid) {
   }
 }
 
-const nodeArgs = () => (process.env.BENCH_WARREN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/**
+ * Node flags as `npm start` and the `warren` bin run the broker with (the shebang of
+ * src/cli/index.ts): a larger initial old generation, without which V8 runs a major GC about
+ * twice a second even with a 10 MB heap, and each one (5-15 ms of marking and weak callbacks)
+ * is a latency tail. BENCH_WARREN_NODE_ARGS adds more, e.g. "--cpu-prof --cpu-prof-dir=prof".
+ */
+const WARREN_NODE_FLAGS = ['--initial-old-space-size=128'];
+const nodeArgs = () => [...WARREN_NODE_FLAGS, ...(process.env.BENCH_WARREN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
 
 /** Warren: `dist/cli/index.js server --port 0`, ready when it logs its port. */
 async function startWarren(dataDir) {
