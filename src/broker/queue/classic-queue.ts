@@ -189,10 +189,10 @@ export class ClassicQueue extends QueueBase implements Queue {
     }
     this.counters.published++;
     const priority = s.maxPriority === undefined ? 0 : Math.min(Math.max(message.priority, 0), this.ready.maxPriority);
-    // One clock reading for the whole enqueue: a TTL 0 message is judged at the instant it
-    // arrived, so a millisecond tick during this call cannot expire it before it is offered.
-    const now = this.clock.now();
-    const expiresAt = deadlineOf(now, s.messageTtl, message.expiration);
+    // One clock reading for the whole enqueue (only when a TTL applies): a TTL 0 message is judged
+    // at the instant it arrived, so a millisecond tick during this call cannot expire it unoffered.
+    const now = s.messageTtl === undefined && message.expiration === undefined ? 0 : this.clock.now();
+    const expiresAt = now === 0 ? 0 : deadlineOf(now, s.messageTtl, message.expiration);
     const stored = this.persists(message);
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
     if (stored && this.paging()) {
