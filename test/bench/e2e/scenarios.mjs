@@ -26,8 +26,8 @@ function oneToOne(size) {
       const plan = {
         queues: [{ name: q }],
         workers: [
-          { client: opts.client, consumers: [{ queue: q, noAck: true }] },
-          { client: opts.client, publishers: [{ routingKey: q, size }] },
+          { client: opts.client, consumers: [{ queue: q, noAck: true, latency: true }] },
+          { client: opts.client, publishers: [{ routingKey: q, size, stamp: true }] },
         ],
       };
       return steady(ctx, plan, opts);
@@ -40,8 +40,8 @@ function persistentConfirms(kind, opts) {
     const plan = {
       queues: [{ name: q, durable: true }],
       workers: [
-        { consumers: [{ queue: q, prefetch: 1000, noAck: false, ackEvery: 100 }] },
-        { publishers: [{ routingKey: q, size: 1024, persistent: true, confirmWindow: 1000 }] },
+        { consumers: [{ queue: q, prefetch: 1000, noAck: false, ackEvery: 100, latency: true }] },
+        { publishers: [{ routingKey: q, size: 1024, persistent: true, confirmWindow: 1000, stamp: true }] },
       ],
     };
     return steady(ctx, plan, opts);
@@ -58,8 +58,8 @@ function fanout(kind, opts) {
       fanout: queues.length,
       bindings: queues.map((q) => ({ queue: q.name, exchange: ex })),
       workers: [
-        ...spread(undefined, 'consumers', queues.map((q) => ({ queue: q.name, noAck: true }))),
-        { publishers: [{ exchange: ex, routingKey: '', size: 16 }] },
+        ...spread(undefined, 'consumers', queues.map((q) => ({ queue: q.name, noAck: true, latency: true }))),
+        { publishers: [{ exchange: ex, routingKey: '', size: 16, stamp: true }] },
       ],
     };
     return steady(ctx, plan, opts);
@@ -72,8 +72,8 @@ function tenByTen(kind, opts) {
     const plan = {
       queues,
       workers: [
-        ...spread(undefined, 'consumers', queues.map((q) => ({ queue: q.name, noAck: true }))),
-        ...spread(undefined, 'publishers', queues.map((q) => ({ routingKey: q.name, size: 16 }))),
+        ...spread(undefined, 'consumers', queues.map((q) => ({ queue: q.name, noAck: true, latency: true }))),
+        ...spread(undefined, 'publishers', queues.map((q) => ({ routingKey: q.name, size: 16, stamp: true }))),
       ],
     };
     return steady(ctx, plan, opts);

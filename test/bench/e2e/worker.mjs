@@ -28,6 +28,8 @@ const BATCH_BYTES = 64 * 1024;
 const WRITES_PER_TURN = 32;
 const LATENCY_CAPACITY = 1 << 21;
 
+/** Eight bytes of the body filler (0x78, frames.mjs): a body that carries no send time. */
+const UNSTAMPED = 0x7878787878787878n;
 const latency = { samples: new Float64Array(LATENCY_CAPACITY), n: 0 };
 let stopping = false;
 
@@ -88,7 +90,14 @@ class Publisher {
         if (n <= 0) return this.finish();
       }
       if (this.o.confirmWindow && this.outstanding() + n > this.o.confirmWindow) return; // confirm() resumes
-      const ok = this.client.socket.write(n === this.batchCount ? this.batch : this.batch.subarray(0, n * this.msgLen));
+      let chunk = n === this.batchCount ? this.batch : this.batch.subarray(0, n * this.msgLen);
+      if (this.o.stamp) {
+        // Latency under saturation: the first message of each write carries its send time (a copy,
+        // since a buffer handed to write() must not change); the others keep the filler, untimed.
+        chunk = Buffer.from(chunk);
+        chunk.writeBigUInt64LE(process.hrtime.bigint(), this.template.bodyOffset);
+      }
+      const ok = this.client.socket.write(chunk);
       this.published += n;
       if (!ok) {
         this.waitingDrain = true;
@@ -178,7 +187,9 @@ class Consumer {
       if (this.delivered === this.o.until) send({ ev: 'done', what: 'consume', t: nowMs() });
     } else if (type === FRAME_BODY && this.bodyNext) {
       this.bodyNext = false;
-      const ms = Number(process.hrtime.bigint() - buf.readBigUInt64LE(start)) / 1e6;
+      const stamp = buf.readBigUInt64LE(start);
+      if (stamp === UNSTAMPED) return; // an untimed message of a saturated publisher (body filler)
+      const ms = Number(process.hrtime.bigint() - stamp) / 1e6;
       if (latency.n < LATENCY_CAPACITY) latency.samples[latency.n++] = ms;
     }
   }
