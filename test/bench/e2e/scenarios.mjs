@@ -164,12 +164,16 @@ function backlog(kind, opts) {
     const drained = await workers.waitDone('consume', opts.limitMs);
     const s2 = broker.stats();
     const [, c1] = await workers.mark();
+    await failure.sleep(10_000); // the broker idle again: does its memory come back down?
+    const s3 = broker.stats();
     return {
       'publish s': (published - t0) / 1000,
       'publish msg/s': n / ((published - t0) / 1000),
       'drain s': (drained - published) / 1000,
       'drain msg/s': n / ((drained - published) / 1000),
+      'broker RSS MiB idle, before': s0.rss / MiB,
       'broker RSS MiB at full backlog': s1.rss / MiB,
+      'broker RSS MiB 10 s after the drain': s3.rss / MiB,
       'broker peak RSS MiB': s2.hwm / MiB,
       'broker CPU s per M (publish + drain)': (s2.cpuS - s0.cpuS) / (n / 1e6),
       'load generator CPU % (drain)': (100 * (c1.cpuS - c0.cpuS)) / ((c1.t - c0.t) / 1000),
