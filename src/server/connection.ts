@@ -107,6 +107,7 @@ export class Connection implements FrameHandler, FlowWaiter {
       }
       if (this.state === 'closed') return;
       this.reader.push(chunk);
+      this.readGate.consumed(chunk.length);
     } catch (err) {
       this.fail(err, 0, 0, 0);
     }

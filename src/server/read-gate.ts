@@ -7,6 +7,8 @@ export const ReadPause = {
   Alarm: 1,
   /** a queue it publishes to is congested: deliveries lag behind intake (credit flow) */
   Credit: 2,
+  /** it used its share of this event-loop turn; read again in the next one (fairness) */
+  Turn: 4,
 } as const;
 export type ReadPause = (typeof ReadPause)[keyof typeof ReadPause];
 
@@ -17,8 +19,14 @@ export type ReadPause = (typeof ReadPause)[keyof typeof ReadPause];
  * Nothing is dropped: unread bytes wait in the socket (and the kernel window pushes back on the
  * client: TCP back-pressure).
  */
+/** Input bytes one connection may have handled in one event-loop turn before others get theirs. */
+export const TURN_BUDGET = 256 * 1024;
+
 export class ReadGate {
   private reasons = 0;
+  private turnBytes = 0;
+  private turnEndScheduled = false;
+  private readonly turnEndBound = (): void => this.turnEnd();
 
   constructor(
     private readonly socket: Socket,
@@ -31,6 +39,26 @@ export class ReadGate {
 
   has(reason: ReadPause): boolean {
     return (this.reasons & reason) !== 0;
+  }
+
+  /**
+   * `bytes` of input were handled. libuv reads a busy socket up to 32 times per turn, so one
+   * flooding connection could hold the loop for megabytes; past TURN_BUDGET it waits for the next
+   * turn, and a control connection's queue.declare or a consumer's acks get in between.
+   */
+  consumed(bytes: number): void {
+    this.turnBytes += bytes;
+    if (!this.turnEndScheduled) {
+      this.turnEndScheduled = true;
+      setImmediate(this.turnEndBound);
+    }
+    if (this.turnBytes > TURN_BUDGET) this.pause(ReadPause.Turn);
+  }
+
+  private turnEnd(): void {
+    this.turnEndScheduled = false;
+    this.turnBytes = 0;
+    this.resume(ReadPause.Turn);
   }
 
   pause(reason: ReadPause): void {

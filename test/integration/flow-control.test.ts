@@ -5,6 +5,8 @@
  * budget it pages to the store, even when it is not durable, so the broker's memory holds only the
  * budget while the consumer keeps receiving. Warren-only: observed through the in-process broker.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { startTestBroker, uniqueName, waitFor, type TestBroker } from '../helpers/broker.js';
@@ -70,6 +72,34 @@ describe.skipIf(Boolean(process.env['WARREN_TEST_URL']))('flow control', () => {
     await pch.close();
   });
 
+  it('a flooding connection does not hold up another: its queue.declare is answered promptly', async () => {
+    const q = uniqueName('flow-fair');
+    const ctl = await pub.createChannel();
+    await ctl.assertQueue(q, { durable: false, autoDelete: true });
+    // The flood comes from another process, so this event loop is the broker's alone (and ours, idle).
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../helpers/raw-flood-client.mjs'), String(broker.port), q, '3'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      await waitFor(() => queueOf(q).counters.delivered > 50_000, 10_000); // the flood is on
+      const rpcMs: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const t = performance.now();
+        await ctl.checkQueue(q);
+        rpcMs.push(performance.now() - t);
+      }
+      rpcMs.sort((a, b) => a - b);
+      // ~3 ms here; before the per-turn read budget ~16 ms (libuv read the flooding socket up to
+      // 32 x 64 KB per turn before this connection's declare got its turn).
+      expect(rpcMs[Math.floor(rpcMs.length / 2)]).toBeLessThan(8);
+    } finally {
+      child.kill();
+      await exited;
+    }
+    await ctl.close();
+  });
+
   it('a slow consumer keeps receiving while a publisher floods; memory holds only the budget', async () => {
     const q = uniqueName('flow-slow');
     const pch = await pub.createChannel();
@@ -93,8 +123,9 @@ describe.skipIf(Boolean(process.env['WARREN_TEST_URL']))('flow control', () => {
     // The consumer was served during the flood, not only after it.
     expect(receivedAt[Math.floor(receivedAt.length / 2)]).toBeGreaterThan(0);
     expect(queueOf(q).pagedCount).toBeGreaterThan(0);
-    // Past the budget new messages go to the store only (a page read back may sit beside the budget).
-    expect(maxInMemory).toBeLessThanOrEqual(BUDGET.messages + 16_384);
+    // Past the budget new messages go to the store only; a page read back (no larger than the
+    // budget) may sit beside what is ready.
+    expect(maxInMemory).toBeLessThanOrEqual(2 * BUDGET.messages);
     await waitFor(() => got.length === total, 60_000);
     expect(got.every((v, i) => v === i)).toBe(true);
     await cch.close();

@@ -122,11 +122,12 @@ export class ClassicQueue extends QueueBase implements Queue {
     this.refill();
   }
 
-  /** Read the next page from the store when memory runs low. */
+  /** Read the next page from the store when memory runs low: pages no larger than the budget, so memory holds at most twice it. */
   private refill(): void {
     const store = this.store;
-    if (store === null || store.tailCount === 0 || this.ready.length >= PAGE_SIZE) return;
-    for (const e of store.loadPage()) {
+    const page = Math.min(PAGE_SIZE, this.hooks?.memoryBudget.messages ?? PAGE_SIZE);
+    if (store === null || store.tailCount === 0 || this.ready.length >= page) return;
+    for (const e of store.loadPage(page)) {
       // A stored delivery count (quorum queues, delivery limits) shows again as x-delivery-count.
       if (e.deliveryCount > 0 && this.hooks !== null) e.message = this.hooks.withDeliveryCount(e.message, e.deliveryCount);
       this.ready.push(e);
@@ -385,7 +386,7 @@ export class ClassicQueue extends QueueBase implements Queue {
   /** The next ready entry that has not expired; expired ones met on the way are expired now. */
   private shiftLive(now: number): QueuedMessage | undefined {
     for (;;) {
-      if (this.ready.length < PAGE_SIZE) this.refill();
+      this.refill();
       const entry = this.ready.shift();
       // Expired once its deadline has passed (a TTL 0 message is still deliverable at its own instant).
       if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= now) return entry;
