@@ -54,9 +54,9 @@ export class DeadLetterer implements QueueHooks {
       undefined,
     );
     // Without a dead-letter routing key the message keeps its CC routing keys.
-    const extra = dlrk === undefined && cc.length > 0 ? cc : undefined;
+    if (dlrk === undefined && cc.length > 0) dead.ccRoutingKeys = cc;
     // Its own outcome: dead-lettering happens inside another publish, whose outcome it must not touch.
-    this.vhost.router.route(dlx, dead, extra, new PublishOutcome(), (q) => !isDeadLetterCycle(headers, q.name));
+    this.vhost.router.route(dlx, dead, new PublishOutcome(), (q) => !isDeadLetterCycle(headers, q.name));
   }
 
   delayStore(queue: Queue): DelayStore | null {

@@ -12,8 +12,8 @@ export class DelayedMessage {
   constructor(
     readonly id: number,
     readonly dueAt: number,
+    /** routed with its CC/BCC keys (message.ccRoutingKeys) when due */
     readonly message: Message,
-    readonly extraRoutingKeys: readonly string[] | undefined,
   ) {}
 }
 
@@ -64,13 +64,13 @@ export class DelayedMessages {
     return this.byId.size;
   }
 
-  hold(message: Message, extraRoutingKeys: readonly string[] | undefined, delayMs: number): DelayedMessage {
-    return this.holdUntil(message, extraRoutingKeys, this.clock.now() + delayMs, 0);
+  hold(message: Message, delayMs: number): DelayedMessage {
+    return this.holdUntil(message, this.clock.now() + delayMs, 0);
   }
 
   /** Hold until `dueAt`; `id` > 0 when restoring one from the store (it is stored already). */
-  holdUntil(message: Message, extraRoutingKeys: readonly string[] | undefined, dueAt: number, id: number): DelayedMessage {
-    const d = new DelayedMessage(id > 0 ? id : this.nextId++, dueAt, message, extraRoutingKeys);
+  holdUntil(message: Message, dueAt: number, id: number): DelayedMessage {
+    const d = new DelayedMessage(id > 0 ? id : this.nextId++, dueAt, message);
     if (id >= this.nextId) this.nextId = id + 1;
     const store = this.store;
     // CC keys are not kept across a restart; the routing key is. A restored one is stored already.

@@ -59,7 +59,7 @@ export class Publishing {
   publish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer, out: PublishOutcome): PublishOutcome {
     const x = this.exchange(ctx, exchange);
     const m = this.message(ctx, x, routingKey, properties, body);
-    return this.scope.router.route(x, m, m.ccRoutingKeys, out);
+    return this.scope.router.route(x, m, out);
   }
 
   /** Validate now, route later (a transaction). */
@@ -69,7 +69,7 @@ export class Publishing {
   }
 
   route(p: PreparedPublish, out: PublishOutcome): PublishOutcome {
-    return this.scope.router.route(p.exchange, p.message, p.message.ccRoutingKeys, out);
+    return this.scope.router.route(p.exchange, p.message, out);
   }
 
   /** The exchange to publish to: it exists and is not internal. */

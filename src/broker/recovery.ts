@@ -102,7 +102,7 @@ function restoreDelayed(broker: Broker): void {
       const id = persistence.attachDelayStore(x);
       const delayed = x.delayed;
       if (id === 0 || delayed === null) continue;
-      forEachHeld(persistence, id, (m, dueAt, heldId) => delayed.holdUntil(m, undefined, dueAt, heldId));
+      forEachHeld(persistence, id, (m, dueAt, heldId) => delayed.holdUntil(m, dueAt, heldId));
     }
   }
 }

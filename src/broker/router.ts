@@ -32,26 +32,17 @@ export class Router {
   constructor(private readonly scope: RoutingScope) {}
 
   /**
-   * Route and enqueue; fills `out` (reset first) and returns it. `accept` filters target queues
-   * (dead-letter cycles); `released`: a delayed message whose time has come, not held again.
+   * Route and enqueue, by the routing key and the message's CC/BCC keys; fills `out` (reset first)
+   * and returns it. `accept` filters target queues (dead-letter cycles); `released`: a delayed
+   * message whose time has come, not held again.
    */
-  route(
-    exchange: Exchange,
-    message: Message,
-    extraRoutingKeys: readonly string[] | undefined,
-    out: PublishOutcome,
-    accept?: (q: Queue) => boolean,
-    released = false,
-  ): PublishOutcome {
+  route(exchange: Exchange, message: Message, out: PublishOutcome, accept?: (q: Queue) => boolean, released = false): PublishOutcome {
+    if (this.busy) return (this.nested ??= new Router(this.scope)).route(exchange, message, out, accept, released);
     out.reset();
     out.message = message;
-    if (this.busy) {
-      const nested = (this.nested ??= new Router(this.scope));
-      return nested.route(exchange, message, extraRoutingKeys, out, accept, released);
-    }
     this.busy = true;
     try {
-      this.routeNow(exchange, message, extraRoutingKeys, out, accept, released);
+      this.routeNow(exchange, message, out, accept, released);
     } finally {
       this.busy = false;
       this.queues.clear();
@@ -66,12 +57,12 @@ export class Router {
   private routeNow(
     exchange: Exchange,
     message: Message,
-    extraRoutingKeys: readonly string[] | undefined,
     out: PublishOutcome,
     accept: ((q: Queue) => boolean) | undefined,
     released: boolean,
   ): void {
     const queues = this.queues;
+    const extraRoutingKeys = message.ccRoutingKeys;
     queues.clear();
     if (exchange.name === '') {
       if (this.routeDefault(message.routingKey, message)) {
@@ -84,7 +75,7 @@ export class Router {
         const delay = delayOf(message.headers);
         if (delay > 0) {
           // Held, not lost: counted as routed so a mandatory publish is not returned.
-          exchange.delayed.hold(message, extraRoutingKeys, delay);
+          exchange.delayed.hold(message, delay);
           out.routed = 1;
           out.stored = message.storeRefs > 0;
           return;

@@ -19,9 +19,8 @@ export class StoredMessages {
   /** An entry (queueId, seq) now holds `message`; the body is written with its first reference. */
   reference(queueId: number, seq: number, message: Message, expiresAt: number, priority: number, transient = false): void {
     const storage = this.storage;
-    if (message.storeRefs === 0 || message.storeId === 0) {
+    if (message.storeRefs === 0) {
       message.storeId = storage.nextMessageId();
-      message.storeRefs = 0;
       storage.insertMessage(message.storeId, message.exchange, message.routingKey, message.properties, message.body, 1);
     } else {
       storage.addReference(message.storeId);

@@ -132,7 +132,7 @@ export class Vhost {
     if (delayed) {
       const released = new PublishOutcome();
       x.delayed = new DelayedMessages(this.clock, (d) => {
-        if (!x.deleted) this.router.route(x, d.message, d.extraRoutingKeys, released, undefined, true);
+        if (!x.deleted) this.router.route(x, d.message, released, undefined, true);
       });
     }
     this.exchanges.set(name, x);

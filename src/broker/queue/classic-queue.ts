@@ -95,11 +95,10 @@ export class ClassicQueue extends QueueBase implements Queue {
     return this.store?.id ?? 0;
   }
 
-  /** Is this message stored when it enters? Persistent ones, any in a quorum queue, and any while paging. */
-  persists(message: Message): boolean {
+  /** Is this message kept in the store on its own account? Persistent ones (any, in a quorum queue) of a stored queue. */
+  private storesMessage(message: Message): boolean {
     const store = this.store;
-    if (store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage())) return true;
-    return this.paging();
+    return store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage());
   }
 
   /**
@@ -194,16 +193,15 @@ export class ClassicQueue extends QueueBase implements Queue {
     // at the instant it arrived, so a millisecond tick during this call cannot expire it unoffered.
     const now = s.messageTtl === undefined && message.expiration === undefined ? 0 : this.clock.now();
     const expiresAt = now === 0 ? 0 : deadlineOf(now, s.messageTtl, message.expiration);
-    const stored = this.persists(message);
     // Paged entries keep FIFO order; one whose TTL passes while paged expires when read back.
-    if (stored && this.paging()) {
+    if (this.paging()) {
       // Not kept across a restart: transient messages, and anything a queue that is not stored pages out.
       const store = this.store as QueueStore;
       const transient = store.pagingOnly || (!message.persistent && !this.storesEveryMessage());
       store.addToTail(this.nextSeq++, message, expiresAt, priority, transient);
     } else {
       const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
-      if (stored) (this.store as QueueStore).add(entry);
+      if (this.storesMessage(message)) (this.store as QueueStore).add(entry);
       this.ready.push(entry);
       if (expiresAt !== 0) {
         if (expiresAt <= now) {

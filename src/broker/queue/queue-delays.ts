@@ -23,13 +23,13 @@ export class QueueDelays {
   hold(message: Message): boolean {
     const delay = delayOf(message.headers);
     if (delay <= 0) return false;
-    this.holder().hold(message, undefined, delay);
+    this.holder().hold(message, delay);
     return true;
   }
 
   /** Recovery: a held message read back from the store. */
   restore(message: Message, dueAt: number, id: number): void {
-    this.holder().holdUntil(message, undefined, dueAt, id);
+    this.holder().holdUntil(message, dueAt, id);
   }
 
   stop(): void {

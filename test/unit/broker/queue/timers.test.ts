@@ -119,9 +119,9 @@ describe('DelayedMessages', () => {
     const clock = new ManualClock();
     const released: string[] = [];
     const d = new DelayedMessages(clock, (x) => released.push(x.message.body.toString()));
-    d.hold(msg('slow'), undefined, 300);
-    const fast = d.hold(msg('fast'), undefined, 100);
-    const cancelled = d.hold(msg('cancelled'), undefined, 200);
+    d.hold(msg('slow'), 300);
+    const fast = d.hold(msg('fast'), 100);
+    const cancelled = d.hold(msg('cancelled'), 200);
     expect(d.list().map((x) => x.message.body.toString())).toEqual(['fast', 'cancelled', 'slow']);
     expect(d.cancel(cancelled.id)).toBe(true);
     expect(d.cancel(cancelled.id)).toBe(false);
@@ -139,7 +139,7 @@ describe('DelayedMessages', () => {
     const released: string[] = [];
     const d = new DelayedMessages(clock, (x) => released.push(x.message.body.toString()));
     const long = 2 ** 32 + 5000;
-    d.hold(msg('far'), undefined, long);
+    d.hold(msg('far'), long);
     clock.advance(long - 1);
     expect(released).toEqual([]);
     clock.advance(1);
