@@ -1,24 +1,36 @@
+import { notFound, preconditionFailed } from '../amqp/errors.js';
 import { ResourceAlarms } from './alarms.js';
+import { parseLimits, VHOST_LIMIT_KEYS, USER_LIMIT_KEYS, type UserLimits, type VhostLimits } from './auth/limits.js';
+import { Permissions } from './auth/permissions.js';
+import { Sessions } from './auth/sessions.js';
 import { Users } from './auth/users.js';
 import { Scheduler } from '../util/scheduler.js';
 import type { PropertiesCodec } from './properties-codec.js';
 import type { Persistence } from './persistence.js';
-import { DEFAULT_MEMORY_BUDGET, Vhost } from './vhost.js';
+import { DEFAULT_MEMORY_BUDGET, Vhost, type VhostMetadata } from './vhost.js';
 import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
-import type { DefinitionObserver } from './events.js';
+import type { BrokerObserver, DefinitionObserver } from './events.js';
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
   maxMessageSize: number;
   /** name reported as cluster_name */
   clusterName: string;
-  /** the default user (guest) may log in only from loopback */
+  /** users that may log in only from loopback (RabbitMQ's loopback_users) */
   loopbackUsers: readonly string[];
   /** consumer_timeout: ms a delivery may stay unacknowledged before its channel is closed */
   consumerTimeout: number;
   /** per queue: messages and bytes kept in memory before new ones are paged to the store */
   queueMemoryBudget: MemoryBudget;
+  /** created on first start, with full permissions on defaultVhost (RabbitMQ's default_user / default_pass) */
+  defaultUser: string;
+  defaultPass: string;
+  defaultVhost: string;
+  /** server-wide connection limit (RabbitMQ's connection_max); 0: none */
+  maxConnections: number;
+  /** consumers one channel may have (RabbitMQ's consumer_max_per_channel); 0: none */
+  maxConsumersPerChannel: number;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -27,18 +39,35 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   loopbackUsers: ['guest'],
   consumerTimeout: 30 * 60 * 1000,
   queueMemoryBudget: DEFAULT_MEMORY_BUDGET,
+  defaultUser: 'guest',
+  defaultPass: 'guest',
+  defaultVhost: '/',
+  maxConnections: 0,
+  maxConsumersPerChannel: 0,
 };
 
-/** The broker core: vhosts and users. Knows nothing of the wire protocol. */
+/** RabbitMQ's default_permissions for the default user. */
+const FULL = { configure: '.*', write: '.*', read: '.*' };
+
+/**
+ * The broker core: vhosts, users, permissions and the open sessions. Knows nothing of the wire
+ * protocol. Every administrative change (vhost, user, permission, limit, policy) is one method
+ * here, used alike by AMQP, the HTTP API and replication; each is written to the store before it
+ * returns and told to the observers.
+ */
 export class Broker {
   readonly vhosts = new Map<string, Vhost>();
   readonly users = new Users();
+  readonly permissions = new Permissions();
+  readonly sessions: Sessions;
   readonly policies = new PolicyRegistry();
   /** every broker timer (TTL, x-expires, delays); connections poll it after each input chunk */
   readonly scheduler = new Scheduler();
   readonly config: BrokerConfig;
   /** told of definition changes in every vhost, after persistence (management events, replication) */
   private readonly observers: DefinitionObserver[] = [];
+  /** told of vhosts and users going away (the server closes their connections) */
+  private readonly brokerObservers: BrokerObserver[] = [];
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -50,10 +79,23 @@ export class Broker {
     readonly alarms: ResourceAlarms = new ResourceAlarms(),
   ) {
     this.config = { ...DEFAULT_BROKER_CONFIG, ...config };
-    this.addVhost('/');
-    this.users.add('guest', 'guest', ['administrator']);
+    const max = this.config.maxConnections;
+    this.sessions = new Sessions(this.vhosts, this.permissions, () => (max > 0 ? max : undefined));
+    // The first start's definitions, in memory; recovery keeps them only when the store is empty.
+    const c = this.config;
+    this.addVhost(c.defaultVhost);
+    this.users.add(c.defaultUser, c.defaultPass, ['administrator']);
+    this.permissions.set(c.defaultUser, c.defaultVhost, FULL);
   }
 
+  /** From here on, changes to users and permissions are written to the store (after recovery). */
+  attachStore(): void {
+    const definitions = this.persistence?.definitions ?? null;
+    this.users.storage = definitions;
+    this.permissions.storage = definitions;
+  }
+
+  /** A vhost in memory (recovery, first start); nothing is written. */
   addVhost(name: string): Vhost {
     let v = this.vhosts.get(name);
     if (v === undefined) {
@@ -64,10 +106,60 @@ export class Broker {
     return v;
   }
 
+  /** Create a vhost, or update the metadata of an existing one (RabbitMQ's add_vhost / PUT /api/vhosts). */
+  putVhost(name: string, metadata: VhostMetadata = {}): Vhost {
+    if (name === '') throw preconditionFailed('vhost name must not be empty');
+    const v = this.addVhost(name);
+    v.metadata = { ...v.metadata, ...metadata };
+    this.saveVhost(v);
+    return v;
+  }
+
+  setVhostLimits(name: string, limits: VhostLimits): void {
+    const v = this.requireVhost(name);
+    v.limits = parseLimits(limits, VHOST_LIMIT_KEYS);
+    this.saveVhost(v);
+  }
+
+  /**
+   * Delete a vhost: its connections are closed (320 "vhost 'v' is deleted"), then its queues with
+   * their messages, exchanges, bindings, policies and permissions go, from memory and the store.
+   */
+  deleteVhost(name: string): boolean {
+    const v = this.vhosts.get(name);
+    if (v === undefined) return false;
+    for (const o of this.brokerObservers) o.vhostDeleted?.(name);
+    for (const q of [...v.queues.values()]) v.removeQueue(q);
+    for (const x of [...v.exchanges.values()]) if (x.name !== '' && !x.name.startsWith('amq.')) v.removeExchange(x);
+    v.stop();
+    this.vhosts.delete(name);
+    for (const p of this.policies.list(name)) this.policies.delete(name, p.name, p.operator);
+    this.permissions.forget({ vhost: name });
+    this.persistence?.definitions.deleteVhost(name);
+    return true;
+  }
+
+  /** Delete a user: its connections are closed (320 "user 'u' is deleted"), its permissions go. */
+  deleteUser(name: string): boolean {
+    if (!this.users.delete(name)) return false;
+    this.permissions.forget({ user: name });
+    for (const o of this.brokerObservers) o.userDeleted?.(name);
+    return true;
+  }
+
+  setUserLimits(name: string, limits: UserLimits): void {
+    if (!this.users.setLimits(name, parseLimits(limits, USER_LIMIT_KEYS))) throw notFound(`no user '${name}'`);
+  }
+
   /** Watch definition changes (declare, delete, bind, unbind) in every vhost, present and future. */
   observe(observer: DefinitionObserver): void {
     this.observers.push(observer);
     for (const v of this.vhosts.values()) v.observers.push(observer);
+  }
+
+  /** Watch vhosts and users being deleted. */
+  observeBroker(observer: BrokerObserver): void {
+    this.brokerObservers.push(observer);
   }
 
   /** Set (add or replace) a policy or operator policy; it applies to existing queues at once. */
@@ -96,8 +188,13 @@ export class Broker {
     return this.vhosts.get(name);
   }
 
-  /** May this user open this vhost? (All users have full permissions on every vhost for now.) */
-  canAccess(_user: string, vhost: string): boolean {
-    return this.vhosts.has(vhost);
+  private requireVhost(name: string): Vhost {
+    const v = this.vhosts.get(name);
+    if (v === undefined) throw notFound(`no vhost '${name}'`);
+    return v;
+  }
+
+  private saveVhost(v: Vhost): void {
+    this.persistence?.definitions.putVhost({ name: v.name, metadata: v.metadata, limits: v.limits });
   }
 }

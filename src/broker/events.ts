@@ -16,3 +16,9 @@ export interface DefinitionObserver {
   bindingAdded?(b: Binding): void;
   bindingRemoved?(b: Binding): void;
 }
+
+/** Broker-wide changes that end sessions: the server closes the connections they concern. */
+export interface BrokerObserver {
+  vhostDeleted?(name: string): void;
+  userDeleted?(name: string): void;
+}

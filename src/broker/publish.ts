@@ -7,19 +7,23 @@ import { Message } from './message.js';
 import type { MessageTraits, PropertiesCodec } from './properties-codec.js';
 import { PublishOutcome } from './publish-outcome.js';
 import { validateMessageExpiration } from './queue-arguments.js';
+import { TRUSTED, type AccessCheck } from './auth/access.js';
 import type { Router } from './router.js';
 
 export { PublishOutcome };
 
 /**
- * Who publishes, once per channel (or HTTP request): the authenticated user (user_id must match)
- * and the token of the publisher's direct reply-to consumer, if it has one. Also caches the last
- * exchange looked up, so repeated publishes skip the map.
+ * Who publishes, once per channel (or HTTP request): the user's access (write permission,
+ * user_id must match unless impersonator) and the token of the publisher's direct reply-to
+ * consumer, if it has one. Also caches the last exchange looked up and found writable, so
+ * repeated publishes skip the map and the permission check until permissions change.
  */
 export class PublishContext {
   directReplyToken: string | null = null;
   /** last exchange looked up */
   cached: Exchange | null = null;
+  /** access.version when `cached` was checked */
+  private checkedVersion = -1;
   /** scratch for the property traits of the message being published */
   readonly traits: MessageTraits = {
     deliveryMode: 0,
@@ -30,7 +34,22 @@ export class PublishContext {
     hasHeaders: false,
   };
 
-  constructor(readonly user: string) {}
+  constructor(readonly access: AccessCheck = TRUSTED) {}
+
+  get user(): string {
+    return this.access.userName;
+  }
+
+  /** The exchange `name` if it is the cached one and permissions have not changed since its check. */
+  hit(name: string): Exchange | null {
+    const x = this.cached;
+    return x !== null && x.name === name && !x.deleted && this.checkedVersion === this.access.version ? x : null;
+  }
+
+  remember(x: Exchange): void {
+    this.cached = x;
+    this.checkedVersion = this.access.version;
+  }
 }
 
 /** A validated publish, ready to route (now, or at tx.commit). */
@@ -57,14 +76,14 @@ export class Publishing {
   constructor(private readonly scope: PublishScope) {}
 
   publish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer, out: PublishOutcome): PublishOutcome {
-    const x = this.exchange(ctx, exchange);
+    const x = this.exchange(ctx, exchange, routingKey);
     const m = this.message(ctx, x, routingKey, properties, body);
     return this.scope.router.route(x, m, out);
   }
 
   /** Validate now, route later (a transaction). */
   prepare(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer): PreparedPublish {
-    const x = this.exchange(ctx, exchange);
+    const x = this.exchange(ctx, exchange, routingKey);
     return { exchange: x, message: this.message(ctx, x, routingKey, properties, body) };
   }
 
@@ -72,15 +91,21 @@ export class Publishing {
     return this.scope.router.route(p.exchange, p.message, out);
   }
 
-  /** The exchange to publish to: it exists and is not internal. */
-  private exchange(ctx: PublishContext, name: string): Exchange {
-    let x = ctx.cached;
-    if (x === null || x.name !== name || x.deleted) {
+  /**
+   * The exchange to publish to, checked in RabbitMQ's order: write permission on it (the default
+   * exchange as 'amq.default'), it exists, it is not internal, and on a topic exchange the write
+   * topic permission for the routing key.
+   */
+  private exchange(ctx: PublishContext, name: string, routingKey: string): Exchange {
+    let x = ctx.hit(name);
+    if (x === null) {
+      ctx.access.check('exchange', name, 'write');
       x = this.scope.exchanges.get(name) ?? null;
       if (x === null) throw notFound(`no exchange '${name}' in vhost '${this.scope.name}'`);
-      ctx.cached = x;
+      ctx.remember(x);
     }
     if (x.internal) throw accessRefused(`cannot publish to internal exchange '${x.name}' in vhost '${this.scope.name}'`);
+    if (x.type === 'topic') ctx.access.checkTopic(x, routingKey, 'write');
     return x;
   }
 
@@ -90,7 +115,7 @@ export class Publishing {
     const traits = ctx.traits;
     codec.readTraits(properties, traits);
     if (traits.expiration !== undefined) validateMessageExpiration(traits.expiration);
-    if (traits.userId !== undefined && traits.userId !== ctx.user) {
+    if (traits.userId !== undefined && traits.userId !== ctx.user && !ctx.access.impersonator) {
       throw preconditionFailed(`user_id property set to '${traits.userId}' but authenticated user was '${ctx.user}'`);
     }
     let headers: FieldTable | undefined;

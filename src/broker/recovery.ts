@@ -7,6 +7,10 @@ import { DELAY_STORE_PREFIX, PAGING_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX } fro
 import type { Persistence } from './persistence.js';
 import type { Message } from './message.js';
 import type { Policy } from './policy.js';
+import type { UserLimits, VhostLimits } from './auth/limits.js';
+import { DEFAULT_HASHING_ALGORITHM, isHashingAlgorithm } from './auth/password-hash.js';
+import { User } from './auth/users.js';
+import type { VhostMetadata } from './vhost.js';
 
 /**
  * Rebuild the broker from its store at start. Recovery rules, as RabbitMQ's:
@@ -24,9 +28,7 @@ export function recoverBroker(broker: Broker): void {
   const codec = broker.codec;
   const table = (raw: Buffer): FieldTable => (raw.length === 0 ? {} : codec.decodeTable(raw));
 
-  if (defs.vhosts.length === 0) persistence.definitions.putVhost({ name: '/', metadata: {} });
-  for (const v of defs.vhosts) broker.addVhost(v.name);
-  restoreUsers(broker, defs);
+  restoreAccess(broker, defs);
 
   for (const p of defs.policies) {
     try {
@@ -80,14 +82,34 @@ export function recoverBroker(broker: Broker): void {
   }
 }
 
-function restoreUsers(broker: Broker, defs: Definitions): void {
-  const definitions = (broker.persistence as NonNullable<Broker['persistence']>).definitions;
-  if (defs.users.length === 0) {
-    for (const u of broker.users.list()) definitions.putUser({ name: u.name, passwordHash: u.passwordHash, tags: u.tags });
+/**
+ * Recovery rule: vhosts, users, permissions and limits come back as stored. A store with no vhost
+ * and no user is a first start: the broker's defaults (default vhost, default user with full
+ * permissions on it) are written; otherwise the defaults give way to what was stored.
+ */
+function restoreAccess(broker: Broker, defs: Definitions): void {
+  if (defs.vhosts.length === 0 && defs.users.length === 0) {
+    for (const v of broker.vhosts.values()) broker.putVhost(v.name);
+    broker.attachStore();
+    for (const u of broker.users.list()) broker.users.put(u);
+    for (const { user, vhost, permissions } of broker.permissions.list()) broker.permissions.set(user, vhost, permissions);
     return;
   }
+  for (const v of [...broker.vhosts.keys()]) if (!defs.vhosts.some((r) => r.name === v)) broker.vhosts.delete(v);
   for (const u of broker.users.list()) broker.users.delete(u.name);
-  for (const u of defs.users) broker.users.restore({ name: u.name, passwordHash: u.passwordHash, tags: u.tags });
+  broker.permissions.forget({});
+  for (const r of defs.vhosts) {
+    const v = broker.addVhost(r.name);
+    v.metadata = { ...(r.metadata as VhostMetadata) };
+    v.limits = { ...(r.limits as VhostLimits) };
+  }
+  for (const u of defs.users) {
+    const algorithm = isHashingAlgorithm(u.hashingAlgorithm) ? u.hashingAlgorithm : DEFAULT_HASHING_ALGORITHM;
+    broker.users.restore(new User(u.name, u.passwordHash, algorithm, u.tags, { ...(u.limits as UserLimits) }));
+  }
+  for (const p of defs.permissions) broker.permissions.restore(p.user, p.vhost, p);
+  for (const t of defs.topicPermissions) broker.permissions.restoreTopic(t.user, t.vhost, t);
+  broker.attachStore();
 }
 
 /**

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessRefused, commandInvalid, notFound, preconditionFailed, resourceLocked } from '../amqp/errors.js';
+import { TRUSTED, type AccessCheck } from './auth/access.js';
+import { limitOf, type VhostLimits } from './auth/limits.js';
 import { fieldString, type FieldTable } from '../amqp/field-types.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -28,6 +30,14 @@ export const DELAYED_EXCHANGE_TYPE = 'x-delayed-message';
 /** A queue keeps up to this much in memory; beyond it, new messages are paged to the store. */
 export const DEFAULT_MEMORY_BUDGET: MemoryBudget = { messages: 65536, bytes: 64 * 1024 * 1024 };
 
+/** A vhost's description, tags and default queue type (RabbitMQ's vhost metadata). */
+export type VhostMetadata = {
+  description?: string;
+  tags?: readonly string[];
+  /** x-queue-type given to declared queues that name none and are compatible with it */
+  defaultQueueType?: string;
+};
+
 export interface QueueDeclareResult {
   queue: Queue;
   created: boolean;
@@ -53,6 +63,9 @@ export class Vhost {
   readonly router: Router;
   readonly bindings = new VhostBindings(this);
   readonly directReplies = new DirectReplies();
+  metadata: VhostMetadata = {};
+  /** max-connections (Sessions), max-queues (declareQueue) */
+  limits: VhostLimits = {};
   /** told of every definition change, in order; persistence first */
   readonly observers: DefinitionObserver[] = [];
   private readonly publishing: Publishing;
@@ -91,9 +104,14 @@ export class Vhost {
     return x;
   }
 
-  declareExchange(name: string, type: string, passive: boolean, options: ExchangeOptions): Exchange {
+  /**
+   * exchange.declare. Permissions as RabbitMQ: configure on the exchange (not for passive); a new
+   * exchange with an alternate exchange also needs read on itself and write on the alternate.
+   */
+  declareExchange(name: string, type: string, passive: boolean, options: ExchangeOptions, access: AccessCheck = TRUSTED): Exchange {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
     if (passive) return this.getExchange(name);
+    access.check('exchange', name, 'configure');
     const existing = this.exchanges.get(name);
     if (existing !== undefined) {
       checkExchangeEquivalent(existing, type, options, this.where('exchange', name));
@@ -101,6 +119,11 @@ export class Vhost {
     }
     // The reserved prefix only stops creating: redeclaring amq.direct as it is succeeds.
     checkReservedName('exchange', name);
+    const alternate = fieldString(options.arguments['alternate-exchange']);
+    if (alternate !== undefined) {
+      access.check('exchange', name, 'read');
+      access.check('exchange', alternate, 'write');
+    }
     const x = this.createExchange(name, type, options);
     for (const o of this.observers) o.exchangeDeclared?.(x);
     return x;
@@ -140,11 +163,13 @@ export class Vhost {
     return x;
   }
 
-  deleteExchange(name: string, ifUnused: boolean): void {
+  /** exchange.delete: configure on the exchange. */
+  deleteExchange(name: string, ifUnused: boolean, access: AccessCheck = TRUSTED): void {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
     if (name.startsWith('amq.') && this.exchanges.has(name)) {
       throw accessRefused(`deletion of system exchange '${name}' in vhost '${this.name}' not allowed`);
     }
+    access.check('exchange', name, 'configure');
     const x = this.exchanges.get(name);
     if (x === undefined) return; // idempotent, as RabbitMQ 3.x
     if (ifUnused && x.outbound.size > 0) throw preconditionFailed(`${this.where('exchange', name)} in use`);
@@ -185,7 +210,7 @@ export class Vhost {
    * queue.declare by `owner` (a connection). A non-passive redeclare checks exclusivity strictly,
    * as RabbitMQ does: the declared exclusive owner must match exactly.
    */
-  declareQueue(name: string, passive: boolean, options: QueueOptions, owner: object): QueueDeclareResult {
+  declareQueue(name: string, passive: boolean, options: QueueOptions, owner: object, access: AccessCheck = TRUSTED): QueueDeclareResult {
     if (passive) {
       const queue = this.getQueue(name, owner);
       queue.touch(); // a passive declare renews the x-expires lease, as in RabbitMQ
@@ -194,12 +219,25 @@ export class Vhost {
     const serverNamed = name === '';
     if (serverNamed) name = `amq.gen-${randomBytes(16).toString('base64url')}`;
     else checkReservedName('queue', name);
+    // Permissions as RabbitMQ: configure on the queue (a server-named one too, by its new name).
+    access.check('queue', name, 'configure');
+    options = this.withDefaultQueueType(options);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       if (existing.exclusiveOwner !== options.exclusiveOwner) this.lockedError(existing);
       checkQueueEquivalent(existing, options, this.where('queue', name));
       existing.touch();
       return { queue: existing, created: false };
+    }
+    const maxQueues = limitOf(this.limits, 'max-queues');
+    if (maxQueues !== undefined && this.queues.size >= maxQueues) {
+      throw preconditionFailed(`cannot declare queue '${name}': queue limit in vhost '${this.name}' (${maxQueues}) is reached`);
+    }
+    // A dead-letter exchange needs read on the queue and write on the exchange, as in RabbitMQ.
+    const dlx = fieldString(options.arguments['x-dead-letter-exchange']);
+    if (dlx !== undefined) {
+      access.check('queue', name, 'read');
+      access.check('exchange', dlx, 'write');
     }
     // Arguments are validated for a new queue only; a redeclare checks equivalence.
     const parsed = parseQueueArguments(options.arguments, {
@@ -221,6 +259,14 @@ export class Vhost {
     return { queue: q, created: true };
   }
 
+  /** The vhost's default queue type, for a declare that names none and is compatible with it (RabbitMQ 3.10). */
+  private withDefaultQueueType(options: QueueOptions): QueueOptions {
+    const type = this.metadata.defaultQueueType;
+    if (type === undefined || options.arguments['x-queue-type'] !== undefined) return options;
+    const compatible = type !== 'quorum' || (options.durable && options.exclusiveOwner === null && !options.autoDelete);
+    return compatible ? { ...options, arguments: { ...options.arguments, 'x-queue-type': type } } : options;
+  }
+
   /** A queue of its x-queue-type in this vhost, registered, not yet stored (declare and recovery). */
   createQueue(name: string, options: QueueOptions, parsed: QueueArguments): Queue {
     const settings = queueSettings(this.policies, this.name, name, parsed);
@@ -237,8 +283,9 @@ export class Vhost {
     for (const x of this.exchanges.values()) applyExchangePolicy(this.policies, x);
   }
 
-  /** queue.delete: returns the number of ready messages deleted. Missing queue: 0 (idempotent). */
-  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: object | null): number {
+  /** queue.delete (configure on the queue): returns the number of ready messages deleted. Missing queue: 0 (idempotent). */
+  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: object | null, access: AccessCheck = TRUSTED): number {
+    access.check('queue', name, 'configure');
     const q = this.queues.get(name);
     if (q === undefined) return 0;
     this.checkExclusive(q, owner);
@@ -257,8 +304,15 @@ export class Vhost {
     return q.delete();
   }
 
-  purgeQueue(name: string, owner: object | null): number {
-    return this.getQueue(name, owner).purge();
+  /** queue.purge: read on the queue. */
+  purgeQueue(name: string, owner: object | null, access: AccessCheck = TRUSTED): number {
+    return this.readQueue(name, owner, access).purge();
+  }
+
+  /** A queue to read from (basic.get, basic.consume, queue.purge): read permission, then lookup. */
+  readQueue(name: string, owner: object | null, access: AccessCheck): Queue {
+    access.check('queue', name, 'read');
+    return this.getQueue(name, owner);
   }
 
   /** A connection closed: its exclusive queues go with it. */
@@ -271,20 +325,20 @@ export class Vhost {
 
   // ---- bindings (rules in VhostBindings) -------------------------------------------------
 
-  bindQueue(queue: string, exchange: string, routingKey: string, args: FieldTable, owner: object | null): void {
-    this.bindings.bindQueue(queue, exchange, routingKey, args, owner);
+  bindQueue(queue: string, exchange: string, routingKey: string, args: FieldTable, owner: object | null, access: AccessCheck = TRUSTED): void {
+    this.bindings.bindQueue(queue, exchange, routingKey, args, owner, access);
   }
 
-  unbindQueue(queue: string, exchange: string, routingKey: string, args: FieldTable, owner: object | null): void {
-    this.bindings.unbindQueue(queue, exchange, routingKey, args, owner);
+  unbindQueue(queue: string, exchange: string, routingKey: string, args: FieldTable, owner: object | null, access: AccessCheck = TRUSTED): void {
+    this.bindings.unbindQueue(queue, exchange, routingKey, args, owner, access);
   }
 
-  bindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
-    this.bindings.bindExchange(destination, source, routingKey, args);
+  bindExchange(destination: string, source: string, routingKey: string, args: FieldTable, access: AccessCheck = TRUSTED): void {
+    this.bindings.bindExchange(destination, source, routingKey, args, access);
   }
 
-  unbindExchange(destination: string, source: string, routingKey: string, args: FieldTable): void {
-    this.bindings.unbindExchange(destination, source, routingKey, args);
+  unbindExchange(destination: string, source: string, routingKey: string, args: FieldTable, access: AccessCheck = TRUSTED): void {
+    this.bindings.unbindExchange(destination, source, routingKey, args, access);
   }
 
   // ---- publishing (rules in Publishing) --------------------------------------------------

@@ -3,6 +3,7 @@ import { ClassId } from '../amqp/generated/constants.js';
 import { encodeBasicCancel, encodeChannelClose, encodeChannelCloseOk, METHOD_INFO, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Message } from '../broker/message.js';
 import type { DirectReplySink } from '../broker/direct-reply.js';
+import type { Access } from '../broker/auth/access.js';
 import type { Vhost } from '../broker/vhost.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
@@ -50,11 +51,19 @@ export class Channel {
   /** last queue declared on this channel ('' in queue.bind etc. means this one) */
   lastQueue = '';
   directReply: DirectReply | null = null;
+  /** the user's rights in the vhost, checked by every broker operation */
+  readonly access: Access;
+  /** counted in the user's channels (max-channels) until destroyed */
+  private counted = true;
 
   constructor(
     readonly conn: Connection,
     readonly number: number,
-  ) {}
+  ) {
+    this.access = conn.access as Access;
+    // RabbitMQ's user limit max-channels: 530 on the connection when reached.
+    conn.broker.sessions.openChannel(this.access.user);
+  }
 
   get vhost(): Vhost {
     return this.conn.vhost as Vhost;
@@ -174,6 +183,10 @@ export class Channel {
   destroy(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.counted) {
+      this.counted = false;
+      this.conn.broker.sessions.closeChannel(this.access.user);
+    }
     this.ackTimeout.stop();
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();

@@ -1,5 +1,7 @@
-import { commandInvalid, connectionAccessRefused, notAllowed, type AmqpError } from '../amqp/errors.js';
-import { isFieldTable, type FieldTable } from '../amqp/field-types.js';
+import { AmqpError, commandInvalid, connectionAccessRefused, notAllowed } from '../amqp/errors.js';
+import { fieldString, isFieldTable, type FieldTable, type FieldValue } from '../amqp/field-types.js';
+import type { User } from '../broker/auth/users.js';
+import type { Vhost } from '../broker/vhost.js';
 import {
   encodeConnectionOpenOk,
   encodeConnectionStart,
@@ -27,6 +29,8 @@ type Step = 'start-ok' | 'tune-ok' | 'open' | 'done';
 export class Handshake {
   private step: Step = 'start-ok';
   private authFailureClose = false;
+  /** the user that logged in (start-ok), until connection.open */
+  private user: User | null = null;
 
   constructor(private readonly conn: Connection) {}
 
@@ -76,13 +80,18 @@ export class Handshake {
       return;
     }
     if (m.id === MethodId.ConnectionOpen && this.step === 'open') {
-      const vhost = conn.broker.vhost(m.virtualHost);
-      if (vhost === undefined || !conn.broker.canAccess(conn.user, m.virtualHost)) {
-        const err = notAllowed(`vhost ${m.virtualHost} not found`);
-        err.classId = 10;
-        err.methodId = 40;
+      const user = this.user as User;
+      try {
+        // Limits and vhost access, in RabbitMQ's order; 530 NOT_ALLOWED with its texts.
+        conn.access = conn.broker.sessions.open(user, m.virtualHost, fieldString(conn.clientProperties['client_id'] as FieldValue));
+      } catch (err) {
+        if (err instanceof AmqpError) {
+          err.classId = 10;
+          err.methodId = 40;
+        }
         throw err;
       }
+      const vhost = conn.broker.vhost(m.virtualHost) as Vhost;
       conn.vhost = vhost;
       encodeConnectionOpenOk(conn.writer, 0, {});
       this.step = 'done';
@@ -104,7 +113,7 @@ export class Handshake {
    */
   updateSecret(m: ConnectionUpdateSecret): void {
     const conn = this.conn;
-    const check = checkNewSecret(conn.broker, conn.user, m.newSecret);
+    const check = checkNewSecret(conn.broker, conn.access, m.newSecret);
     if (check === 'refused') {
       log.warn(`secret update was refused for user '${conn.user}' on ${conn.name}`);
       throw notAllowed('New secret was refused by one of the backends');
@@ -123,20 +132,23 @@ export class Handshake {
       throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
     }
     const creds = parseSaslResponse(mechanism, response);
-    const user = creds && conn.broker.users.authenticate(creds.username, creds.password);
-    let refusal: string | undefined;
-    if (!user) {
-      refusal = `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`;
-      log.warn(`login refused for user '${creds?.username ?? ''}' from ${conn.remoteAddress}`);
-    } else if (conn.broker.config.loopbackUsers.includes(user.name) && !isLoopback(conn.remoteAddress)) {
-      refusal = `user '${user.name}' can only connect via localhost`;
+    const login = creds === undefined ? { refused: 'no credentials in the response' } : conn.broker.users.login(creds.username, creds.password);
+    let reason = login.refused;
+    const user = login.user;
+    if (user !== undefined && conn.broker.config.loopbackUsers.includes(user.name) && !isLoopback(conn.remoteAddress)) {
+      reason = `user '${user.name}' can only connect via localhost`;
     }
-    if (refusal !== undefined) {
-      if (this.authFailureClose) throw connectionAccessRefused(refusal);
+    if (reason !== undefined || user === undefined) {
+      // The reason goes to the log (with the peer, never the password); the client gets RabbitMQ's safe text.
+      log.warn(`${mechanism} login refused from ${conn.remoteAddress}: ${reason ?? ''}`);
+      if (this.authFailureClose) {
+        throw connectionAccessRefused(`Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`);
+      }
       conn.terminate();
       return;
     }
-    conn.user = (user as { name: string }).name;
+    this.user = user;
+    conn.user = user.name;
     const limits = conn.limits;
     encodeConnectionTune(conn.writer, 0, {
       channelMax: limits.channelMax,

@@ -1,10 +1,11 @@
 import type { Socket } from 'node:net';
-import { AmqpError, channelError, frameError, unexpectedFrame } from '../amqp/errors.js';
+import { AmqpError, channelError, frameError, notAllowed, unexpectedFrame } from '../amqp/errors.js';
 import { FrameReader, type FrameHandler } from '../amqp/frame-reader.js';
 import { FrameWriter } from '../amqp/frame-writer.js';
 import { FrameType } from '../amqp/generated/constants.js';
 import { decodeMethod, encodeChannelCloseOk, encodeConnectionClose, encodeConnectionCloseOk, MethodId, type Method } from '../amqp/generated/methods.js';
 import type { Broker } from '../broker/broker.js';
+import type { Access } from '../broker/auth/access.js';
 import type { FlowWaiter, Queue } from '../broker/queue/queue.js';
 import type { Vhost } from '../broker/vhost.js';
 import { logger } from '../util/logger.js';
@@ -46,6 +47,8 @@ export class Connection implements FrameHandler, FlowWaiter {
   state: State = 'header';
   user = '';
   vhost: Vhost | null = null;
+  /** the user's rights in the vhost, from connection.open until the connection ends (Sessions) */
+  access: Access | null = null;
   clientProperties: Record<string, unknown> = {};
   /** the client advertised consumer_cancel_notify */
   cancelNotify = false;
@@ -217,6 +220,9 @@ export class Connection implements FrameHandler, FlowWaiter {
     if (ch === undefined) {
       if (m.id !== MethodId.ChannelOpen) throw channelError(`expected 'channel.open'`);
       if (channelNumber > this.channelMax) throw channelError(`channel ${channelNumber} exceeds channel_max ${this.channelMax}`);
+      if (this.channels.size >= this.channelMax) {
+        throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
+      }
       ch = new Channel(this, channelNumber);
       this.channels.set(channelNumber, ch);
     }
@@ -372,6 +378,10 @@ export class Connection implements FrameHandler, FlowWaiter {
     this.confirmDirty.clear();
     this.drainWaiters.clear();
     if (this.vhost !== null) this.vhost.ownerClosed(this);
+    if (this.access !== null) {
+      this.broker.sessions.close(this.access);
+      this.access = null;
+    }
   }
 
   private onSocketClose(): void {

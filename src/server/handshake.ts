@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Broker } from '../broker/broker.js';
+import type { Access } from '../broker/auth/access.js';
 import type { FieldTable } from '../amqp/field-types.js';
 import { decodeTable } from '../amqp/field-table.js';
 import { fieldString } from '../amqp/field-types.js';
@@ -75,14 +76,16 @@ export type SecretCheck = 'ok' | 'refused' | 'failed';
  * connection.update-secret: re-check the connection's user with the secret it sent. The one place
  * where access control decides; Handshake.updateSecret maps the outcome to the wire.
  *
- * Today every user is an internal user with a password, and a password login does not expire: as
- * RabbitMQ's internal backend (state_can_expire() is false, so rabbit_access_control:update_state
- * skips it), the secret is accepted without comparing it. amqplib's and pika's own test suites send
- * an arbitrary secret as guest and expect update-secret-ok, which RabbitMQ 3.10 answers. A backend
- * whose credentials expire (OAuth 2 tokens) validates the secret here and answers 'refused' or
- * 'failed'.
+ * The user is looked up again: it must still exist and still have access to the connection's
+ * vhost, else 'refused'. The secret itself is not compared for an internal user: a password login
+ * does not expire in RabbitMQ's internal backend (state_can_expire() is false, so
+ * rabbit_access_control:update_state skips it), and amqplib's and pika's own test suites send an
+ * arbitrary secret as guest and expect update-secret-ok, which RabbitMQ 3.10 answers. A backend
+ * whose credentials expire (OAuth 2 tokens) validates the secret here too.
  */
-export function checkNewSecret(_broker: Broker, _user: string, _secret: Buffer): SecretCheck {
+export function checkNewSecret(broker: Broker, access: Access | null, _secret: Buffer): SecretCheck {
+  if (access === null) return 'failed';
+  if (broker.users.get(access.userName) === undefined || !access.hasVhostAccess()) return 'refused';
   return 'ok';
 }
 

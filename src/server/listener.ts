@@ -18,6 +18,15 @@ export class AmqpListener {
     private readonly limits: ConnectionLimits,
   ) {
     this.flow = new Flow(broker.alarms);
+    // A deleted vhost or user takes its connections with it, as in RabbitMQ (320 CONNECTION_FORCED).
+    broker.observeBroker({
+      vhostDeleted: (name) => this.closeWhere((c) => c.vhost?.name === name, `vhost '${name}' is deleted`),
+      userDeleted: (name) => this.closeWhere((c) => c.user === name, `user '${name}' is deleted`),
+    });
+  }
+
+  private closeWhere(match: (c: Connection) => boolean, reason: string): void {
+    for (const conn of this.connections) if (match(conn)) conn.close(320, `CONNECTION_FORCED - ${reason}`);
   }
 
   async listen(port: number, host: string | undefined): Promise<number> {

@@ -52,7 +52,7 @@ export class Publisher {
 
   /** who publishes (user, direct reply-to token), for the broker's publish path */
   get context(): PublishContext {
-    return (this.ctx ??= new PublishContext(this.channel.conn.user));
+    return (this.ctx ??= new PublishContext(this.channel.access));
   }
 
   get expectingContent(): boolean {

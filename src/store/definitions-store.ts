@@ -12,6 +12,7 @@ import type {
   PolicyRecord,
   QueueDefinition,
   QueueRecord,
+  TopicPermissionRecord,
   UserRecord,
   VhostRecord,
 } from './storage.js';
@@ -25,10 +26,13 @@ const b = (v: boolean): number => (v ? 1 : 0);
 function prepareAll(db: BetterSqlite3.Database) {
   const p = (sql: string): Stmt => db.prepare(sql);
   return {
-    putVhost: p('INSERT OR REPLACE INTO vhosts (name, metadata) VALUES (?, ?)'),
-    putUser: p('INSERT OR REPLACE INTO users (name, password_hash, tags) VALUES (?, ?, ?)'),
+    putVhost: p('INSERT OR REPLACE INTO vhosts (name, metadata, limits) VALUES (?, ?, ?)'),
+    putUser: p('INSERT OR REPLACE INTO users (name, password_hash, hashing_algorithm, tags, limits) VALUES (?, ?, ?, ?, ?)'),
     deleteUser: p('DELETE FROM users WHERE name = ?'),
     deleteUserPermissions: p('DELETE FROM permissions WHERE user = ?'),
+    deleteUserTopicPermissions: p('DELETE FROM topic_permissions WHERE user = ?'),
+    putTopicPermission: p('INSERT OR REPLACE INTO topic_permissions (user, vhost, exchange, write, read) VALUES (?, ?, ?, ?, ?)'),
+    deleteTopicPermission: p('DELETE FROM topic_permissions WHERE user = ? AND vhost = ? AND exchange = ?'),
     putPermission: p('INSERT OR REPLACE INTO permissions (user, vhost, configure, write, read) VALUES (?, ?, ?, ?, ?)'),
     deletePermission: p('DELETE FROM permissions WHERE user = ? AND vhost = ?'),
     putExchange: p(
@@ -49,7 +53,7 @@ function prepareAll(db: BetterSqlite3.Database) {
     deleteQueue: p('DELETE FROM queues WHERE vhost = ? AND name = ? RETURNING id').pluck(),
     deleteQueueBindings: p(`DELETE FROM bindings WHERE vhost = ? AND destination_kind = 'queue' AND destination = ?`),
     deleteVhostQueues: p('DELETE FROM queues WHERE vhost = ? RETURNING id').pluck(),
-    deleteInVhost: ['permissions', 'exchanges', 'bindings', 'policies', 'parameters']
+    deleteInVhost: ['permissions', 'topic_permissions', 'exchanges', 'bindings', 'policies', 'parameters']
       .map((t) => p(`DELETE FROM ${t} WHERE vhost = ?`))
       .concat(p('DELETE FROM vhosts WHERE name = ?')),
     putBinding: p(
@@ -68,9 +72,10 @@ function prepareAll(db: BetterSqlite3.Database) {
     deletePolicy: p('DELETE FROM policies WHERE vhost = ? AND name = ? AND operator = ?'),
     putParameter: p('INSERT OR REPLACE INTO parameters (component, vhost, name, value) VALUES (?, ?, ?, ?)'),
     deleteParameter: p('DELETE FROM parameters WHERE component = ? AND vhost = ? AND name = ?'),
-    vhosts: p('SELECT name, metadata FROM vhosts ORDER BY name'),
-    users: p('SELECT name, password_hash, tags FROM users ORDER BY name'),
+    vhosts: p('SELECT name, metadata, limits FROM vhosts ORDER BY name'),
+    users: p('SELECT name, password_hash, hashing_algorithm, tags, limits FROM users ORDER BY name'),
     permissions: p('SELECT user, vhost, configure, write, read FROM permissions ORDER BY user, vhost'),
+    topicPermissions: p('SELECT user, vhost, exchange, write, read FROM topic_permissions ORDER BY user, vhost, exchange'),
     exchanges: p('SELECT * FROM exchanges ORDER BY vhost, name'),
     queues: p('SELECT * FROM queues ORDER BY id'),
     bindings: p('SELECT * FROM bindings ORDER BY vhost, source, destination_kind, destination, routing_key'),
@@ -113,17 +118,18 @@ export class DefinitionsStore implements DefinitionStorage {
     this.deleteUserTx = db.transaction((name: string) => {
       s.deleteUser.run(name);
       s.deleteUserPermissions.run(name);
+      s.deleteUserTopicPermissions.run(name);
     });
   }
 
   putVhost(v: VhostRecord): void {
-    this.s.putVhost.run(v.name, JSON.stringify(v.metadata));
+    this.s.putVhost.run(v.name, JSON.stringify(v.metadata), JSON.stringify(v.limits));
   }
   deleteVhost(name: string): void {
     this.deleteVhostTx(name);
   }
   putUser(u: UserRecord): void {
-    this.s.putUser.run(u.name, u.passwordHash, JSON.stringify(u.tags));
+    this.s.putUser.run(u.name, u.passwordHash, u.hashingAlgorithm, JSON.stringify(u.tags), JSON.stringify(u.limits));
   }
   deleteUser(name: string): void {
     this.deleteUserTx(name);
@@ -133,6 +139,12 @@ export class DefinitionsStore implements DefinitionStorage {
   }
   deletePermission(user: string, vhost: string): void {
     this.s.deletePermission.run(user, vhost);
+  }
+  putTopicPermission(p: TopicPermissionRecord): void {
+    this.s.putTopicPermission.run(p.user, p.vhost, p.exchange, p.write, p.read);
+  }
+  deleteTopicPermission(user: string, vhost: string, exchange: string): void {
+    this.s.deleteTopicPermission.run(user, vhost, exchange);
   }
   putExchange(x: ExchangeRecord): void {
     this.s.putExchange.run(x.vhost, x.name, x.type, b(x.durable), b(x.autoDelete), b(x.internal), x.arguments);
@@ -169,13 +181,20 @@ export class DefinitionsStore implements DefinitionStorage {
   loadDefinitions(): Definitions {
     const all = (name: keyof Definitions): Row[] => this.s[name].all() as Row[];
     return {
-      vhosts: all('vhosts').map((r) => ({ name: str(r['name']), metadata: JSON.parse(str(r['metadata'])) as JsonObject })),
+      vhosts: all('vhosts').map((r) => ({
+        name: str(r['name']),
+        metadata: JSON.parse(str(r['metadata'])) as JsonObject,
+        limits: JSON.parse(str(r['limits'])) as JsonObject,
+      })),
       users: all('users').map((r) => ({
         name: str(r['name']),
         passwordHash: r['password_hash'] as Buffer,
+        hashingAlgorithm: str(r['hashing_algorithm']),
         tags: JSON.parse(str(r['tags'])) as string[],
+        limits: JSON.parse(str(r['limits'])) as JsonObject,
       })),
       permissions: all('permissions') as unknown as PermissionRecord[],
+      topicPermissions: all('topicPermissions') as unknown as TopicPermissionRecord[],
       exchanges: all('exchanges').map(
         (r): ExchangeRecord => ({
           vhost: str(r['vhost']),

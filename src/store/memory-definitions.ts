@@ -8,6 +8,7 @@ import type {
   PermissionRecord,
   PolicyRecord,
   QueueDefinition,
+  TopicPermissionRecord,
   QueueRecord,
   UserRecord,
   VhostRecord,
@@ -20,6 +21,7 @@ export class MemoryDefinitionTables {
   readonly vhosts = new Map<string, VhostRecord>();
   readonly users = new Map<string, UserRecord>();
   readonly permissions = new Map<string, PermissionRecord>();
+  readonly topicPermissions = new Map<string, TopicPermissionRecord>();
   readonly exchanges = new Map<string, ExchangeRecord>();
   readonly queues = new Map<string, QueueRecord>();
   readonly bindings = new Map<string, BindingRecord>();
@@ -40,7 +42,7 @@ export class MemoryDefinitions implements DefinitionStorage {
   }
   deleteVhost(name: string): void {
     this.t.vhosts.delete(name);
-    for (const table of [this.t.permissions, this.t.exchanges, this.t.bindings, this.t.policies, this.t.parameters]) {
+    for (const table of [this.t.permissions, this.t.topicPermissions, this.t.exchanges, this.t.bindings, this.t.policies, this.t.parameters]) {
       for (const [k, r] of table) if (r.vhost === name) table.delete(k);
     }
     for (const [k, q] of this.t.queues) {
@@ -55,12 +57,19 @@ export class MemoryDefinitions implements DefinitionStorage {
   deleteUser(name: string): void {
     this.t.users.delete(name);
     for (const [k, p] of this.t.permissions) if (p.user === name) this.t.permissions.delete(k);
+    for (const [k, p] of this.t.topicPermissions) if (p.user === name) this.t.topicPermissions.delete(k);
   }
   putPermission(p: PermissionRecord): void {
     this.t.permissions.set(key(p.user, p.vhost), { ...p });
   }
   deletePermission(user: string, vhost: string): void {
     this.t.permissions.delete(key(user, vhost));
+  }
+  putTopicPermission(p: TopicPermissionRecord): void {
+    this.t.topicPermissions.set(key(p.user, p.vhost, p.exchange), { ...p });
+  }
+  deleteTopicPermission(user: string, vhost: string, exchange: string): void {
+    this.t.topicPermissions.delete(key(user, vhost, exchange));
   }
   putExchange(x: ExchangeRecord): void {
     this.t.exchanges.set(key(x.vhost, x.name), { ...x });
@@ -113,6 +122,7 @@ export class MemoryDefinitions implements DefinitionStorage {
       vhosts: copy(this.t.vhosts),
       users: copy(this.t.users),
       permissions: copy(this.t.permissions),
+      topicPermissions: copy(this.t.topicPermissions),
       exchanges: copy(this.t.exchanges),
       queues: copy(this.t.queues).sort((a, b) => a.id - b.id),
       bindings: copy(this.t.bindings),

@@ -11,19 +11,33 @@ export interface VhostRecord {
   readonly name: string;
   /** description, tags, default queue type... stored as JSON */
   readonly metadata: JsonObject;
+  /** max-connections, max-queues (RabbitMQ's vhost limits), as JSON */
+  readonly limits: JsonObject;
 }
 
 export interface UserRecord {
   readonly name: string;
-  /** salt + hash, as produced by broker/auth/users.ts */
+  /** salt + hash, as produced by broker/auth/password-hash.ts; empty for a passwordless user */
   readonly passwordHash: Buffer;
+  /** RabbitMQ's hashing module name, e.g. rabbit_password_hashing_sha256 */
+  readonly hashingAlgorithm: string;
   readonly tags: readonly string[];
+  /** max-connections, max-channels (RabbitMQ's user limits), as JSON */
+  readonly limits: JsonObject;
 }
 
 export interface PermissionRecord {
   readonly user: string;
   readonly vhost: string;
   readonly configure: string;
+  readonly write: string;
+  readonly read: string;
+}
+
+export interface TopicPermissionRecord {
+  readonly user: string;
+  readonly vhost: string;
+  readonly exchange: string;
   readonly write: string;
   readonly read: string;
 }
@@ -94,6 +108,7 @@ export interface Definitions {
   vhosts: VhostRecord[];
   users: UserRecord[];
   permissions: PermissionRecord[];
+  topicPermissions: TopicPermissionRecord[];
   exchanges: ExchangeRecord[];
   queues: QueueRecord[];
   bindings: BindingRecord[];
@@ -115,6 +130,8 @@ export interface DefinitionStorage {
   deleteUser(name: string): void;
   putPermission(permission: PermissionRecord): void;
   deletePermission(user: string, vhost: string): void;
+  putTopicPermission(permission: TopicPermissionRecord): void;
+  deleteTopicPermission(user: string, vhost: string, exchange: string): void;
   putExchange(exchange: ExchangeRecord): void;
   deleteExchange(vhost: string, name: string): void;
   /** Insert or update by (vhost, name); returns the queue's id (the existing one on update). */

@@ -50,7 +50,7 @@ export function handleBasic(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.BasicGet: {
-      const queue = ch.vhost.getQueue(m.queue || ch.lastQueue, ch.conn);
+      const queue = ch.vhost.readQueue(m.queue || ch.lastQueue, ch.conn, ch.access);
       const entry = queue.get(m.noAck);
       if (entry === undefined) encodeBasicGetEmpty(w, ch.number, {});
       else ch.deliveries.getOk(queue, entry, m.noAck);
@@ -80,11 +80,13 @@ function consume(ch: Channel, m: BasicConsume): void {
   if (ch.consumers.has(tag) || ch.directReply?.consumerTag === tag) {
     throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
   }
+  const max = ch.conn.broker.config.maxConsumersPerChannel;
+  if (max > 0 && ch.consumers.size >= max) throw notAllowed(`reached maximum (${max}) of consumers per channel`);
   if (m.queue === DIRECT_REPLY_QUEUE) {
     consumeDirectReply(ch, tag, m);
     return;
   }
-  const queue = ch.vhost.getQueue(m.queue || ch.lastQueue, ch.conn);
+  const queue = ch.vhost.readQueue(m.queue || ch.lastQueue, ch.conn, ch.access);
   const priority = fieldNumber(m.arguments['x-priority']) ?? 0;
   const consumer = new ChannelConsumer(ch, queue, tag, m.noAck, m.exclusive, priority, ch.prefetchCount, m.arguments);
   // Add first (it may refuse: exclusive use); deliveries start after this turn, after consume-ok.

@@ -19,20 +19,20 @@ export function handleExchange(ch: Channel, m: Method): void {
         autoDelete: m.autoDelete,
         internal: m.internal,
         arguments: m.arguments,
-      });
+      }, ch.access);
       if (!m.noWait) encodeExchangeDeclareOk(w, ch.number, {});
       return;
     }
     case MethodId.ExchangeDelete:
-      vhost.deleteExchange(m.exchange, m.ifUnused);
+      vhost.deleteExchange(m.exchange, m.ifUnused, ch.access);
       if (!m.noWait) encodeExchangeDeleteOk(w, ch.number, {});
       return;
     case MethodId.ExchangeBind:
-      vhost.bindExchange(m.destination, m.source, m.routingKey, m.arguments);
+      vhost.bindExchange(m.destination, m.source, m.routingKey, m.arguments, ch.access);
       if (!m.noWait) encodeExchangeBindOk(w, ch.number, {});
       return;
     case MethodId.ExchangeUnbind:
-      vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments);
+      vhost.unbindExchange(m.destination, m.source, m.routingKey, m.arguments, ch.access);
       if (!m.noWait) encodeExchangeUnbindOk(w, ch.number, {});
       return;
   }

@@ -28,7 +28,7 @@ export function handleQueue(ch: Channel, m: Method): void {
         exclusiveOwner: m.exclusive ? conn : null,
         autoDelete: m.autoDelete,
         arguments: m.arguments,
-      }, conn);
+      }, conn, ch.access);
       ch.lastQueue = queue.name;
       if (!m.noWait) {
         encodeQueueDeclareOk(w, ch.number, {
@@ -40,20 +40,20 @@ export function handleQueue(ch: Channel, m: Method): void {
       return;
     }
     case MethodId.QueueBind:
-      vhost.bindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn);
+      vhost.bindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn, ch.access);
       if (!m.noWait) encodeQueueBindOk(w, ch.number, {});
       return;
     case MethodId.QueueUnbind:
-      vhost.unbindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn);
+      vhost.unbindQueue(m.queue || ch.lastQueue, m.exchange, m.routingKey, m.arguments, conn, ch.access);
       encodeQueueUnbindOk(w, ch.number, {});
       return;
     case MethodId.QueuePurge: {
-      const messageCount = vhost.purgeQueue(m.queue || ch.lastQueue, conn);
+      const messageCount = vhost.purgeQueue(m.queue || ch.lastQueue, conn, ch.access);
       if (!m.noWait) encodeQueuePurgeOk(w, ch.number, { messageCount });
       return;
     }
     case MethodId.QueueDelete: {
-      const messageCount = vhost.deleteQueue(m.queue || ch.lastQueue, m.ifUnused, m.ifEmpty, conn);
+      const messageCount = vhost.deleteQueue(m.queue || ch.lastQueue, m.ifUnused, m.ifEmpty, conn, ch.access);
       if (!m.noWait) encodeQueueDeleteOk(w, ch.number, { messageCount });
       return;
     }

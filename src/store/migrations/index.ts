@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { initial } from './001-initial.js';
 import { transientEntries } from './002-transient-entries.js';
 import { deliveryCount } from './003-delivery-count.js';
+import { accessControl } from './004-access-control.js';
 
 /** One schema step. `up` runs inside a transaction that also sets `PRAGMA user_version`. */
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initial, transientEntries, deliveryCount];
+export const MIGRATIONS: readonly Migration[] = [initial, transientEntries, deliveryCount, accessControl];

@@ -17,6 +17,13 @@ export interface StorageHarness {
 }
 
 export const ARGS = Buffer.from([0, 0, 0, 0]);
+const GUEST = {
+  name: 'guest',
+  passwordHash: Buffer.from('0102030405', 'hex'),
+  hashingAlgorithm: 'rabbit_password_hashing_sha512',
+  tags: ['administrator'],
+  limits: {},
+};
 const PROPS = Buffer.from([0x10, 0x00, 0x02]);
 
 /** Resolves once everything appended so far is committed. */
@@ -56,10 +63,11 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
 
     it('round-trips every kind of definition across a reopen', () => {
       const d = s.definitions;
-      d.putVhost({ name: '/', metadata: {} });
-      d.putVhost({ name: 'v2', metadata: { description: 'second', tags: ['a'] } });
-      d.putUser({ name: 'guest', passwordHash: Buffer.from('0102030405', 'hex'), tags: ['administrator'] });
+      d.putVhost({ name: '/', metadata: {}, limits: {} });
+      d.putVhost({ name: 'v2', metadata: { description: 'second', tags: ['a'] }, limits: { 'max-queues': 3 } });
+      d.putUser({ ...GUEST, limits: { 'max-channels': 2 } });
       d.putPermission({ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '^amq' });
+      d.putTopicPermission({ user: 'guest', vhost: '/', exchange: 'amq.topic', write: '^a', read: '^{username}' });
       d.putExchange({ vhost: '/', name: 'x', type: 'topic', durable: true, autoDelete: false, internal: true, arguments: ARGS });
       const qid = queue('q1');
       const binding: BindingRecord = {
@@ -80,11 +88,12 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
 
       const defs = reopen().definitions.loadDefinitions();
       expect(defs.vhosts).toEqual([
-        { name: '/', metadata: {} },
-        { name: 'v2', metadata: { description: 'second', tags: ['a'] } },
+        { name: '/', metadata: {}, limits: {} },
+        { name: 'v2', metadata: { description: 'second', tags: ['a'] }, limits: { 'max-queues': 3 } },
       ]);
-      expect(defs.users).toEqual([{ name: 'guest', passwordHash: Buffer.from('0102030405', 'hex'), tags: ['administrator'] }]);
+      expect(defs.users).toEqual([{ ...GUEST, limits: { 'max-channels': 2 } }]);
       expect(defs.permissions).toEqual([{ user: 'guest', vhost: '/', configure: '.*', write: '.*', read: '^amq' }]);
+      expect(defs.topicPermissions).toEqual([{ user: 'guest', vhost: '/', exchange: 'amq.topic', write: '^a', read: '^{username}' }]);
       expect(defs.exchanges).toEqual([
         { vhost: '/', name: 'x', type: 'topic', durable: true, autoDelete: false, internal: true, arguments: ARGS },
       ]);
@@ -116,8 +125,10 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       bind('x', 'queue', 'q2');
       bind('y', 'exchange', 'x');
       bind('y', 'queue', 'q2');
-      d.putUser({ name: 'u', passwordHash: ARGS, tags: [] });
+      d.putUser({ ...GUEST, name: 'u', tags: [] });
       d.putPermission({ user: 'u', vhost: '/', configure: '', write: '', read: '' });
+      d.putTopicPermission({ user: 'u', vhost: '/', exchange: 'amq.topic', write: '', read: '' });
+      d.putTopicPermission({ user: 'guest', vhost: '/', exchange: 'amq.topic', write: '', read: '' });
 
       d.deleteQueue('/', 'q1');
       d.deleteExchange('/', 'x');
@@ -129,6 +140,7 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       expect(defs.bindings.map((b) => `${b.source}->${b.destination}`)).toEqual(['y->q2']);
       expect(defs.users).toEqual([]);
       expect(defs.permissions).toEqual([]);
+      expect(defs.topicPermissions.map((t) => t.user)).toEqual(['guest']);
 
       // queue ids are never reused
       expect(queue('q1')).toBeGreaterThan(q2);
@@ -140,6 +152,7 @@ export function storageSuite(name: string, makeHarness: () => StorageHarness): v
       expect(defs.exchanges).toEqual([]);
       expect(defs.bindings).toEqual([]);
       expect(defs.policies).toEqual([]);
+      expect(defs.topicPermissions).toEqual([]);
     });
 
     it('stores a body once for several queues and deletes it with its last entry', async () => {
