@@ -42,6 +42,18 @@ export interface BrokerOptions {
   queueMemoryBudget?: { messages: number; bytes: number };
   /** consumer_timeout: ms a delivery may stay unacknowledged before its channel is closed. Default 30 min. */
   consumerTimeout?: number;
+  /** Users that may log in only from loopback addresses (RabbitMQ's loopback_users). Default ["guest"]. */
+  loopbackUsers?: string[];
+  /** First start only: the user created with full permissions on defaultVhost (RabbitMQ's default_user). Default guest. */
+  defaultUser?: string;
+  /** First start only: defaultUser's password. Default guest. */
+  defaultPass?: string;
+  /** First start only: the vhost created (RabbitMQ's default_vhost). Default "/". */
+  defaultVhost?: string;
+  /** Connections the node accepts in all (RabbitMQ's connection_max); 0: no limit. Default 0. */
+  maxConnections?: number;
+  /** Consumers one channel may have (RabbitMQ's consumer_max_per_channel); 0: no limit. Default 0. */
+  maxConsumersPerChannel?: number;
 }
 
 export interface RunningBroker {
@@ -61,6 +73,13 @@ const PROPERTIES_CODEC: PropertiesCodec = {
   decodeTable: (raw) => decodeTable(raw, 0).table,
   readTraits: readPropertyTraits,
 };
+
+/** The options among `keys` that are set. */
+function pick<K extends keyof BrokerOptions>(options: BrokerOptions, keys: readonly K[]): Pick<BrokerOptions, K> {
+  const out: Partial<BrokerOptions> = {};
+  for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
+  return out as Pick<BrokerOptions, K>;
+}
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   if (options.logLevel !== undefined) setLogLevel(options.logLevel);
@@ -83,6 +102,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
         ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
         ...(options.consumerTimeout !== undefined ? { consumerTimeout: options.consumerTimeout } : {}),
+        ...pick(options, ['loopbackUsers', 'defaultUser', 'defaultPass', 'defaultVhost', 'maxConnections', 'maxConsumersPerChannel']),
       },
       new Persistence(store, PROPERTIES_CODEC),
       alarms,

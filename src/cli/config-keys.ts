@@ -61,6 +61,13 @@ const memoryBudget: KeySpec = {
 
 const port = int(0, UINT16_MAX, 'must be a port number (0-65535)');
 
+const userNames: KeySpec = {
+  text: 'json',
+  check: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string') ? undefined : 'must be an array of user names'),
+};
+
+const anyString: KeySpec = { text: 'string', check: (v) => (typeof v === 'string' ? undefined : 'must be a string') };
+
 export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   port,
   host: nonEmpty,
@@ -78,6 +85,12 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   diskFreeLimit: num(0, true),
   queueMemoryBudget: memoryBudget,
   consumerTimeout: int(1),
+  loopbackUsers: userNames,
+  defaultUser: nonEmpty,
+  defaultPass: anyString,
+  defaultVhost: nonEmpty,
+  maxConnections: int(0),
+  maxConsumersPerChannel: int(0),
 };
 
 export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(CONFIG_KEYS, key);

@@ -1,6 +1,6 @@
 import { AmqpError, commandInvalid, connectionAccessRefused, notAllowed } from '../amqp/errors.js';
 import { fieldString, isFieldTable, type FieldTable, type FieldValue } from '../amqp/field-types.js';
-import type { User } from '../broker/auth/users.js';
+import type { LoginResult, User } from '../broker/auth/users.js';
 import type { Vhost } from '../broker/vhost.js';
 import {
   encodeConnectionOpenOk,
@@ -132,7 +132,8 @@ export class Handshake {
       throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
     }
     const creds = parseSaslResponse(mechanism, response);
-    const login = creds === undefined ? { refused: 'no credentials in the response' } : conn.broker.users.login(creds.username, creds.password);
+    const login: LoginResult =
+      creds === undefined ? { refused: 'no credentials in the response' } : conn.broker.users.login(creds.username, creds.password);
     let reason = login.refused;
     const user = login.user;
     if (user !== undefined && conn.broker.config.loopbackUsers.includes(user.name) && !isLoopback(conn.remoteAddress)) {

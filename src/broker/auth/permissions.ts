@@ -105,7 +105,7 @@ export class Permissions {
   restoreTopic(user: string, vhost: string, t: TopicPermissions): void {
     const k = key(user, vhost);
     let m = this.topics.get(k);
-    if (m === undefined) this.topics.set(k, (m = new Map()));
+    if (m === undefined) this.topics.set(k, (m = new Map<string, TopicPermissions>()));
     m.set(t.exchange, { exchange: t.exchange, write: t.write, read: t.read });
     this.version++;
   }
