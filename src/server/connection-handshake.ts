@@ -11,9 +11,10 @@ import {
   type Method,
 } from '../amqp/generated/methods.js';
 import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
+import type { User } from '../broker/auth/users.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
-import { checkNewSecret, isLoopback, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
+import { checkNewSecret, isLoopback, parseSaslResponse, saslMechanisms, serverProperties, type Credentials } from './handshake.js';
 
 const log = logger('amqp.handshake');
 
@@ -35,7 +36,7 @@ export class Handshake {
       versionMajor: 0,
       versionMinor: 9,
       serverProperties: serverProperties(this.conn.broker.config.clusterName),
-      mechanisms: Buffer.from(SASL_MECHANISMS),
+      mechanisms: Buffer.from(saslMechanisms(this.conn.certLogin)),
       locales: Buffer.from('en_US'),
     });
     this.conn.scheduleFlush();
@@ -119,11 +120,22 @@ export class Handshake {
 
   private authenticate(mechanism: string, response: Buffer): void {
     const conn = this.conn;
-    if (!SASL_MECHANISMS.split(' ').includes(mechanism)) {
-      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
+    if (!saslMechanisms(conn.certLogin).split(' ').includes(mechanism)) {
+      // RabbitMQ: 'invalid' for a mechanism it has but does not offer on this connection.
+      throw commandInvalid(`${mechanism === 'EXTERNAL' ? 'invalid' : 'unknown'} authentication mechanism '${mechanism}'`);
     }
-    const creds = parseSaslResponse(mechanism, response);
-    const user = creds && conn.broker.users.authenticate(creds.username, creds.password);
+    let creds: Credentials | undefined;
+    let user: User | undefined;
+    if (mechanism === 'EXTERNAL') {
+      // SASL EXTERNAL: the name from the verified client certificate; the user must exist, and no
+      // password is checked (RabbitMQ's internal backend with rabbit_auth_mechanism_ssl).
+      const username = conn.certLogin?.username;
+      creds = username === undefined ? undefined : { username, password: '' };
+      user = username === undefined ? undefined : conn.broker.users.get(username);
+    } else {
+      creds = parseSaslResponse(mechanism, response);
+      user = creds && conn.broker.users.authenticate(creds.username, creds.password);
+    }
     let refusal: string | undefined;
     if (!user) {
       refusal = `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`;
