@@ -6,4 +6,4 @@
  *   await broker.close();
  */
 export { startBroker } from './main.js';
-export type { BrokerOptions, RunningBroker } from './main.js';
+export type { BrokerOptions, RunningBroker, TlsOptions } from './main.js';

@@ -12,6 +12,7 @@ import { Broker } from './broker/broker.js';
 import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
+import { TlsContext, type TlsSettings } from './server/tls-context.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 
 const log = logger('warren.main');
@@ -54,6 +55,13 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Consumers one channel may have (RabbitMQ's consumer_max_per_channel); 0: no limit. Default 0. */
   maxConsumersPerChannel?: number;
+  /** AMQPS, alongside plain AMQP: PEM files, peer verification, certificate login (server/tls-context.ts). */
+  tls?: TlsOptions;
+}
+
+export interface TlsOptions extends TlsSettings {
+  /** AMQPS port; 0 picks a free one. Default 5671. */
+  port?: number;
 }
 
 export interface RunningBroker {
@@ -61,8 +69,16 @@ export interface RunningBroker {
   readonly url: string;
   /** The bound AMQP port. */
   readonly port: number;
+  /** The bound AMQPS port; undefined without `tls`. */
+  readonly tlsPort: number | undefined;
   /** The broker core, for embedders that want to inspect queues. */
   readonly broker: Broker;
+  /**
+   * Re-read the TLS certificate, key and CA files (the CLI does on SIGHUP): new connections get
+   * them, open ones stay up. False, with an error logged and the old files kept, if they cannot be
+   * used; false without `tls`.
+   */
+  reloadTls(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -91,9 +107,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     diskFreeLimit: options.diskFreeLimit,
   });
   const started = Date.now();
+  const tls = options.tls === undefined ? undefined : await TlsContext.load(options.tls);
   const store = Store.open(dataDir);
-  let listener: AmqpListener;
+  let listener: AmqpListener | undefined;
   let port: number;
+  let tlsPort: number | undefined;
   let broker: Broker;
   try {
     broker = new Broker(
@@ -116,11 +134,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       handshakeTimeoutMs: 10_000,
     });
     port = await listener.listen(options.port ?? 5672, options.host);
+    if (tls !== undefined) tlsPort = await listener.listenTls(options.tls?.port ?? 5671, options.host, tls);
   } catch (err) {
+    await listener?.close();
     store.close();
     throw err;
   }
   alarms.start();
+  if (tlsPort !== undefined) log.info(`AMQPS listening on port ${tlsPort}`);
   log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;
   const close = async (): Promise<void> => {
@@ -132,7 +153,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     port,
+    tlsPort,
     broker,
+    reloadTls: () => (tls === undefined ? Promise.resolve(false) : tls.reload()),
     close: () => (closed ??= close()),
   };
 }

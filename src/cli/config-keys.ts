@@ -3,8 +3,9 @@
  * are exactly those of `BrokerOptions`: adding an option without a check here does not compile.
  */
 import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
-import type { BrokerOptions } from '../main.js';
+import type { BrokerOptions, TlsOptions } from '../main.js';
 import { LOG_LEVELS } from '../util/logger.js';
+import { CERT_LOGIN_FROM } from '../server/tls-context.js';
 
 export type ConfigKey = keyof BrokerOptions;
 
@@ -68,6 +69,34 @@ const userNames: KeySpec = {
 
 const anyString: KeySpec = { text: 'string', check: (v) => (typeof v === 'string' ? undefined : 'must be a string') };
 
+/** The fields of `tls` and their checks. Each layer may give some; cert and key are required of the merged result (config.ts). */
+export const TLS_FIELDS: Readonly<Record<keyof TlsOptions, KeySpec>> = {
+  port,
+  cert: nonEmpty,
+  key: nonEmpty,
+  ca: nonEmpty,
+  verifyPeer: { text: 'json', check: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false') },
+  failIfNoPeerCert: { text: 'json', check: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false') },
+  certLoginFrom: {
+    text: 'string',
+    check: (v) => (CERT_LOGIN_FROM.some((from) => from === v) ? undefined : `must be one of ${CERT_LOGIN_FROM.join(', ')}`),
+  },
+};
+
+const tls: KeySpec = {
+  text: 'json',
+  check: (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return `must be an object with keys ${Object.keys(TLS_FIELDS).join(', ')}`;
+    for (const [field, value] of Object.entries(v)) {
+      const spec = Object.hasOwn(TLS_FIELDS, field) ? TLS_FIELDS[field as keyof TlsOptions] : undefined;
+      if (spec === undefined) return `has unknown key '${field}' (known: ${Object.keys(TLS_FIELDS).join(', ')})`;
+      const reason = spec.check(value);
+      if (reason !== undefined) return `field '${field}' ${reason}`;
+    }
+    return undefined;
+  },
+};
+
 export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   port,
   host: nonEmpty,
@@ -91,6 +120,7 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   defaultVhost: nonEmpty,
   maxConnections: int(0),
   maxConsumersPerChannel: int(0),
+  tls,
 };
 
 export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(CONFIG_KEYS, key);
@@ -100,7 +130,12 @@ export const envName = (key: ConfigKey): string => 'WARREN_' + key.replace(/[A-Z
 
 /** A value from text (an environment variable or a flag); text that is not JSON stays a string, for the message. */
 export function fromText(key: ConfigKey, text: string): unknown {
-  if (CONFIG_KEYS[key].text === 'string') return text;
+  return valueFromText(CONFIG_KEYS[key], text);
+}
+
+/** The same for any spec (the fields of `tls`, set by --tls-* flags). */
+export function valueFromText(spec: KeySpec, text: string): unknown {
+  if (spec.text === 'string') return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

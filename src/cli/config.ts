@@ -4,7 +4,8 @@
  * is checked in full, even where a higher one overrides it, so a bad file is never hidden.
  */
 import { readFile } from 'node:fs/promises';
-import type { BrokerOptions } from '../main.js';
+import type { BrokerOptions, TlsOptions } from '../main.js';
+import { tlsSettingsProblem } from '../server/tls-context.js';
 import { CONFIG_KEYS, envName, fromText, isConfigKey, type ConfigKey } from './config-keys.js';
 
 /** A bad setting. The message is one line that names the key and where it came from. */
@@ -78,10 +79,23 @@ export interface ConfigSources {
   warn(line: string): void;
 }
 
-/** The options for startBroker; keys no layer sets are left to startBroker's defaults. */
+/**
+ * The options for startBroker; keys no layer sets are left to startBroker's defaults. `tls` is
+ * merged field by field (a --tls-port flag keeps the files of the config file), then checked whole.
+ */
 export async function resolveConfig(sources: ConfigSources): Promise<BrokerOptions> {
   const file = sources.file === undefined ? {} : await loadConfigFile(sources.file);
   const { config: env, ignored } = configFromEnv(sources.env);
   for (const name of ignored) sources.warn(`ignoring ${name}: not a setting (see warren server --help)`);
-  return { ...file, ...env, ...sources.flags };
+  const options: BrokerOptions = { ...file, ...env, ...sources.flags };
+  const layers = [file.tls, env.tls, sources.flags.tls].filter((tls) => tls !== undefined);
+  if (layers.length > 0) {
+    const tls: Partial<TlsOptions> = Object.assign({}, ...layers) as Partial<TlsOptions>;
+    const problem = tlsSettingsProblem(tls);
+    if (problem !== undefined) {
+      throw new ConfigError(`'tls' ${problem}, got ${show(tls)} (from the config file, WARREN_TLS and --tls-* flags)`);
+    }
+    options.tls = tls as TlsOptions;
+  }
+  return options;
 }

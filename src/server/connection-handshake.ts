@@ -15,7 +15,7 @@ import {
 import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
-import { checkNewSecret, isLoopback, parseSaslResponse, SASL_MECHANISMS, serverProperties } from './handshake.js';
+import { checkNewSecret, isLoopback, parseSaslResponse, saslMechanisms, serverProperties } from './handshake.js';
 
 const log = logger('amqp.handshake');
 
@@ -39,7 +39,7 @@ export class Handshake {
       versionMajor: 0,
       versionMinor: 9,
       serverProperties: serverProperties(this.conn.broker.config.clusterName),
-      mechanisms: Buffer.from(SASL_MECHANISMS),
+      mechanisms: Buffer.from(saslMechanisms(this.conn.certLogin)),
       locales: Buffer.from('en_US'),
     });
     this.conn.scheduleFlush();
@@ -128,12 +128,21 @@ export class Handshake {
 
   private authenticate(mechanism: string, response: Buffer): void {
     const conn = this.conn;
-    if (!SASL_MECHANISMS.split(' ').includes(mechanism)) {
-      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`);
+    if (!saslMechanisms(conn.certLogin).split(' ').includes(mechanism)) {
+      // RabbitMQ: 'invalid' for a mechanism it has but does not offer on this connection.
+      throw commandInvalid(`${mechanism === 'EXTERNAL' ? 'invalid' : 'unknown'} authentication mechanism '${mechanism}'`);
     }
-    const creds = parseSaslResponse(mechanism, response);
-    const login: LoginResult =
-      creds === undefined ? { refused: 'no credentials in the response' } : conn.broker.users.login(creds.username, creds.password);
+    let login: LoginResult;
+    if (mechanism === 'EXTERNAL') {
+      // SASL EXTERNAL: the name from the verified client certificate; the user must exist, and no
+      // password is checked (RabbitMQ's internal backend with rabbit_auth_mechanism_ssl).
+      const username = conn.certLogin?.username;
+      const found = username === undefined ? undefined : conn.broker.users.get(username);
+      login = found !== undefined ? { user: found } : { refused: `user '${username ?? ''}' - invalid credentials` };
+    } else {
+      const creds = parseSaslResponse(mechanism, response);
+      login = creds === undefined ? { refused: 'no credentials in the response' } : conn.broker.users.login(creds.username, creds.password);
+    }
     let reason = login.refused;
     const user = login.user;
     if (user !== undefined && conn.broker.config.loopbackUsers.includes(user.name) && !isLoopback(conn.remoteAddress)) {

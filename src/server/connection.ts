@@ -16,6 +16,7 @@ import type { Flow } from './flow.js';
 import { PROTOCOL_HEADER } from './handshake.js';
 import { describeFrame } from './frame-text.js';
 import { ReadGate, ReadPause } from './read-gate.js';
+import type { CertLogin } from './tls-context.js';
 
 const log = logger('amqp.connection');
 
@@ -79,6 +80,8 @@ export class Connection implements FrameHandler, FlowWaiter {
     private readonly onClosed: (c: Connection) => void,
     /** resource alarms: blocks this connection when it publishes during an alarm (flow.ts) */
     readonly flow: Flow | null = null,
+    /** a TLS connection's verified client certificate (SASL EXTERNAL is offered), else null */
+    readonly certLogin: CertLogin | null = null,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.frameMax = limits.frameMax;

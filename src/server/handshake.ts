@@ -4,6 +4,7 @@ import type { Access } from '../broker/auth/access.js';
 import type { FieldTable } from '../amqp/field-types.js';
 import { decodeTable } from '../amqp/field-table.js';
 import { fieldString } from '../amqp/field-types.js';
+import type { CertLogin } from './tls-context.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -38,6 +39,16 @@ export function serverProperties(clusterName: string): FieldTable {
 }
 
 export const SASL_MECHANISMS = 'PLAIN AMQPLAIN';
+
+/**
+ * The mechanisms offered in connection.start: SASL EXTERNAL as well on a TLS connection with a
+ * verified client certificate (`certLogin`, from tls-context.ts). RabbitMQ's rabbit_auth_mechanism_ssl
+ * offers it on every TLS connection and refuses it without a certificate; offering it only
+ * where it can succeed lets a client fall back to PLAIN.
+ */
+export function saslMechanisms(certLogin: CertLogin | null): string {
+  return certLogin === null ? SASL_MECHANISMS : `${SASL_MECHANISMS} EXTERNAL`;
+}
 
 export interface Credentials {
   username: string;

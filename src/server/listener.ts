@@ -1,15 +1,21 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { Flow } from './flow.js';
+import type { CertLogin, TlsContext } from './tls-context.js';
 
 const log = logger('amqp.listener');
 
-/** The AMQP TCP listener: accepts sockets and owns the set of live connections. */
+/**
+ * The AMQP listeners, plain TCP and TLS (AMQPS): accept sockets and own the set of live
+ * connections, whichever listener they came in on.
+ */
 export class AmqpListener {
   readonly connections = new Set<Connection>();
-  private server: Server | null = null;
+  private readonly servers: Server[] = [];
+  private readonly detach: (() => void)[] = [];
   /** resource alarms: blocks publishing connections while an alarm is raised */
   readonly flow: Flow;
 
@@ -29,9 +35,35 @@ export class AmqpListener {
     for (const conn of this.connections) if (match(conn)) conn.close(320, `CONNECTION_FORCED - ${reason}`);
   }
 
-  async listen(port: number, host: string | undefined): Promise<number> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server = server;
+  /** Listen for plain TCP; resolves to the bound port. */
+  listen(port: number, host: string | undefined): Promise<number> {
+    return this.bind(
+      createServer({ noDelay: true }, (socket) => this.accept(socket, null)),
+      port,
+      host,
+    );
+  }
+
+  /**
+   * Listen for TLS with `context`'s certificate (swapped by context.reload()). A socket is handed
+   * to a Connection once its TLS handshake is done and its client certificate, if any, is accepted.
+   */
+  async listenTls(port: number, host: string | undefined, context: TlsContext): Promise<number> {
+    const server = createTlsServer({ ...context.serverOptions(), handshakeTimeout: this.limits.handshakeTimeoutMs }, (socket) =>
+      this.acceptTls(socket, context),
+    );
+    server.on('tlsClientError', (err, socket) => {
+      // With failIfNoPeerCert node itself drops a certificate that did not verify ("socket hang
+      // up", the address already gone); authorizationError says why.
+      const why = socket.authorizationError == null ? err.message : `client certificate refused: ${String(socket.authorizationError)}`;
+      log.warn(`TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${why}`);
+    });
+    this.detach.push(context.attach(server));
+    return this.bind(server, port, host);
+  }
+
+  private async bind(server: Server, port: number, host: string | undefined): Promise<number> {
+    this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port, host, exclusive: true }, () => {
@@ -44,7 +76,17 @@ export class AmqpListener {
     return typeof address === 'object' && address !== null ? address.port : port;
   }
 
-  private accept(socket: Socket): void {
+  private acceptTls(socket: TLSSocket, context: TlsContext): void {
+    const refusal = context.refusal(socket);
+    if (refusal !== undefined) {
+      log.warn(`TLS connection from ${socket.remoteAddress ?? 'a client'} refused: ${refusal}`);
+      socket.destroy();
+      return;
+    }
+    this.accept(socket, context.certLogin(socket));
+  }
+
+  private accept(socket: Socket, certLogin: CertLogin | null): void {
     const conn = new Connection(
       socket,
       this.broker,
@@ -54,20 +96,20 @@ export class AmqpListener {
         this.flow.forget(c);
       },
       this.flow,
+      certLogin,
     );
     this.connections.add(conn);
   }
 
-  /** Stop accepting, close every connection with 320 CONNECTION_FORCED, wait for the server to close. */
+  /** Stop accepting, close every connection with 320 CONNECTION_FORCED, wait for the servers to close. */
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
+    const servers = this.servers.splice(0);
+    for (const detach of this.detach.splice(0)) detach();
     this.flow.stop();
     for (const conn of this.connections) {
       conn.close(320, 'CONNECTION_FORCED - broker shutdown');
       conn.terminate();
     }
-    if (server === null) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }
