@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { adminFor, type Admin, type Perms } from './admin.js';
 import { nextError, roundTrip, startTestBroker, uniqueName, type TestBroker } from './broker.js';
+import { RawClient, decodeTune, type CloseMethod } from './raw-client.js';
 
 export const PASSWORD = 'secret-pw';
 export const ALL: Perms = { configure: '.*', write: '.*', read: '.*' };
@@ -70,6 +71,24 @@ export class Scene {
 
   url(user: string, vhost = this.vhost): string {
     return this.admin.url(user, PASSWORD, vhost);
+  }
+
+  /**
+   * connection.open by `user` to the vhost, over a raw socket (amqplib does not report the reply
+   * of a refused open): the connection.close the broker answers with.
+   */
+  async refusedOpen(user: string): Promise<CloseMethod> {
+    const c = await RawClient.connect(this.tb.port, new URL(this.tb.url).hostname);
+    try {
+      c.sendProtocolHeader();
+      await c.expectMethod(10, 10);
+      c.sendStartOk({ user, password: PASSWORD });
+      c.sendTuneOk({ ...decodeTune(await c.expectMethod(10, 30)), heartbeat: 0 });
+      c.sendOpen(this.vhost);
+      return await c.expectConnectionClose();
+    } finally {
+      c.destroy();
+    }
   }
 
   /** Connect as `user` to the scene's vhost, run `fn` on a channel, close. */
