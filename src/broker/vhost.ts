@@ -168,10 +168,13 @@ export class Vhost {
     return x;
   }
 
-  /** exchange.delete: configure on the exchange. */
+  /**
+   * exchange.delete: not the default exchange, no 'amq.' name (by name, whether it exists or
+   * not, as RabbitMQ), then configure on the exchange.
+   */
   deleteExchange(name: string, ifUnused: boolean, access: AccessCheck = TRUSTED): void {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
-    if (name.startsWith('amq.') && this.exchanges.has(name)) {
+    if (name.startsWith('amq.')) {
       throw accessRefused(`deletion of system exchange '${name}' in vhost '${this.name}' not allowed`);
     }
     access.check('exchange', name, 'configure');
