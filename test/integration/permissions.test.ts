@@ -281,12 +281,4 @@ describe('passive declares need no permission', () => {
       expect(await ch.checkQueue(opaque.q)).toEqual({ queue: opaque.q, messageCount: 1, consumerCount: 0 });
     });
   });
-
-  it('a passive declare of a missing resource is 404, whatever the permissions', async () => {
-    const missing = `${opaque.q}-missing`;
-    await s.as(restricted, async (ch) => {
-      const refusal = await expectRefused(ch, () => ch.checkQueue(missing));
-      expect(refusal).toEqual({ code: 404, text: `NOT_FOUND - no queue '${missing}' in vhost '${s.vhost}'` });
-    });
-  });
 });
