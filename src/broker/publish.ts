@@ -114,10 +114,14 @@ export class Publishing {
     const codec = this.scope.codec;
     const traits = ctx.traits;
     codec.readTraits(properties, traits);
-    if (traits.expiration !== undefined) validateMessageExpiration(traits.expiration);
+    // RabbitMQ's order: the direct reply-to consumer, user_id, expiration, then CC/BCC.
+    if (traits.replyTo === DIRECT_REPLY_QUEUE && ctx.directReplyToken === null) {
+      throw preconditionFailed('fast reply consumer does not exist');
+    }
     if (traits.userId !== undefined && traits.userId !== ctx.user && !ctx.access.impersonator) {
       throw preconditionFailed(`user_id property set to '${traits.userId}' but authenticated user was '${ctx.user}'`);
     }
+    if (traits.expiration !== undefined) validateMessageExpiration(traits.expiration);
     let headers: FieldTable | undefined;
     let cc: string[] | undefined;
     if (traits.hasHeaders || traits.replyTo === DIRECT_REPLY_QUEUE) {
@@ -133,8 +137,7 @@ export class Publishing {
           rewrite = true;
         }
       }
-      if (props.replyTo === DIRECT_REPLY_QUEUE) {
-        if (ctx.directReplyToken === null) throw preconditionFailed('fast reply consumer does not exist');
+      if (props.replyTo === DIRECT_REPLY_QUEUE && ctx.directReplyToken !== null) {
         props.replyTo = DIRECT_REPLY_PREFIX + ctx.directReplyToken;
         rewrite = true;
       }

@@ -105,10 +105,15 @@ export class Vhost {
   }
 
   /**
-   * exchange.declare. Permissions as RabbitMQ: configure on the exchange (not for passive); a new
-   * exchange with an alternate exchange also needs read on itself and write on the alternate.
+   * exchange.declare, checked in RabbitMQ's order: a known type (503 on the connection, before
+   * anything else, permissions included), not the default exchange, configure on the exchange
+   * (not for passive); a new exchange with an alternate exchange also needs read on itself and
+   * write on the alternate.
    */
   declareExchange(name: string, type: string, passive: boolean, options: ExchangeOptions, access: AccessCheck = TRUSTED): Exchange {
+    if (!passive && type !== DELAYED_EXCHANGE_TYPE && exchangeTypeFactory(type) === undefined) {
+      throw commandInvalid(`unknown exchange type '${type}'`);
+    }
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
     if (passive) return this.getExchange(name);
     access.check('exchange', name, 'configure');
@@ -163,10 +168,13 @@ export class Vhost {
     return x;
   }
 
-  /** exchange.delete: configure on the exchange. */
+  /**
+   * exchange.delete: not the default exchange, no 'amq.' name (by name, whether it exists or
+   * not, as RabbitMQ), then configure on the exchange.
+   */
   deleteExchange(name: string, ifUnused: boolean, access: AccessCheck = TRUSTED): void {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
-    if (name.startsWith('amq.') && this.exchanges.has(name)) {
+    if (name.startsWith('amq.')) {
       throw accessRefused(`deletion of system exchange '${name}' in vhost '${this.name}' not allowed`);
     }
     access.check('exchange', name, 'configure');

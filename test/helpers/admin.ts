@@ -28,6 +28,8 @@ export interface Admin {
   setTopicPermissions(user: string, vhost: string, exchange: string, write: string, read: string): Promise<void>;
   setVhostLimits(vhost: string, limits: Record<string, number>): Promise<void>;
   setUserLimits(user: string, limits: Record<string, number>): Promise<void>;
+  /** names of the queues in a vhost */
+  listQueues(vhost: string): Promise<string[]>;
   /** amqp://user:pass@host:port/vhost for this broker */
   url(user: string, password: string, vhost?: string): string;
 }
@@ -57,13 +59,15 @@ export function adminFor(tb: TestBroker): Admin {
       now(() => broker.permissions.setTopic(user, vhost, { exchange, write, read })),
     setVhostLimits: (vhost, limits) => now(() => broker.setVhostLimits(vhost, limits)),
     setUserLimits: (user, limits) => now(() => broker.setUserLimits(user, limits)),
+    listQueues: (vhost) => Promise.resolve([...(broker.vhosts.get(vhost)?.queues.keys() ?? [])]),
   };
 }
 
 function rabbitmqctlAdmin(url: Admin['url']): Admin {
   const node = process.env['WARREN_TEST_RABBITMQ_NODE'] ?? 'rabbit@localhost';
+  const output = async (...args: string[]): Promise<string> => (await run('rabbitmqctl', ['-q', '-n', node, ...args])).stdout;
   const ctl = async (...args: string[]): Promise<void> => {
-    await run('rabbitmqctl', ['-q', '-n', node, ...args]);
+    await output(...args);
   };
   return {
     url,
@@ -81,5 +85,6 @@ function rabbitmqctlAdmin(url: Admin['url']): Admin {
     setTopicPermissions: (user, vhost, exchange, write, read) => ctl('set_topic_permissions', '-p', vhost, user, exchange, write, read),
     setVhostLimits: (vhost, limits) => ctl('set_vhost_limits', '-p', vhost, JSON.stringify(limits)),
     setUserLimits: (user, limits) => ctl('set_user_limits', user, JSON.stringify(limits)),
+    listQueues: async (vhost) => (await output('list_queues', '-p', vhost, 'name', '--no-table-headers')).split('\n').filter((l) => l !== ''),
   };
 }
