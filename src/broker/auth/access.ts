@@ -46,6 +46,8 @@ export const TRUSTED: AccessCheck = {
 export class Access implements AccessCheck {
   private cachedVersion = -1;
   private cached: CompiledPermissions | undefined;
+  /** compiled, expanded topic patterns by permission and exchange, valid for cachedVersion */
+  private readonly topicPatterns = new Map<string, RegExp | null>();
 
   constructor(
     readonly user: User,
@@ -86,13 +88,25 @@ export class Access implements AccessCheck {
 
   checkTopic(x: TopicTarget, routingKey: string, perm: 'write' | 'read'): void {
     if (x.type !== 'topic') return;
-    const t = this.permissions.topicsOf(this.user.name, this.vhost)?.get(x.name);
-    if (t === undefined) return;
-    const pattern = this.expand(perm === 'write' ? t.write : t.read);
-    if (new RegExp(pattern === '' ? '^$' : pattern).test(routingKey)) return;
+    const re = this.topicPattern(x.name, perm);
+    if (re === null || re.test(routingKey)) return;
     throw accessRefused(
       `access to topic '${routingKey}' in exchange '${x.name}' in vhost '${this.vhost}' refused for user '${this.user.name}'`,
     );
+  }
+
+  /** The topic pattern for an exchange (null: no topic permission, every key allowed), compiled once per change. */
+  private topicPattern(exchange: string, perm: 'write' | 'read'): RegExp | null {
+    this.current();
+    const key = `${perm}\u0000${exchange}`;
+    let re = this.topicPatterns.get(key);
+    if (re === undefined) {
+      const t = this.permissions.topicsOf(this.user.name, this.vhost)?.get(exchange);
+      const pattern = t === undefined ? undefined : this.expand(perm === 'write' ? t.write : t.read);
+      re = pattern === undefined ? null : compileTopic(pattern);
+      this.topicPatterns.set(key, re);
+    }
+    return re;
   }
 
   private expand(pattern: string): string {
@@ -104,8 +118,18 @@ export class Access implements AccessCheck {
   private current(): CompiledPermissions | undefined {
     if (this.cachedVersion !== this.permissions.version) {
       this.cached = this.permissions.get(this.user.name, this.vhost);
+      this.topicPatterns.clear();
       this.cachedVersion = this.permissions.version;
     }
     return this.cached;
+  }
+}
+
+/** A topic pattern after expansion; one that no longer compiles (a name with regex syntax) matches nothing. */
+function compileTopic(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern === '' ? '^$' : pattern);
+  } catch {
+    return /(?!)/;
   }
 }
