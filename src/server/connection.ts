@@ -219,10 +219,12 @@ export class Connection implements FrameHandler, FlowWaiter {
     let ch = this.channels.get(channelNumber);
     if (ch === undefined) {
       if (m.id !== MethodId.ChannelOpen) throw channelError(`expected 'channel.open'`);
-      if (channelNumber > this.channelMax) throw channelError(`channel ${channelNumber} exceeds channel_max ${this.channelMax}`);
+      // RabbitMQ's check: the count of open channels against channel_max (530), before the
+      // number itself, so channel_max + 1 with every channel open gets RabbitMQ's text.
       if (this.channels.size >= this.channelMax) {
         throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
       }
+      if (channelNumber > this.channelMax) throw channelError(`channel ${channelNumber} exceeds channel_max ${this.channelMax}`);
       ch = new Channel(this, channelNumber);
       this.channels.set(channelNumber, ch);
     }
