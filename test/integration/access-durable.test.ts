@@ -134,6 +134,7 @@ describe.skipIf(external)('default user and vhost', () => {
         expect(b.users.list().map((u) => u.name)).toEqual(['admin']);
         expect(b.users.get('admin')?.tags).toEqual(['administrator']);
         expect([...b.vhosts.keys()]).toEqual(['prod']);
+        expect(b.vhost('prod')?.metadata).toEqual({ description: 'Default virtual host' });
         expect(b.permissions.list()).toEqual([{ user: 'admin', vhost: 'prod', permissions: expect.objectContaining(FULL) }]);
         await withChannel(url(node, 'admin', 'secret', 'prod'), async (ch) => {
           const { queue } = await ch.assertQueue('', { exclusive: true });

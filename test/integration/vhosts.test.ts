@@ -51,6 +51,10 @@ describe('vhosts made at run time', slow, () => {
     expect(await admin.vhostMetadata(plain)).toEqual({ description: '', tags: [], defaultQueueType: '' });
   });
 
+  it('the vhost made on first start is described as RabbitMQ describes it', async () => {
+    expect(await admin.vhostMetadata('/')).toEqual({ description: 'Default virtual host', tags: [], defaultQueueType: '' });
+  });
+
   it('let a user in once it has permissions there; a missing vhost is 530 not found', async () => {
     const [user, vhost] = await Promise.all([made.user(), made.vhost()]);
     const login = { user, password: 'pw', vhost };
