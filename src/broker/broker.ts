@@ -49,6 +49,9 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
 /** RabbitMQ's default_permissions for the default user. */
 const FULL = { configure: '.*', write: '.*', read: '.*' };
 
+/** The description RabbitMQ gives the vhost it creates on first start. */
+export const DEFAULT_VHOST_DESCRIPTION = 'Default virtual host';
+
 /**
  * The broker core: vhosts, users, permissions and the open sessions. Knows nothing of the wire
  * protocol. Every administrative change (vhost, user, permission, limit, policy) is one method
@@ -83,7 +86,7 @@ export class Broker {
     this.sessions = new Sessions(this.vhosts, this.permissions, () => (max > 0 ? max : undefined));
     // The first start's definitions, in memory; recovery keeps them only when the store is empty.
     const c = this.config;
-    this.addVhost(c.defaultVhost);
+    this.addVhost(c.defaultVhost).metadata = { description: DEFAULT_VHOST_DESCRIPTION };
     this.users.add(c.defaultUser, c.defaultPass, ['administrator']);
     this.permissions.set(c.defaultUser, c.defaultVhost, FULL);
   }

@@ -154,7 +154,7 @@ export class Handshake {
       if (this.authFailureClose) {
         throw connectionAccessRefused(`Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`);
       }
-      conn.terminate();
+      conn.closeSilently();
       return;
     }
     this.user = user;

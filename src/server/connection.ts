@@ -35,6 +35,13 @@ let nextConnectionId = 1;
 const CLOSE_LINGER_MS = 5000;
 
 /**
+ * After a refused login the client cannot be told of (no authentication_failure_close), how long
+ * the socket stays open, ignored, before it is closed: RabbitMQ's SILENT_CLOSE_DELAY (3 s), so a
+ * password guesser cannot retry at once.
+ */
+export const SILENT_CLOSE_DELAY_MS = 3000;
+
+/**
  * One AMQP connection: protocol header, handshake, frame dispatch to channels, output batching,
  * heartbeats and close. Everything from the socket's data event to socket.write is synchronous.
  * Errors are caught here (and in Channel.dispatch) and mapped to connection.close / channel.close.
@@ -222,10 +229,12 @@ export class Connection implements FrameHandler, FlowWaiter {
     let ch = this.channels.get(channelNumber);
     if (ch === undefined) {
       if (m.id !== MethodId.ChannelOpen) throw channelError(`expected 'channel.open'`);
-      if (channelNumber > this.channelMax) throw channelError(`channel ${channelNumber} exceeds channel_max ${this.channelMax}`);
+      // RabbitMQ's check: the count of open channels against channel_max (530), before the
+      // number itself, so channel_max + 1 with every channel open gets RabbitMQ's text.
       if (this.channels.size >= this.channelMax) {
         throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
       }
+      if (channelNumber > this.channelMax) throw channelError(`channel ${channelNumber} exceeds channel_max ${this.channelMax}`);
       ch = new Channel(this, channelNumber);
       this.channels.set(channelNumber, ch);
     }
@@ -359,6 +368,15 @@ export class Connection implements FrameHandler, FlowWaiter {
     this.socket.resume(); // a publisher paused by a resource alarm must still be drained
     this.lingerTimer = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
     this.lingerTimer.unref();
+  }
+
+  /** A refused login the client is not told of: ignore its input, close the socket after SILENT_CLOSE_DELAY_MS. */
+  closeSilently(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.reader.stop();
+    this.heartbeat.stop();
+    setTimeout(() => this.terminate(), SILENT_CLOSE_DELAY_MS).unref();
   }
 
   /** Close the socket now (also one still read after close-ok). */

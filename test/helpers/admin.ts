@@ -16,12 +16,23 @@ export interface Perms {
   read: string;
 }
 
+/** A vhost's metadata as `rabbitmqctl add_vhost --description --tags --default-queue-type` sets it. */
+export interface VhostMeta {
+  description?: string;
+  tags?: string[];
+  defaultQueueType?: string;
+}
+
 export interface Admin {
   addUser(name: string, password: string, tags?: string[]): Promise<void>;
   deleteUser(name: string): Promise<void>;
   setTags(name: string, tags: string[]): Promise<void>;
   changePassword(name: string, password: string): Promise<void>;
-  addVhost(name: string): Promise<void>;
+  /** the user keeps existing but has no password (no password login succeeds) */
+  clearPassword(name: string): Promise<void>;
+  addVhost(name: string, metadata?: VhostMeta): Promise<void>;
+  /** the vhost's metadata, or undefined when there is no such vhost */
+  vhostMetadata(name: string): Promise<Required<VhostMeta> | undefined>;
   deleteVhost(name: string): Promise<void>;
   setPermissions(user: string, vhost: string, p: Perms): Promise<void>;
   clearPermissions(user: string, vhost: string): Promise<void>;
@@ -51,7 +62,14 @@ export function adminFor(tb: TestBroker): Admin {
     deleteUser: (name) => now(() => broker.deleteUser(name)),
     setTags: (name, tags) => now(() => broker.users.setTags(name, tags)),
     changePassword: (name, password) => now(() => broker.users.setPassword(name, password)),
-    addVhost: (name) => now(() => broker.putVhost(name)),
+    clearPassword: (name) => now(() => broker.users.setPassword(name, null)),
+    addVhost: (name, metadata = {}) => now(() => broker.putVhost(name, metadata)),
+    vhostMetadata: (name) => {
+      const v = broker.vhost(name);
+      if (v === undefined) return Promise.resolve(undefined);
+      const m = v.metadata;
+      return Promise.resolve({ description: m.description ?? '', tags: [...(m.tags ?? [])], defaultQueueType: m.defaultQueueType ?? '' });
+    },
     deleteVhost: (name) => now(() => broker.deleteVhost(name)),
     setPermissions: (user, vhost, p) => now(() => broker.permissions.set(user, vhost, p)),
     clearPermissions: (user, vhost) => now(() => broker.permissions.clear(user, vhost)),
@@ -65,9 +83,9 @@ export function adminFor(tb: TestBroker): Admin {
 
 function rabbitmqctlAdmin(url: Admin['url']): Admin {
   const node = process.env['WARREN_TEST_RABBITMQ_NODE'] ?? 'rabbit@localhost';
-  const output = async (...args: string[]): Promise<string> => (await run('rabbitmqctl', ['-q', '-n', node, ...args])).stdout;
-  const ctl = async (...args: string[]): Promise<void> => {
-    await output(...args);
+  const ctl = async (...args: string[]): Promise<string> => (await run('rabbitmqctl', ['-q', '-n', node, ...args])).stdout;
+  const done = async (p: Promise<string>): Promise<void> => {
+    await p;
   };
   return {
     url,
@@ -75,16 +93,32 @@ function rabbitmqctlAdmin(url: Admin['url']): Admin {
       await ctl('add_user', name, password);
       if (tags.length > 0) await ctl('set_user_tags', name, ...tags);
     },
-    deleteUser: (name) => ctl('delete_user', name),
-    setTags: (name, tags) => ctl('set_user_tags', name, ...tags),
-    changePassword: (name, password) => ctl('change_password', name, password),
-    addVhost: (name) => ctl('add_vhost', name),
-    deleteVhost: (name) => ctl('delete_vhost', name),
-    setPermissions: (user, vhost, p) => ctl('set_permissions', '-p', vhost, user, p.configure, p.write, p.read),
-    clearPermissions: (user, vhost) => ctl('clear_permissions', '-p', vhost, user),
-    setTopicPermissions: (user, vhost, exchange, write, read) => ctl('set_topic_permissions', '-p', vhost, user, exchange, write, read),
-    setVhostLimits: (vhost, limits) => ctl('set_vhost_limits', '-p', vhost, JSON.stringify(limits)),
-    setUserLimits: (user, limits) => ctl('set_user_limits', user, JSON.stringify(limits)),
-    listQueues: async (vhost) => (await output('list_queues', '-p', vhost, 'name', '--no-table-headers')).split('\n').filter((l) => l !== ''),
+    deleteUser: (name) => done(ctl('delete_user', name)),
+    setTags: (name, tags) => done(ctl('set_user_tags', name, ...tags)),
+    changePassword: (name, password) => done(ctl('change_password', name, password)),
+    clearPassword: (name) => done(ctl('clear_password', name)),
+    addVhost: (name, metadata = {}) => {
+      const options: string[] = [];
+      if (metadata.description !== undefined) options.push('--description', metadata.description);
+      if (metadata.tags !== undefined) options.push('--tags', metadata.tags.join(','));
+      if (metadata.defaultQueueType !== undefined) options.push('--default-queue-type', metadata.defaultQueueType);
+      return done(ctl('add_vhost', name, ...options));
+    },
+    vhostMetadata: async (name) => {
+      const out = await ctl('list_vhosts', 'name', 'description', 'tags', 'default_queue_type', '--formatter', 'json');
+      const rows = JSON.parse(out) as { name: string; description: string; tags: string[] | string; default_queue_type: string }[];
+      const row = rows.find((r) => r.name === name);
+      if (row === undefined) return undefined;
+      const type = row.default_queue_type === 'undefined' ? '' : row.default_queue_type;
+      return { description: row.description, tags: Array.isArray(row.tags) ? row.tags : [], defaultQueueType: type };
+    },
+    deleteVhost: (name) => done(ctl('delete_vhost', name)),
+    setPermissions: (user, vhost, p) => done(ctl('set_permissions', '-p', vhost, user, p.configure, p.write, p.read)),
+    clearPermissions: (user, vhost) => done(ctl('clear_permissions', '-p', vhost, user)),
+    setTopicPermissions: (user, vhost, exchange, write, read) =>
+      done(ctl('set_topic_permissions', '-p', vhost, user, exchange, write, read)),
+    setVhostLimits: (vhost, limits) => done(ctl('set_vhost_limits', '-p', vhost, JSON.stringify(limits))),
+    setUserLimits: (user, limits) => done(ctl('set_user_limits', user, JSON.stringify(limits))),
+    listQueues: async (vhost) => (await ctl('list_queues', '-p', vhost, 'name', '--no-table-headers')).split('\n').filter((l) => l !== ''),
   };
 }

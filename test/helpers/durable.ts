@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Channel, GetMessage, Options } from 'amqplib';
-import { startBroker, type RunningBroker } from '../../src/index.js';
+import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
 import { StoreReader } from '../../src/store/index.js';
 import { withChannel, withConfirmChannel } from './broker.js';
 import {
@@ -50,8 +50,8 @@ export class DurableBroker {
     private current: RunningBroker | undefined,
   ) {}
 
-  static async start(dataDir = tempDataDir()): Promise<DurableBroker> {
-    return new DurableBroker(dataDir, await startBroker({ port: 0, dataDir, logLevel: 'warn' }));
+  static async start(dataDir = tempDataDir(), options: BrokerOptions = {}): Promise<DurableBroker> {
+    return new DurableBroker(dataDir, await startBroker({ port: 0, dataDir, logLevel: 'warn', ...options }));
   }
 
   get running(): RunningBroker {
@@ -69,9 +69,10 @@ export class DurableBroker {
     await b?.close();
   }
 
-  async restart(): Promise<void> {
+  /** Stop, and start on the same data directory (with other startup options if given). */
+  async restart(options: BrokerOptions = {}): Promise<void> {
     await this.stop();
-    this.current = await startBroker({ port: 0, dataDir: this.dataDir, logLevel: 'warn' });
+    this.current = await startBroker({ port: 0, dataDir: this.dataDir, logLevel: 'warn', ...options });
   }
 
   /** Stop and remove the data directory. */

@@ -44,6 +44,11 @@ export const TRUSTED: AccessCheck = {
  * {username}, {vhost} and {client_id} expanded.
  */
 export class Access implements AccessCheck {
+  /**
+   * The user's tags as they were at login: RabbitMQ keeps the user record a connection logged in
+   * with, so set_user_tags applies to the user's next connections, not to the open ones.
+   */
+  readonly impersonator: boolean;
   private cachedVersion = -1;
   private cached: CompiledPermissions | undefined;
   /** compiled, expanded topic patterns by permission and exchange, valid for cachedVersion */
@@ -55,7 +60,9 @@ export class Access implements AccessCheck {
     private readonly permissions: Permissions,
     /** the client's client_id property, for {client_id} in topic permissions */
     private readonly clientId: string | undefined = undefined,
-  ) {}
+  ) {
+    this.impersonator = user.hasTag('impersonator');
+  }
 
   get userName(): string {
     return this.user.name;
@@ -63,10 +70,6 @@ export class Access implements AccessCheck {
 
   get version(): number {
     return this.permissions.version;
-  }
-
-  get impersonator(): boolean {
-    return this.user.hasTag('impersonator');
   }
 
   /** May the user open the vhost at all (has any permissions there)? */

@@ -64,10 +64,10 @@ describe('Access', () => {
     expect(refusal(() => access.checkTopic({ name: 'other', type: 'topic' }, 'x', 'read'))).toBe('allowed');
   });
 
-  it('knows the impersonator tag as it changes', () => {
-    const { access, users } = setup();
-    expect(access.impersonator).toBe(false);
+  it('keeps the tags its user had when it was made, as a RabbitMQ connection keeps its login tags', () => {
+    const { access, users, permissions } = setup();
     users.setTags('u', ['impersonator']);
-    expect(access.impersonator).toBe(true);
+    expect(access.impersonator).toBe(false);
+    expect(new Access(users.get('u')!, 'v', permissions).impersonator).toBe(true);
   });
 });
