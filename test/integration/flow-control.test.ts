@@ -77,7 +77,9 @@ describe.skipIf(Boolean(process.env['WARREN_TEST_URL']))('flow control', () => {
     const ctl = await pub.createChannel();
     await ctl.assertQueue(q, { durable: false, autoDelete: true });
     // The flood comes from another process, so this event loop is the broker's alone (and ours, idle).
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../helpers/raw-flood-client.mjs'), String(broker.port), q, '3'], {
+    // It runs until killed below (60 s at most): the auto-delete queue must outlive the measurement
+    // even when a loaded machine makes it slow.
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../helpers/raw-flood-client.mjs'), String(broker.port), q, '60'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
