@@ -9,8 +9,9 @@
  * connection that got in meanwhile is closed again). Warren counts at once: it passes the first try.
  */
 import amqp, { type ChannelModel } from 'amqplib';
-import type { Admin, Perms, VhostMeta } from './admin.js';
-import { uniqueName, waitFor } from './broker.js';
+import { afterAll, afterEach } from 'vitest';
+import { adminFor, type Admin, type Perms, type VhostMeta } from './admin.js';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from './broker.js';
 import { decodeClose, decodeMethod, decodeTune, RawClient, type CloseMethod } from './raw-client.js';
 
 export const FULL: Perms = { configure: '.*', write: '.*', read: '.*' };
@@ -132,3 +133,16 @@ export const connectionClosed = (code: number, name: string, text: string): stri
 export const LOGIN_REFUSED =
   'Handshake terminated by server: 403 (ACCESS-REFUSED) with message ' +
   '"ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."';
+
+/**
+ * The set-up of an access-control test file: its broker (or RabbitMQ), the admin for it, what the
+ * tests make (removed after each test), and the timeout rabbitmqctl needs (about 2 s a call).
+ */
+export async function accessSuite(): Promise<{ broker: TestBroker; admin: Admin; made: Made; slow: { timeout: number } }> {
+  const broker = await startTestBroker();
+  const admin = adminFor(broker);
+  const made = new Made(admin);
+  afterEach(() => made.cleanup());
+  afterAll(() => broker.close());
+  return { broker, admin, made, slow: { timeout: broker.external ? 60_000 : 20_000 } };
+}

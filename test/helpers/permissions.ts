@@ -8,7 +8,7 @@
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { adminFor, type Admin, type Perms } from './admin.js';
-import { nextError, roundTrip, startTestBroker, uniqueName, type TestBroker } from './broker.js';
+import { nextError, roundTrip, startTestBroker, uniqueName, withChannel, type TestBroker } from './broker.js';
 import { RawClient, decodeTune, type CloseMethod } from './raw-client.js';
 
 export const PASSWORD = 'secret-pw';
@@ -92,16 +92,8 @@ export class Scene {
   }
 
   /** Connect as `user` to the scene's vhost, run `fn` on a channel, close. */
-  async as<T>(user: string, fn: (ch: Channel, conn: ChannelModel) => Promise<T>): Promise<T> {
-    const conn = await amqp.connect(this.url(user));
-    conn.on('error', () => {});
-    try {
-      const ch = await conn.createChannel();
-      ch.on('error', () => {});
-      return await fn(ch, conn);
-    } finally {
-      await conn.close().catch(() => {});
-    }
+  as<T>(user: string, fn: (ch: Channel, conn: ChannelModel) => Promise<T>): Promise<T> {
+    return withChannel(this.url(user), fn);
   }
 
   /** A fresh guest channel for a check that may close it (a passive declare of something missing). */

@@ -12,20 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { adminFor } from '../helpers/admin.js';
-import { channelOpens, closeMessage, connectionClosed, FULL, Made, opens, refusedChannel, refusedOpen, tryOpen } from '../helpers/access.js';
-import { expectClose, startTestBroker, uniqueName, withChannel } from '../helpers/broker.js';
+import { accessSuite, channelOpens, closeMessage, connectionClosed, FULL, opens, refusedChannel, refusedOpen, tryOpen } from '../helpers/access.js';
+import { expectClose, uniqueName, withChannel } from '../helpers/broker.js';
 import { RawClient, short, shortstr } from '../helpers/raw-client.js';
 
-const broker = await startTestBroker();
-const admin = adminFor(broker);
-const made = new Made(admin);
-afterEach(() => made.cleanup());
-afterAll(() => broker.close());
-/** rabbitmqctl takes about two seconds a call */
-const slow = { timeout: broker.external ? 60_000 : 20_000 };
+const { broker, admin, made, slow } = await accessSuite();
 
 const queueLimit = (q: string, vhost: string, n: number): string =>
   `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message ` +

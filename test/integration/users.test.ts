@@ -9,19 +9,12 @@
  * users.add(name, null). Loopback users and the login log are in users-login.test.ts.
  */
 import amqp, { type ChannelModel } from 'amqplib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { adminFor } from '../helpers/admin.js';
-import { closeMessage, connectionClosed, FULL, LOGIN_REFUSED, Made, tryOpen } from '../helpers/access.js';
-import { roundTrip, startTestBroker, uniqueName } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { accessSuite, closeMessage, connectionClosed, FULL, LOGIN_REFUSED, tryOpen } from '../helpers/access.js';
+import { roundTrip, uniqueName } from '../helpers/broker.js';
 import { longstr, RawClient, shortstr, table } from '../helpers/raw-client.js';
 
-const broker = await startTestBroker();
-const admin = adminFor(broker);
-const made = new Made(admin);
-afterEach(() => made.cleanup());
-afterAll(() => broker.close());
-/** rabbitmqctl takes about two seconds a call */
-const slow = { timeout: broker.external ? 60_000 : 20_000 };
+const { broker, admin, made, slow } = await accessSuite();
 
 /** Publish with a user_id on a new channel: the user_id delivered, or the channel's close message. */
 async function publishAs(conn: ChannelModel, userId: string): Promise<string> {

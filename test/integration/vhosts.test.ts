@@ -11,18 +11,11 @@
  * redeclare must match, and in quorum behaviour (x-delivery-count on a redelivery).
  */
 import amqp, { type Channel, type ChannelModel, type Options } from 'amqplib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { adminFor } from '../helpers/admin.js';
-import { closeMessage, connectionClosed, FULL, Made, tryOpen } from '../helpers/access.js';
-import { expectClose, startTestBroker, uniqueName, withChannel, withConfirmChannel } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { accessSuite, closeMessage, connectionClosed, FULL, tryOpen } from '../helpers/access.js';
+import { expectClose, uniqueName, withChannel, withConfirmChannel } from '../helpers/broker.js';
 
-const broker = await startTestBroker();
-const admin = adminFor(broker);
-const made = new Made(admin);
-afterEach(() => made.cleanup());
-afterAll(() => broker.close());
-/** rabbitmqctl takes about two seconds a call */
-const slow = { timeout: broker.external ? 60_000 : 20_000 };
+const { broker, admin, made, slow } = await accessSuite();
 
 const typeMismatch = (q: string, vhost: string, received: string, current: string): { code: number; message: string } => ({
   code: 406,
