@@ -148,7 +148,7 @@ export class Broker {
   }
 
   setUserLimits(name: string, limits: UserLimits): void {
-    if (!this.users.setLimits(name, parseLimits(limits, USER_LIMIT_KEYS))) throw notFound(`no user '${name}'`);
+    if (!this.users.setLimits(name, parseLimits(limits, USER_LIMIT_KEYS, 'user-limits'))) throw notFound(`no user '${name}'`);
   }
 
   /** Watch definition changes (declare, delete, bind, unbind) in every vhost, present and future. */
