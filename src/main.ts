@@ -12,6 +12,7 @@ import { Broker } from './broker/broker.js';
 import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
+import { ManagementServer } from './http/server.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 
 const log = logger('warren.main');
@@ -21,8 +22,10 @@ export interface BrokerOptions {
   port?: number;
   /** Interface to bind. Default: all interfaces. */
   host?: string;
-  /** Management HTTP port (reserved for the management API). Default 15672. */
+  /** Management HTTP API port; 0 picks a free one. Default 15672, or 0 when `port` is 0 (so brokers embedded side by side never collide). */
   managementPort?: number;
+  /** Serve the management HTTP API. Default true. */
+  management?: boolean;
   /** Data directory. Default ./data */
   dataDir?: string;
   /** Memory alarm: RSS above this blocks publishers. A fraction of RAM if <= 1, else bytes. Default 0.4 */
@@ -61,6 +64,10 @@ export interface RunningBroker {
   readonly url: string;
   /** The bound AMQP port. */
   readonly port: number;
+  /** http://127.0.0.1:PORT of the management API; undefined when it is off */
+  readonly managementUrl: string | undefined;
+  /** The bound management API port; undefined when it is off. */
+  readonly managementPort: number | undefined;
   /** The broker core, for embedders that want to inspect queues. */
   readonly broker: Broker;
   close(): Promise<void>;
@@ -120,11 +127,28 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     store.close();
     throw err;
   }
+  let management: ManagementServer | null = null;
+  let managementPort: number | undefined;
+  if (options.management !== false) {
+    const amqpPort = port;
+    management = new ManagementServer(broker, {
+      listeners: () => [{ protocol: 'amqp', port: amqpPort, ipAddress: options.host ?? '::' }],
+    });
+    try {
+      managementPort = await management.listen({ port: options.managementPort ?? (options.port === 0 ? 0 : 15672), host: options.host });
+    } catch (err) {
+      await listener.close();
+      broker.stop();
+      store.close();
+      throw err;
+    }
+  }
   alarms.start();
   log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     alarms.stop();
+    await management?.close();
     await listener.close();
     broker.stop();
     store.close();
@@ -132,6 +156,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     port,
+    managementUrl: managementPort === undefined ? undefined : `http://127.0.0.1:${managementPort}`,
+    managementPort,
     broker,
     close: () => (closed ??= close()),
   };

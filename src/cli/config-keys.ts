@@ -66,12 +66,15 @@ const userNames: KeySpec = {
   check: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string') ? undefined : 'must be an array of user names'),
 };
 
+const boolean: KeySpec = { text: 'json', check: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false') };
+
 const anyString: KeySpec = { text: 'string', check: (v) => (typeof v === 'string' ? undefined : 'must be a string') };
 
 export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   port,
   host: nonEmpty,
   managementPort: port,
+  management: boolean,
   dataDir: nonEmpty,
   logLevel,
   maxMessageSize: int(1),

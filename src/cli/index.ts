@@ -7,7 +7,7 @@ import { resolveConfig } from './config.js';
 import { CONFIG_KEYS, envName, fromText, type ConfigKey } from './config-keys.js';
 
 /** Flags that set a config key; the option name is the key. */
-const FLAG_KEYS = ['port', 'managementPort', 'dataDir', 'logLevel'] as const satisfies readonly ConfigKey[];
+const FLAG_KEYS = ['port', 'managementPort', 'management', 'dataDir', 'logLevel'] as const satisfies readonly ConfigKey[];
 
 /** Parses and checks a flag's text with the same rule as the file and the environment. */
 function flag(key: ConfigKey): (text: string) => unknown {
@@ -48,11 +48,8 @@ program
   .command('server')
   .description('run the broker')
   .option('-p, --port <port>', 'AMQP port; 0 picks a free one (default 5672)', flag('port'))
-  .option(
-    '--management-port <port>',
-    'reserved for the management HTTP API, which is not built yet: checked, not used yet (default 15672)',
-    flag('managementPort'),
-  )
+  .option('--management-port <port>', 'management HTTP API port; 0 picks a free one (default 15672)', flag('managementPort'))
+  .option('--no-management', 'do not serve the management HTTP API')
   .option('--data-dir <dir>', 'data directory (default ./data)', flag('dataDir'))
   .option('--config <file>', 'JSON config file; keys are the camelCase option names (see README)')
   .option('--log-level <level>', `${Object.keys(LOG_LEVELS).join(', ')} (default info)`, flag('logLevel'))
