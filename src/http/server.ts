@@ -8,8 +8,10 @@ import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
+import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
 import { permissionsResources } from './controllers/permissions.js';
+import { topicPermissionsResources } from './controllers/topic-permissions.js';
 import { usersResources } from './controllers/users.js';
 import { vhostsResources } from './controllers/vhosts.js';
 import { objectNotFound, toHttpError } from './errors.js';
@@ -27,6 +29,8 @@ export const RESOURCES: readonly Resource[] = [
   ...vhostsResources,
   ...usersResources,
   ...permissionsResources,
+  ...topicPermissionsResources,
+  ...limitsResources,
 ];
 
 export interface ManagementListenOptions {
