@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
+import { definitionsResources } from './controllers/definitions.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
 import { permissionsResources } from './controllers/permissions.js';
@@ -31,6 +32,7 @@ export const RESOURCES: readonly Resource[] = [
   ...permissionsResources,
   ...topicPermissionsResources,
   ...limitsResources,
+  ...definitionsResources,
 ];
 
 export interface ManagementListenOptions {

@@ -61,7 +61,7 @@ describe('authentication', () => {
       const me = await user.get('/api/whoami');
       expect(me.status).toBe(200);
       expect(me.body).toEqual({ name: user.user, tags: [tag] });
-      for (const path of ['/api/users', '/api/permissions', `/api/vhosts/${seg('/')}`]) {
+      for (const path of ['/api/users', '/api/permissions', '/api/definitions', `/api/vhosts/${seg('/')}`]) {
         const r = await user.get(path);
         expect(r.status, path).toBe(401);
         expect(r.body, path).toEqual({ error: 'not_authorised', reason: 'Not administrator user' });
