@@ -13,6 +13,7 @@ import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
+import { ManagementServer } from './http/server.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 
 const log = logger('warren.main');
@@ -22,8 +23,10 @@ export interface BrokerOptions {
   port?: number;
   /** Interface to bind. Default: all interfaces. */
   host?: string;
-  /** Management HTTP port (reserved for the management API). Default 15672. */
+  /** Management HTTP API port; 0 picks a free one. Default 15672, or 0 when `port` is 0 (so brokers embedded side by side never collide). */
   managementPort?: number;
+  /** Serve the management HTTP API. Default true. */
+  management?: boolean;
   /** Data directory. Default ./data */
   dataDir?: string;
   /** Memory alarm: RSS above this blocks publishers. A fraction of RAM if <= 1, else bytes. Default 0.4 */
@@ -62,6 +65,8 @@ export interface BrokerOptions {
 export interface TlsOptions extends TlsSettings {
   /** AMQPS port; 0 picks a free one. Default 5671. */
   port?: number;
+  /** HTTPS port of the management API, beside its HTTP port; 0 picks a free one. Default 15671, or 0 when `port` is 0. */
+  managementPort?: number;
 }
 
 export interface RunningBroker {
@@ -71,6 +76,12 @@ export interface RunningBroker {
   readonly port: number;
   /** The bound AMQPS port; undefined without `tls`. */
   readonly tlsPort: number | undefined;
+  /** http://127.0.0.1:PORT of the management API; undefined when it is off */
+  readonly managementUrl: string | undefined;
+  /** The bound management API port; undefined when it is off. */
+  readonly managementPort: number | undefined;
+  /** The bound HTTPS management API port; undefined without `tls` or when the API is off. */
+  readonly managementTlsPort: number | undefined;
   /** The broker core, for embedders that want to inspect queues. */
   readonly broker: Broker;
   /**
@@ -140,12 +151,46 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     store.close();
     throw err;
   }
+  let management: ManagementServer | null = null;
+  let managementTls: ManagementServer | null = null;
+  let managementPort: number | undefined;
+  let managementTlsPort: number | undefined;
+  if (options.management !== false) {
+    const ip = options.host ?? '::';
+    const amqpPorts = [{ protocol: 'amqp', port, ipAddress: ip }];
+    if (tlsPort !== undefined) amqpPorts.push({ protocol: 'amqp/ssl', port: tlsPort, ipAddress: ip });
+    const httpsPort = (): readonly { protocol: string; port: number; ipAddress: string }[] =>
+      managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip }];
+    const httpPort = (): readonly { protocol: string; port: number; ipAddress: string }[] =>
+      managementPort === undefined ? [] : [{ protocol: 'http', port: managementPort, ipAddress: ip }];
+    management = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpsPort()] });
+    try {
+      managementPort = await management.listen({ port: options.managementPort ?? (options.port === 0 ? 0 : 15672), host: options.host });
+      if (tls !== undefined) {
+        // HTTPS beside HTTP, with the AMQPS certificate; SIGHUP reloads both.
+        managementTls = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpPort()] });
+        const wanted = options.tls?.managementPort ?? (options.port === 0 ? 0 : 15671);
+        managementTlsPort = await managementTls.listen({ port: wanted, host: options.host, https: tls.serverOptions() });
+        const server = managementTls.server;
+        if (server !== null) tls.attach(server);
+      }
+    } catch (err) {
+      await management.close();
+      await managementTls?.close();
+      await listener.close();
+      broker.stop();
+      store.close();
+      throw err;
+    }
+  }
   alarms.start();
   if (tlsPort !== undefined) log.info(`AMQPS listening on port ${tlsPort}`);
   log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     alarms.stop();
+    await management?.close();
+    await managementTls?.close();
     await listener.close();
     broker.stop();
     store.close();
@@ -154,6 +199,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     url: `amqp://guest:guest@127.0.0.1:${port}`,
     port,
     tlsPort,
+    managementUrl: managementPort === undefined ? undefined : `http://127.0.0.1:${managementPort}`,
+    managementPort,
+    managementTlsPort,
     broker,
     reloadTls: () => (tls === undefined ? Promise.resolve(false) : tls.reload()),
     close: () => (closed ??= close()),

@@ -46,6 +46,9 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   maxConsumersPerChannel: 0,
 };
 
+/** Queue types a vhost may default to (RabbitMQ also knows 'stream'; Warren has no streams). */
+const DEFAULT_QUEUE_TYPES: readonly string[] = ['classic', 'quorum'];
+
 /** RabbitMQ's default_permissions for the default user. */
 const FULL = { configure: '.*', write: '.*', read: '.*' };
 
@@ -109,12 +112,20 @@ export class Broker {
     return v;
   }
 
-  /** Create a vhost, or update the metadata of an existing one (RabbitMQ's add_vhost / PUT /api/vhosts). */
-  putVhost(name: string, metadata: VhostMetadata = {}): Vhost {
+  /**
+   * Create a vhost, or update the metadata of an existing one (RabbitMQ's put_vhost). A vhost
+   * created on behalf of an existing user (`createdBy`: the HTTP API's user) gives that user full
+   * permissions on it, as RabbitMQ does; recovery and internal callers pass none.
+   */
+  putVhost(name: string, metadata: VhostMetadata = {}, createdBy?: string): Vhost {
     if (name === '') throw preconditionFailed('vhost name must not be empty');
+    const type = metadata.defaultQueueType;
+    if (type !== undefined && !DEFAULT_QUEUE_TYPES.includes(type)) throw preconditionFailed('invalid_queue_type');
+    const created = !this.vhosts.has(name);
     const v = this.addVhost(name);
     v.metadata = { ...v.metadata, ...metadata };
     this.saveVhost(v);
+    if (created && createdBy !== undefined && this.users.get(createdBy) !== undefined) this.permissions.set(createdBy, name, FULL);
     return v;
   }
 
@@ -151,7 +162,7 @@ export class Broker {
   }
 
   setUserLimits(name: string, limits: UserLimits): void {
-    if (!this.users.setLimits(name, parseLimits(limits, USER_LIMIT_KEYS))) throw notFound(`no user '${name}'`);
+    if (!this.users.setLimits(name, parseLimits(limits, USER_LIMIT_KEYS, 'user-limits'))) throw notFound(`no user '${name}'`);
   }
 
   /** Watch definition changes (declare, delete, bind, unbind) in every vhost, present and future. */

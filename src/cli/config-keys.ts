@@ -67,11 +67,14 @@ const userNames: KeySpec = {
   check: (v) => (Array.isArray(v) && v.every((u) => typeof u === 'string') ? undefined : 'must be an array of user names'),
 };
 
+const boolean: KeySpec = { text: 'json', check: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false') };
+
 const anyString: KeySpec = { text: 'string', check: (v) => (typeof v === 'string' ? undefined : 'must be a string') };
 
 /** The fields of `tls` and their checks. Each layer may give some; cert and key are required of the merged result (config.ts). */
 export const TLS_FIELDS: Readonly<Record<keyof TlsOptions, KeySpec>> = {
   port,
+  managementPort: port,
   cert: nonEmpty,
   key: nonEmpty,
   ca: nonEmpty,
@@ -101,6 +104,7 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   port,
   host: nonEmpty,
   managementPort: port,
+  management: boolean,
   dataDir: nonEmpty,
   logLevel,
   maxMessageSize: int(1),

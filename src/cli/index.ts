@@ -7,11 +7,12 @@ import { resolveConfig } from './config.js';
 import { CONFIG_KEYS, envName, fromText, TLS_FIELDS, valueFromText, type ConfigKey } from './config-keys.js';
 
 /** Flags that set a config key; the option name is the key. */
-const FLAG_KEYS = ['port', 'managementPort', 'dataDir', 'logLevel'] as const satisfies readonly ConfigKey[];
+const FLAG_KEYS = ['port', 'managementPort', 'management', 'dataDir', 'logLevel'] as const satisfies readonly ConfigKey[];
 
 /** Flags that set a field of `tls`: option name -> field. Each flag overrides that field only. */
 const TLS_FLAGS = {
   tlsPort: 'port',
+  tlsManagementPort: 'managementPort',
   tlsCert: 'cert',
   tlsKey: 'key',
   tlsCa: 'ca',
@@ -69,15 +70,13 @@ program
   .command('server')
   .description('run the broker')
   .option('-p, --port <port>', 'AMQP port; 0 picks a free one (default 5672)', flag('port'))
-  .option(
-    '--management-port <port>',
-    'reserved for the management HTTP API, which is not built yet: checked, not used yet (default 15672)',
-    flag('managementPort'),
-  )
+  .option('--management-port <port>', 'management HTTP API port; 0 picks a free one (default 15672)', flag('managementPort'))
+  .option('--no-management', 'do not serve the management HTTP API')
   .option('--data-dir <dir>', 'data directory (default ./data)', flag('dataDir'))
   .option('--config <file>', 'JSON config file; keys are the camelCase option names (see README)')
   .option('--log-level <level>', `${Object.keys(LOG_LEVELS).join(', ')} (default info)`, flag('logLevel'))
   .option('--tls-port <port>', 'AMQPS port, when a certificate is configured; 0 picks a free one (default 5671)', tlsFlag('port'))
+  .option('--tls-management-port <port>', 'HTTPS port of the management API, when a certificate is configured (default 15671)', tlsFlag('managementPort'))
   .option('--tls-cert <file>', 'AMQPS: server certificate, PEM', tlsFlag('cert'))
   .option('--tls-key <file>', 'AMQPS: server private key, PEM', tlsFlag('key'))
   .option('--tls-ca <file>', 'AMQPS: CA certificates that client certificates are verified against, PEM', tlsFlag('ca'))

@@ -200,6 +200,7 @@ describe('issue 7: every key is checked', () => {
     ['port', 65536],
     ['port', 1.5],
     ['managementPort', -1],
+    ['management', 'yes'],
     ['host', ''],
     ['dataDir', 7],
     ['logLevel', 'loud'],
@@ -249,11 +250,13 @@ describe('issue 7: every key is checked', () => {
     expect(configFromEnv(env).config).toEqual(config);
   });
 
-  it('says in --help that --management-port is reserved and not used yet, and lists the environment', async () => {
+  it('describes --management-port and --no-management in --help, and lists the environment', async () => {
     const w = warren(['--help']);
     const { code, output } = await exited(w);
     expect(code).toBe(0);
-    expect(output).toMatch(/--management-port[\s\S]*reserved[\s\S]*not used yet/);
+    expect(output).toMatch(/--management-port[\s\S]*management HTTP API port/);
+    expect(output).toMatch(/--no-management[\s\S]*management HTTP API/);
     expect(output).toContain('WARREN_DATA_DIR');
+    expect(output).toContain('WARREN_MANAGEMENT');
   });
 });

@@ -1,4 +1,6 @@
 import { preconditionFailed } from '../../amqp/errors.js';
+import { formatErlang, tuple } from '../erlang-term.js';
+import { toTerm } from '../policy-validation.js';
 
 /** A limit that is not set, or set negative, is no limit (RabbitMQ: -1). */
 export const NO_LIMIT = -1;
@@ -16,23 +18,32 @@ export type UserLimits = Limits<UserLimitKey>;
 export type VhostLimits = Limits<VhostLimitKey>;
 
 /**
- * Checks a limits object (from the API or the store) and returns it with only its keys; the
- * error texts are RabbitMQ's validation messages.
+ * Checks a limits object (from the API or the store) and returns it with only its keys, with
+ * RabbitMQ's validation texts (rabbit_parameter_validation, checked against 3.10.8): each value
+ * must be an integer ("max-queues should be a number, actually was <<\"x\">>"), then unknown keys
+ * ("Unrecognised terms [{<<\"max-foo\">>,5}] in limits"). Vhost limits are a runtime parameter,
+ * whose errors come as "Validation failed\n\n<error>\n..."; user limits give the first error alone.
  */
-export function parseLimits<K extends string>(raw: unknown, keys: readonly K[]): Limits<K> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw preconditionFailed('Validation failed\n\nlimits must be a JSON object');
-  }
+export function parseLimits<K extends string>(raw: unknown, keys: readonly K[], component: 'limits' | 'user-limits' = 'limits'): Limits<K> {
+  const fail = (errors: string[]): never => {
+    throw preconditionFailed(component === 'limits' ? `Validation failed\n\n${errors.map((e) => `${e}\n`).join('')}` : (errors[0] ?? ''));
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail([`${component} must be a JSON object`]);
+  const entries = raw as Record<string, unknown>;
+  const errors: string[] = [];
   const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(keys as readonly string[]).includes(key)) {
-      throw preconditionFailed(`Validation failed\n\nUnrecognised terms [{<<"${key}">>,${JSON.stringify(value)}}] in limits`);
-    }
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-      throw preconditionFailed(`Validation failed\n\n${JSON.stringify(value)} is not a valid value for ${key}`);
-    }
-    out[key] = value;
+  for (const key of keys) {
+    if (!Object.hasOwn(entries, key)) continue;
+    const value = entries[key];
+    if (typeof value === 'number' && Number.isInteger(value)) out[key] = value;
+    else errors.push(formatErlang(`${key} should be a number, actually was `, toTerm(value)));
   }
+  const unknown = Object.keys(entries).filter((k) => !(keys as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    const terms = unknown.map((k) => tuple(k, toTerm(entries[k])));
+    errors.push(formatErlang('Unrecognised terms ', terms) + ` in ${component}`);
+  }
+  if (errors.length > 0) fail(errors);
   return out as Limits<K>;
 }
 

@@ -83,6 +83,13 @@ export class Sessions {
     return this.byUser.get(user) ?? 0;
   }
 
+  /** open channels, all users */
+  get channels(): number {
+    let n = 0;
+    for (const c of this.channelsByUser.values()) n += c;
+    return n;
+  }
+
   channelsOf(user: string): number {
     return this.channelsByUser.get(user) ?? 0;
   }

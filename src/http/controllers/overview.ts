@@ -1,0 +1,90 @@
+/**
+ * GET /api/overview, /api/whoami, /api/cluster-name (rabbit_mgmt_wm_overview, _whoami,
+ * _cluster_name). Message rates are not collected yet: rates_mode is "none" and message_stats
+ * and churn_rates are empty, as in a RabbitMQ with no activity.
+ */
+import { WARREN_VERSION } from '../../server/handshake.js';
+import { exchangeTypes } from '../../broker/exchange/registry.js';
+import { DELAYED_EXCHANGE_TYPE } from '../../broker/vhost.js';
+import { isMonitor, visibleVhosts } from '../auth.js';
+import { RABBITMQ_VERSION, type Json } from '../format.js';
+import type { ApiContext, ApiRequest, Resource } from '../router.js';
+
+/** RabbitMQ's descriptions of the exchange types (each type module's description/0). */
+const DESCRIPTIONS: Record<string, string> = {
+  direct: 'AMQP direct exchange, as per the AMQP specification',
+  fanout: 'AMQP fanout exchange, as per the AMQP specification',
+  headers: 'AMQP headers exchange, as per the AMQP specification',
+  topic: 'AMQP topic exchange, as per the AMQP specification',
+  [DELAYED_EXCHANGE_TYPE]: 'Delayed Message Exchange.',
+};
+
+function exchangeTypesJson(): Json[] {
+  const names = [...new Set([...exchangeTypes(), DELAYED_EXCHANGE_TYPE])].sort();
+  return names.map((name) => ({ name, description: DESCRIPTIONS[name] ?? '', enabled: true }));
+}
+
+/** Queue and object totals over the vhosts the user sees (all of them for monitors). */
+function totals(req: ApiRequest, ctx: ApiContext): { queue_totals: Json; object_totals: Json } {
+  const { broker } = ctx;
+  let ready = 0;
+  let unacked = 0;
+  let queues = 0;
+  let exchanges = 0;
+  let consumers = 0;
+  for (const name of visibleVhosts(broker, req.user)) {
+    const v = broker.vhosts.get(name);
+    if (v === undefined) continue;
+    exchanges += v.exchanges.size;
+    for (const q of v.queues.values()) {
+      queues++;
+      ready += q.messageCount;
+      unacked += q.unackedCount;
+      consumers += q.consumerCount;
+    }
+  }
+  // Monitors see the node's connections and channels; others only their own (RabbitMQ's get_overview(User)).
+  const monitor = isMonitor(req.user);
+  const s = broker.sessions;
+  return {
+    queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
+    object_totals: {
+      channels: monitor ? s.channels : s.channelsOf(req.user.name),
+      connections: monitor ? s.connections : s.connectionsOf(req.user.name),
+      consumers,
+      exchanges,
+      queues,
+    },
+  };
+}
+
+function overview(req: ApiRequest, ctx: ApiContext): Record<string, Json> {
+  const out: Record<string, Json> = {
+    management_version: RABBITMQ_VERSION,
+    rates_mode: 'none',
+    sample_retention_policies: { global: [], basic: [], detailed: [] },
+    exchange_types: exchangeTypesJson(),
+    product_version: WARREN_VERSION,
+    product_name: 'Warren',
+    rabbitmq_version: RABBITMQ_VERSION,
+    cluster_name: ctx.broker.config.clusterName,
+    disable_stats: false,
+    enable_queue_totals: false,
+    message_stats: {},
+    churn_rates: {},
+    ...totals(req, ctx),
+    statistics_db_event_queue: 0,
+  };
+  if (!isMonitor(req.user)) return out;
+  const node = ctx.node.name;
+  const listeners = [...ctx.node.listeners()]
+    .sort((a, b) => a.protocol.localeCompare(b.protocol) || a.port - b.port)
+    .map((l) => ({ node, protocol: l.protocol, ip_address: l.ipAddress, port: l.port, socket_opts: {} }));
+  return { ...out, node, listeners, contexts: [] };
+}
+
+export const overviewResources: readonly Resource[] = [
+  { path: '/api/overview', auth: 'any', get: overview },
+  { path: '/api/whoami', auth: 'any', get: (req) => ({ name: req.user.name, tags: [...req.user.tags] }) },
+  { path: '/api/cluster-name', auth: 'any', get: (_req, ctx) => ({ name: ctx.broker.config.clusterName }) },
+];

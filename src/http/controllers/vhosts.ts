@@ -1,0 +1,71 @@
+/**
+ * /api/vhosts and /api/vhosts/{vhost} (rabbit_mgmt_wm_vhosts, _vhost): list, show, create or
+ * update, delete. As RabbitMQ 3.10: creating a vhost gives its creator full permissions on it;
+ * updating one replaces its description and tags and keeps its default queue type. The default
+ * queue type is read from `default_queue_type` (3.11+, what Terraform and rabbitmqadmin send) or
+ * `defaultqueuetype` (the only name 3.10 reads).
+ */
+import type { Vhost, VhostMetadata } from '../../broker/vhost.js';
+import { visibleVhosts } from '../auth.js';
+import { parseTags, vhostJson } from '../format.js';
+import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
+
+interface VhostBody {
+  description?: string;
+  tags?: string | string[];
+  default_queue_type?: string;
+  defaultqueuetype?: string;
+  tracing?: boolean;
+}
+
+const VHOST_SCHEMA = {
+  type: 'object',
+  properties: {
+    description: { type: 'string' },
+    tags: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }] },
+    default_queue_type: { type: 'string' },
+    defaultqueuetype: { type: 'string' },
+    tracing: { type: 'boolean' },
+  },
+};
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function list(req: ApiRequest, ctx: ApiContext): unknown[] {
+  const { broker, node } = ctx;
+  return visibleVhosts(broker, req.user)
+    .sort(byName)
+    .flatMap((name) => {
+      const v = broker.vhosts.get(name);
+      return v === undefined ? [] : [vhostJson(v, node.name)];
+    });
+}
+
+/**
+ * PUT body to the broker: a description, tags and, for a new vhost, a default queue type. Shared
+ * with the definitions import (which reads the same fields, or the same inside `metadata`).
+ */
+export function putVhost(ctx: ApiContext, name: string, body: VhostBody, actingUser: string | undefined): void {
+  const exists = ctx.broker.vhosts.has(name);
+  const metadata: VhostMetadata = { description: body.description ?? '', tags: parseTags(body.tags) };
+  const type = body.default_queue_type ?? body.defaultqueuetype;
+  if (!exists && type !== undefined) metadata.defaultQueueType = type;
+  ctx.broker.putVhost(name, metadata, actingUser);
+}
+
+export const vhostsResources: readonly Resource[] = [
+  { path: '/api/vhosts', auth: 'any', get: list },
+  {
+    path: '/api/vhosts/:vhost',
+    auth: 'admin',
+    exists: (req, ctx) => ctx.broker.vhosts.has(param(req, 'vhost')),
+    get: (req, ctx) => vhostJson(ctx.broker.vhosts.get(param(req, 'vhost')) as Vhost, ctx.node.name),
+    put: {
+      schema: VHOST_SCHEMA,
+      handle: (req, ctx) => putVhost(ctx, param(req, 'vhost'), req.body as VhostBody, req.user.name),
+    },
+    delete: (req, ctx) => {
+      ctx.broker.deleteVhost(param(req, 'vhost'));
+    },
+  },
+];

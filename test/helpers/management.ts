@@ -1,0 +1,154 @@
+/**
+ * Management HTTP API tests: a broker with its API, and a small fetch client.
+ *
+ * By default each test file starts an in-process Warren (AMQP and management on port 0). With
+ * WARREN_TEST_MGMT_URL set (e.g. http://guest:guest@127.0.0.1:15672), the same tests run against
+ * that external management API instead (RabbitMQ with rabbitmq_management enabled), and AMQP goes
+ * to WARREN_TEST_URL, or port 5672 of the same host. Tests must use unique names (uniqueName) and
+ * delete what they create: the external broker is shared.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
+
+export interface TestManagement {
+  /** base URL of the API, without credentials: http://127.0.0.1:PORT */
+  readonly url: string;
+  /** the administrator's client (guest) */
+  readonly api: Api;
+  /** amqp://host:port of the same broker, without credentials */
+  readonly amqpBase: string;
+  /** true when running against an external broker (WARREN_TEST_MGMT_URL) */
+  readonly external: boolean;
+  /** the in-process broker, when not external */
+  readonly broker: RunningBroker | undefined;
+  /** amqp://user:password@host:port/vhost on this broker */
+  amqpUrl(user: string, password: string, vhost?: string): string;
+  close(): Promise<void>;
+}
+
+export async function startTestManagement(options: BrokerOptions = {}): Promise<TestManagement> {
+  const external = process.env['WARREN_TEST_MGMT_URL'];
+  if (external) {
+    const u = new URL(external);
+    const url = `${u.protocol}//${u.host}`;
+    const amqp = new URL(process.env['WARREN_TEST_URL'] || `amqp://${u.hostname}:5672`);
+    const amqpBase = `amqp://${amqp.hostname}:${amqp.port || 5672}`;
+    const api = new Api(url, decodeURIComponent(u.username || 'guest'), decodeURIComponent(u.password || 'guest'));
+    return { url, api, amqpBase, external: true, broker: undefined, amqpUrl: amqpUrlFor(amqpBase), close: async () => {} };
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'warren-http-test-'));
+  const broker = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'warn', ...options });
+  const url = broker.managementUrl as string;
+  const amqpBase = `amqp://127.0.0.1:${broker.port}`;
+  return {
+    url,
+    api: new Api(url, 'guest', 'guest'),
+    amqpBase,
+    external: false,
+    broker,
+    amqpUrl: amqpUrlFor(amqpBase),
+    close: async () => {
+      await broker.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const amqpUrlFor =
+  (base: string) =>
+  (user: string, password: string, vhost = '/'): string => {
+    const u = new URL(base);
+    return `amqp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${u.host}/${encodeURIComponent(vhost)}`;
+  };
+
+/** A path segment: vhost `/` is `%2F`. */
+export const seg = (name: string): string => encodeURIComponent(name);
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** the body as JSON, or undefined when it is empty (any: tests read fields and assert on them) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly body: any;
+}
+
+export interface RequestOptions {
+  /** a raw body (sent as is), instead of JSON */
+  raw?: string;
+  headers?: Record<string, string>;
+  /** send no Authorization header */
+  anonymous?: boolean;
+}
+
+/** A client of the management API, as one user. */
+export class Api {
+  constructor(
+    readonly url: string,
+    readonly user: string,
+    readonly password: string,
+  ) {}
+
+  /** The same API as another user. */
+  as(user: string, password: string): Api {
+    return new Api(this.url, user, password);
+  }
+
+  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (!options.anonymous) headers['authorization'] = 'Basic ' + Buffer.from(`${this.user}:${this.password}`).toString('base64');
+    let payload: string | undefined = options.raw;
+    if (payload === undefined && body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.url + path, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+    const text = await res.text();
+    let parsed: unknown;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    return { status: res.status, headers: res.headers, text, body: parsed };
+  }
+
+  get = (path: string, options?: RequestOptions): Promise<ApiResponse> => this.request('GET', path, undefined, options);
+  put = (path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> => this.request('PUT', path, body, options);
+  post = (path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> => this.request('POST', path, body, options);
+  delete = (path: string, options?: RequestOptions): Promise<ApiResponse> => this.request('DELETE', path, undefined, options);
+
+  /** PUT that must succeed (201 or 204). */
+  async mustPut(path: string, body?: unknown): Promise<void> {
+    const r = await this.put(path, body);
+    if (r.status !== 201 && r.status !== 204) throw new Error(`PUT ${path}: ${r.status} ${r.text}`);
+  }
+}
+
+/** Remembers users and vhosts a test creates, and deletes them at the end (the external broker is shared). */
+export class Cleanup {
+  private readonly users = new Set<string>();
+  private readonly vhosts = new Set<string>();
+  constructor(private readonly api: Api) {}
+
+  user(name: string): string {
+    this.users.add(name);
+    return name;
+  }
+
+  vhost(name: string): string {
+    this.vhosts.add(name);
+    return name;
+  }
+
+  async run(): Promise<void> {
+    for (const u of this.users) await this.api.delete(`/api/users/${seg(u)}`);
+    for (const v of this.vhosts) await this.api.delete(`/api/vhosts/${seg(v)}`);
+    this.users.clear();
+    this.vhosts.clear();
+  }
+}

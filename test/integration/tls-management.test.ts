@@ -1,0 +1,81 @@
+/**
+ * HTTPS for the management API: with a certificate configured, the API answers over HTTPS on its
+ * own port beside plain HTTP, with the AMQPS certificate, and a reload swaps the certificate for
+ * new HTTPS connections as it does for AMQPS. Certificates made by openssl at test time.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { TestCerts } from '../helpers/certs.js';
+
+let certs: TestCerts;
+let dataDir: string;
+let broker: RunningBroker;
+let live: { cert: string; key: string };
+
+beforeAll(async () => {
+  certs = new TestCerts();
+  live = certs.copy(certs.server, 'server-live');
+  dataDir = mkdtempSync(join(tmpdir(), 'warren-tls-mgmt-'));
+  broker = await startBroker({ port: 0, dataDir, logLevel: 'warn', tls: { port: 0, cert: live.cert, key: live.key, ca: certs.ca.cert } });
+});
+
+afterAll(async () => {
+  await broker.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  certs.remove();
+});
+
+interface Answer {
+  status: number;
+  body: unknown;
+  fingerprint: string;
+}
+
+/** GET over HTTPS as guest, verifying the server as 'localhost' against the test CA. */
+function get(port: number, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, servername: 'localhost', ca: readFileSync(certs.ca.cert), auth: 'guest:guest', agent: false },
+      (res) => {
+        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as unknown, fingerprint }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('management API over HTTPS', () => {
+  it('answers on its HTTPS port with the AMQPS certificate, beside plain HTTP, and lists both listeners', async () => {
+    const port = broker.managementTlsPort as number;
+    expect(port).toBeGreaterThan(0);
+    const whoami = await get(port, '/api/whoami');
+    expect(whoami.status).toBe(200);
+    expect(whoami.body).toMatchObject({ name: 'guest', tags: ['administrator'] });
+    expect(whoami.fingerprint).toBe(certs.server.fingerprint256);
+    const plain = await fetch(`${broker.managementUrl as string}/api/overview`, { headers: { authorization: `Basic ${btoa('guest:guest')}` } });
+    const overview = (await plain.json()) as { listeners: { protocol: string; port: number }[] };
+    const protocols = overview.listeners.map((l) => `${l.protocol}:${l.port}`);
+    expect(protocols).toEqual(
+      expect.arrayContaining([`amqp:${broker.port}`, `amqp/ssl:${broker.tlsPort as number}`, `https:${port}`]),
+    );
+  });
+
+  it('serves a reloaded certificate to new HTTPS connections', async () => {
+    const next = certs.issue('server-next', '/CN=localhost', 'server');
+    copyFileSync(next.cert, live.cert);
+    copyFileSync(next.key, live.key);
+    expect(await broker.reloadTls()).toBe(true);
+    const after = await get(broker.managementTlsPort as number, '/api/whoami');
+    expect(after.status).toBe(200);
+    expect(after.fingerprint).toBe(next.fingerprint256);
+  });
+});
