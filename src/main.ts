@@ -14,6 +14,8 @@ import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
 import { ManagementServer } from './http/server.js';
+import { inputChunks } from './server/connection.js';
+import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 
 const log = logger('warren.main');
@@ -184,11 +186,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     }
   }
   alarms.start();
+  const compaction = new IdleCompaction(inputChunks);
+  compaction.start();
   if (tlsPort !== undefined) log.info(`AMQPS listening on port ${tlsPort}`);
   log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     alarms.stop();
+    compaction.stop();
     await management?.close();
     await managementTls?.close();
     await listener.close();

@@ -31,6 +31,10 @@ type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed';
 
 let nextConnectionId = 1;
 
+/** Input chunks read by every connection of the process: a cheap sign of activity (idle compaction). */
+let chunksRead = 0;
+export const inputChunks = (): number => chunksRead;
+
 /** How long input is still read and discarded after connection.close-ok, if the client keeps the socket open. */
 const CLOSE_LINGER_MS = 5000;
 
@@ -112,6 +116,7 @@ export class Connection implements FrameHandler, FlowWaiter {
   }
 
   private onData(chunk: Buffer): void {
+    chunksRead++;
     this.heartbeat.received();
     try {
       if (this.header !== null) {
