@@ -72,6 +72,13 @@ describe('bindings', () => {
     expect(((await api.get(toQueue('x1', 'q1'))).body as unknown[]).length).toBe(3);
   });
 
+  // RabbitMQ 3.10 crashes (500) building this key: its ~-escaping returns iodata it then appends to
+  it.skipIf(Boolean(process.env['WARREN_TEST_MGMT_URL']))('names a binding whose routing key has a ~ and arguments', async () => {
+    const r = await api.post(toQueue('x1', 'q1'), { routing_key: 'a~b', arguments: { x: 1 } });
+    expect(r.headers.get('location')).toBe('q1/a%257Eb~9nmLZQ');
+    expect((await api.get(`${toQueue('x1', 'q1')}/${seg('a%7Eb~9nmLZQ')}`)).body).toEqual(binding('x1', 'q1', 'queue', 'a~b', { x: 1 }, 'a%7Eb~9nmLZQ'));
+  });
+
   it('binds exchanges to exchanges', async () => {
     const r = await api.post(toExchange('x1', 'x2'), { routing_key: 'k' });
     expect(r.status).toBe(201);
@@ -94,6 +101,8 @@ describe('bindings', () => {
     expect(noX.body).toEqual({ error: 'not_found', reason: `no exchange 'nope' in vhost '${vhost}'` });
     expect((await api.post(toQueue('x1', 'nope'), { routing_key: 'k' })).body).toEqual({ error: 'not_found', reason: `no queue 'nope' in vhost '${vhost}'` });
     expect((await api.get(toQueue('nope', 'q1'))).body).toEqual([]);
+    // RabbitMQ 3.10 crashes (500) on a destination type other than q or e; Warren has no such path
+    if (!tm.external) expect((await api.get(`/api/bindings/${seg(vhost)}/e/x1/x/q1`)).status).toBe(404);
   });
 });
 

@@ -4,11 +4,12 @@
  * Declare, delete and purge go through the vhost's entry points with the request user's access; a
  * PUT body defaults as queue.declare's fields do (not durable) and may name only this node.
  * Actions are for administrators: sync and cancel_sync do nothing for Warren's queues (as for
- * RabbitMQ's unmirrored ones) and answer 204; any other action is 400 ["unknown", action].
+ * RabbitMQ's unmirrored ones) and answer 204; any other action is 400 ["unknown", action]; a
+ * missing queue is 404 (RabbitMQ 3.10 crashes: 500).
  */
 import type { Queue } from '../../broker/queue/queue.js';
 import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js';
-import { badRequest } from '../errors.js';
+import { badRequest, objectNotFound } from '../errors.js';
 import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson, queueJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, listOver, pathVhost, queryFlag, vhostOf } from '../vhost-resources.js';
@@ -91,7 +92,7 @@ export const queuesResources: readonly Resource[] = [
       schema: { type: 'object', required: ['action'], properties: { action: {} } },
       handle: (req, ctx) => {
         const action = (req.body as Body)['action'];
-        if (!queueExists(req, ctx)) throw badRequest(['not_found', nameOf(req)]);
+        if (!queueExists(req, ctx)) throw objectNotFound();
         if (action !== 'sync' && action !== 'cancel_sync') throw badRequest(['unknown', String(action)]);
         return undefined;
       },
