@@ -6,7 +6,8 @@
 import type { Access } from '../broker/auth/access.js';
 import type { Vhost } from '../broker/vhost.js';
 import { accessFor, visibleVhosts } from './auth.js';
-import { notAuthorised, objectNotFound } from './errors.js';
+import type { AmqpError } from '../amqp/errors.js';
+import { badRequest, HttpError, notAuthorised, objectNotFound } from './errors.js';
 import type { Json } from './format.js';
 import { param, type ApiContext, type ApiRequest } from './router.js';
 
@@ -31,6 +32,17 @@ export function channelVhost(req: ApiRequest, ctx: ApiContext): Vhost {
   const v = pathVhost(req, ctx);
   if (v === undefined) throw notAuthorised('Access refused.');
   return v;
+}
+
+/**
+ * A broker refusal as RabbitMQ reports an operation on its own AMQP channel
+ * (rabbit_mgmt_util:with_channel): NOT_FOUND is 404 and ACCESS_REFUSED 401, each with the whole
+ * reply text; any other is 400 "<code> <reply text>".
+ */
+export function channelError(err: AmqpError): HttpError {
+  if (err.replyCode === 404) return new HttpError(404, 'not_found', err.replyText, {}, { cause: err });
+  if (err.replyCode === 403) return new HttpError(401, 'not_authorised', err.replyText, {}, { cause: err });
+  return badRequest(`${err.replyCode} ${err.replyText}`, err);
 }
 
 /** The request user's access to the path's vhost. */

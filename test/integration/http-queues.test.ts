@@ -133,6 +133,25 @@ describe('queues', () => {
   });
 });
 
+describe('exclusive queues', () => {
+  it('shows another connection`s exclusive queue and refuses to touch it, with RabbitMQ texts', async () => {
+    const conn = await amqp.connect(tm.amqpUrl('guest', 'guest', vhost));
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertQueue('ex-q', { exclusive: true });
+      const locked = `cannot obtain exclusive access to locked queue 'ex-q' in vhost '${vhost}'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`;
+      expect((await api.get(qPath('ex-q'))).body).toMatchObject({ name: 'ex-q', exclusive: true });
+      expect((await api.put(qPath('ex-q'), {})).body).toEqual({ error: 'bad_request', reason: locked });
+      expect((await api.delete(`${qPath('ex-q')}/contents`)).body).toEqual({ error: 'bad_request', reason: locked });
+      expect((await api.post(`/api/bindings/${seg(vhost)}/e/amq.direct/q/ex-q`, { routing_key: 'k' })).body).toEqual({ error: 'bad_request', reason: locked });
+      expect((await api.delete(qPath('ex-q'))).body).toEqual({ error: 'bad_request', reason: locked });
+      expect((await get('ex-q', { ackmode: 'ack_requeue_true' })).body).toEqual({ error: 'bad_request', reason: `405 RESOURCE_LOCKED - ${locked}` });
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 describe('get', () => {
   beforeEach(async () => {
     await api.mustPut(qPath('q1'), {});
@@ -172,6 +191,12 @@ describe('get', () => {
       error: 'bad_request',
       reason: 'Unsupported encoding. Please use auto or base64.',
     });
+    const user = cleanup.user(uniqueName('http-qu'));
+    await api.mustPut(`/api/users/${seg(user)}`, { password: 'pw', tags: 'management' });
+    await api.mustPut(`/api/permissions/${seg(vhost)}/${seg(user)}`, { configure: '', write: '', read: '^nothing' });
+    const refused = await api.as(user, 'pw').post(`${qPath('q1')}/get`, { count: 1, ackmode: 'ack_requeue_true', encoding: 'auto' });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: 'not_authorised', reason: `ACCESS_REFUSED - access to queue 'q1' in vhost '${vhost}' refused for user '${user}'` });
     const missing = await get('nope', { ackmode: 'ack_requeue_true' });
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ error: 'not_found', reason: `NOT_FOUND - no queue 'nope' in vhost '${vhost}'` });

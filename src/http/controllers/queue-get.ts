@@ -13,11 +13,11 @@
 import type { QueuedMessage } from '../../broker/message.js';
 import type { Queue } from '../../broker/queue/queue.js';
 import { intField, type Body } from '../body-fields.js';
-import { badRequest, HttpError } from '../errors.js';
+import { badRequest } from '../errors.js';
 import type { Json } from '../format.js';
 import { basicPropertiesJson, payloadJson } from '../message-json.js';
 import { param, Reply, type ApiContext, type ApiRequest, type Resource } from '../router.js';
-import { accessOf, channelVhost } from '../vhost-resources.js';
+import { accessOf, channelError, channelVhost } from '../vhost-resources.js';
 import { AmqpError } from '../../amqp/errors.js';
 
 const ACKMODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false'] as const;
@@ -35,14 +35,13 @@ function options(body: Body): { ackMode: AckMode; count: number; encoding: 'auto
   return { ackMode: ackMode as AckMode, count, encoding, truncate };
 }
 
-/** The queue to read, as basic.get finds it: read permission, then existence (404 with the AMQP text). */
+/** The queue to read, as basic.get finds it (read permission, existence, exclusivity), refusals as RabbitMQ's channel reports them. */
 function readable(req: ApiRequest, ctx: ApiContext): Queue {
   const v = channelVhost(req, ctx);
   try {
     return v.readQueue(param(req, 'queue'), null, accessOf(req, ctx));
   } catch (err) {
-    if (err instanceof AmqpError && err.replyCode === 404) throw new HttpError(404, 'not_found', err.replyText, {}, { cause: err });
-    throw err;
+    throw err instanceof AmqpError ? channelError(err) : err;
   }
 }
 
