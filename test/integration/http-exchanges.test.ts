@@ -132,6 +132,13 @@ describe('publish', () => {
     expect(Object.keys(got.body[0].properties)).toEqual(['timestamp', 'message_id', 'priority', 'delivery_mode', 'headers', 'content_type']);
   });
 
+  it('publishes a persistent message to a durable queue (answered once stored)', async () => {
+    await api.mustPut(`/api/queues/${seg(vhost)}/dq`, { durable: true });
+    expect((await publish('amq.default', msg('dq', 'kept', { properties: { delivery_mode: 2 } }))).body).toEqual({ routed: true });
+    const got = await api.post(`/api/queues/${seg(vhost)}/dq/get`, { count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' });
+    expect(got.body).toMatchObject([{ payload: 'kept', properties: { delivery_mode: 2 } }]);
+  });
+
   it('refuses bad bodies as RabbitMQ does', async () => {
     expect((await publish('amq.default', { routing_key: 'x', payload: 'hi' })).body).toEqual({
       error: 'bad_request',
