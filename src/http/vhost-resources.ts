@@ -24,6 +24,13 @@ export function vhostOf(req: ApiRequest, ctx: ApiContext): Vhost {
   return v;
 }
 
+/** The path's vhost for a declare or bind: a missing one is RabbitMQ's 404 vhost_not_found. */
+export function targetVhost(req: ApiRequest, ctx: ApiContext): Vhost {
+  const v = pathVhost(req, ctx);
+  if (v === undefined) throw new HttpError(404, 'not_found', 'vhost_not_found');
+  return v;
+}
+
 /**
  * The path's vhost for an operation RabbitMQ runs on an AMQP channel of its own (publish, get):
  * a missing vhost is the refused connection's 401 "Access refused.".

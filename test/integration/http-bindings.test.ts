@@ -106,6 +106,26 @@ describe('bindings', () => {
   });
 });
 
+describe('a vhost that does not exist', () => {
+  it('answers as RabbitMQ: 404 vhost_not_found to declares and binds, [] to binding lists', async () => {
+    const nov = seg(uniqueName('nov'));
+    const vhostNotFound = { error: 'not_found', reason: 'vhost_not_found' };
+    expect((await api.put(`/api/queues/${nov}/q`, {})).body).toEqual(vhostNotFound);
+    expect((await api.put(`/api/exchanges/${nov}/x`, {})).body).toEqual(vhostNotFound);
+    expect((await api.post(`/api/bindings/${nov}/e/x/q/q`, { routing_key: 'k' })).body).toEqual(vhostNotFound);
+    for (const path of [`/api/bindings/${nov}/e/x/q/q`, `/api/queues/${nov}/q/bindings`, `/api/exchanges/${nov}/x/bindings/source`]) {
+      const r = await api.get(path);
+      expect([r.status, r.body]).toEqual([200, []]);
+    }
+    expect((await api.get(`/api/bindings/${nov}`)).status).toBe(404);
+    expect((await api.delete(`/api/queues/${nov}/q/contents`)).body).toEqual({ error: 'Object Not Found', reason: 'Not Found' });
+    const get = await api.post(`/api/queues/${nov}/q/get`, { count: 1, ackmode: 'ack_requeue_true', encoding: 'auto' });
+    expect([get.status, get.body]).toEqual([401, { error: 'not_authorised', reason: 'Access refused.' }]);
+    const publish = await api.post(`/api/exchanges/${nov}/x/publish`, { routing_key: 'k', payload: '', payload_encoding: 'string', properties: {} });
+    expect([publish.status, publish.body]).toEqual([401, { error: 'not_authorised', reason: 'Access refused.' }]);
+  });
+});
+
 describe('access', () => {
   let user: string;
   let other: string;

@@ -14,7 +14,7 @@ import { jsonToArgs, stringField, type Body } from '../body-fields.js';
 import type { Json } from '../format.js';
 import { bindingJson, byBinding, explicitBindingJson, vhostBindings } from '../resource-json.js';
 import { param, Reply, type ApiContext, type ApiRequest, type Resource } from '../router.js';
-import { accessOf, exchangeName, listOver, pathVhost, vhostOf } from '../vhost-resources.js';
+import { accessOf, exchangeName, listOver, pathVhost, targetVhost, vhostOf } from '../vhost-resources.js';
 
 type Kind = 'queue' | 'exchange';
 type Obj = Record<string, Json>;
@@ -56,7 +56,7 @@ function named(req: ApiRequest, ctx: ApiContext, kind: Kind): { json: Obj; args:
 
 function bind(req: ApiRequest, ctx: ApiContext, kind: Kind): Reply {
   const body = req.body as Body;
-  const v = vhostOf(req, ctx);
+  const v = targetVhost(req, ctx);
   const routingKey = stringField(body, 'routing_key');
   const args = jsonToArgs(body['arguments']);
   const [source, destination] = [sourceOf(req), destinationOf(req, kind)];
@@ -83,8 +83,10 @@ function resources(letter: 'q' | 'e', kind: Kind): Resource[] {
     {
       path: base,
       auth: 'vhost',
-      exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
-      get: (req, ctx) => between(vhostOf(req, ctx), sourceOf(req), kind, destinationOf(req, kind)),
+      get: (req, ctx) => {
+        const v = pathVhost(req, ctx);
+        return v === undefined ? [] : between(v, sourceOf(req), kind, destinationOf(req, kind));
+      },
       post: { handle: (req, ctx) => bind(req, ctx, kind) },
     },
     {

@@ -9,7 +9,7 @@ import type { Exchange } from '../../broker/exchange/exchange.js';
 import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js';
 import { byBinding, byVhostName, defaultBindingJson, exchangeJson, explicitBindingJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
-import { accessOf, exchangeName, listOver, pathVhost, queryFlag, vhostOf } from '../vhost-resources.js';
+import { accessOf, exchangeName, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
 import { publishResource } from './exchange-publish.js';
 
 const nameOf = (req: ApiRequest): string => exchangeName(param(req, 'exchange'));
@@ -26,7 +26,7 @@ const EXCHANGE_SCHEMA = {
 
 function put(req: ApiRequest, ctx: ApiContext): void {
   const body = req.body as Body;
-  const v = vhostOf(req, ctx);
+  const v = targetVhost(req, ctx);
   const options = {
     durable: boolField(body, 'durable', false),
     autoDelete: boolField(body, 'auto_delete', false),
@@ -36,11 +36,14 @@ function put(req: ApiRequest, ctx: ApiContext): void {
   v.declareExchange(nameOf(req), stringField(body, 'type', 'direct'), false, options, accessOf(req, ctx));
 }
 
-/** Bindings from the exchange; the default exchange's are the implicit ones to every queue. */
+/**
+ * Bindings from the exchange; the default exchange's are the implicit ones to every queue. A
+ * missing exchange, or vhost, has none (RabbitMQ answers [] for both).
+ */
 function sourceBindings(req: ApiRequest, ctx: ApiContext): unknown[] {
-  const v = vhostOf(req, ctx);
+  const v = pathVhost(req, ctx);
   const x = pathExchange(req, ctx);
-  if (x === undefined) return [];
+  if (v === undefined || x === undefined) return [];
   if (x.name === '') return [...v.queues.values()].map(defaultBindingJson).sort(byBinding);
   return [...x.outbound.values()].map(explicitBindingJson).sort(byBinding);
 }
@@ -51,8 +54,6 @@ function destinationBindings(req: ApiRequest, ctx: ApiContext): unknown[] {
   return [...x.bindings].map(explicitBindingJson).sort(byBinding);
 }
 
-const vhostExists = (req: ApiRequest, ctx: ApiContext): boolean => pathVhost(req, ctx) !== undefined;
-
 export const exchangesResources: readonly Resource[] = [
   {
     path: '/api/exchanges',
@@ -62,7 +63,7 @@ export const exchangesResources: readonly Resource[] = [
   {
     path: '/api/exchanges/:vhost',
     auth: 'vhost',
-    exists: vhostExists,
+    exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
     get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies)), byVhostName),
   },
   {
@@ -73,7 +74,7 @@ export const exchangesResources: readonly Resource[] = [
     put: { schema: EXCHANGE_SCHEMA, handle: put },
     delete: (req, ctx) => vhostOf(req, ctx).deleteExchange(nameOf(req), queryFlag(req, 'if-unused'), accessOf(req, ctx)),
   },
-  { path: '/api/exchanges/:vhost/:exchange/bindings/source', auth: 'vhost', exists: vhostExists, get: sourceBindings },
-  { path: '/api/exchanges/:vhost/:exchange/bindings/destination', auth: 'vhost', exists: vhostExists, get: destinationBindings },
+  { path: '/api/exchanges/:vhost/:exchange/bindings/source', auth: 'vhost', get: sourceBindings },
+  { path: '/api/exchanges/:vhost/:exchange/bindings/destination', auth: 'vhost', get: destinationBindings },
   publishResource,
 ];

@@ -12,7 +12,7 @@ import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js
 import { badRequest, objectNotFound } from '../errors.js';
 import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson, queueJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
-import { accessOf, listOver, pathVhost, queryFlag, vhostOf } from '../vhost-resources.js';
+import { accessOf, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
 import { queueGetResource } from './queue-get.js';
 
 const nameOf = (req: ApiRequest): string => param(req, 'queue');
@@ -32,7 +32,7 @@ const HTTP_OWNER = {};
 
 function put(req: ApiRequest, ctx: ApiContext): void {
   const body = req.body as Body;
-  const v = vhostOf(req, ctx);
+  const v = targetVhost(req, ctx);
   const node = stringField(body, 'node', ctx.node.name);
   if (node !== ctx.node.name) throw badRequest(`Node ${node} could not be contacted`);
   const options = {
@@ -71,12 +71,8 @@ export const queuesResources: readonly Resource[] = [
       vhostOf(req, ctx).deleteQueue(nameOf(req), queryFlag(req, 'if-unused'), queryFlag(req, 'if-empty'), null, accessOf(req, ctx));
     },
   },
-  {
-    path: '/api/queues/:vhost/:queue/bindings',
-    auth: 'vhost',
-    exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
-    get: bindings,
-  },
+  // a missing queue, or vhost, has no bindings (RabbitMQ answers 200)
+  { path: '/api/queues/:vhost/:queue/bindings', auth: 'vhost', get: bindings },
   {
     path: '/api/queues/:vhost/:queue/contents',
     auth: 'vhost',
