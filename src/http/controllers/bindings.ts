@@ -9,7 +9,7 @@
 import type { FieldTable } from '../../amqp/field-types.js';
 import type { Binding } from '../../broker/binding.js';
 import type { Vhost } from '../../broker/vhost.js';
-import { argsHash, quotePlus, unpackBindingProps } from '../binding-props.js';
+import { argsHash, packBindingProps, quotePlus, unpackBindingProps } from '../binding-props.js';
 import { jsonToArgs, stringField, type Body } from '../body-fields.js';
 import type { Json } from '../format.js';
 import { bindingJson, byBinding, explicitBindingJson, vhostBindings } from '../resource-json.js';
@@ -62,8 +62,9 @@ function bind(req: ApiRequest, ctx: ApiContext, kind: Kind): Reply {
   const [source, destination] = [sourceOf(req), destinationOf(req, kind)];
   if (kind === 'queue') v.bindQueue(destination, source, routingKey, args, null, accessOf(req, ctx));
   else v.bindExchange(destination, source, routingKey, args, accessOf(req, ctx));
-  const props = bindingJson(v.name, source, destination, kind, routingKey, args)['properties_key'] as string;
-  // RabbitMQ relativises /api/bindings/{vh}/e/{s}/{t}/{d}/{props} to the request path: "{d}/{props}".
+  // RabbitMQ relativises /api/bindings/{vh}/e/{s}/{t}/{d}/{props} to the request path: "{d}/{props}",
+  // each segment quoted with quote_plus (so the key's own %XX escapes are quoted again).
+  const props = packBindingProps(routingKey, args);
   return new Reply(201, undefined, { location: `${quotePlus(param(req, 'destination'))}/${quotePlus(props)}` });
 }
 
