@@ -79,6 +79,18 @@ describe('bindings', () => {
     expect((await api.get(`${toQueue('x1', 'q1')}/${seg('a%7Eb~9nmLZQ')}`)).body).toEqual(binding('x1', 'q1', 'queue', 'a~b', { x: 1 }, 'a%7Eb~9nmLZQ'));
   });
 
+  it('binds a headers exchange with typed arguments that route what the API publishes', async () => {
+    await api.mustPut(`/api/exchanges/${seg(vhost)}/hx`, { type: 'headers' });
+    const r = await api.post(toQueue('hx', 'q1'), { routing_key: '', arguments: { 'x-match': 'all', n: 1, s: 'v' } });
+    expect(r.status).toBe(201);
+    const send = (headers: object) =>
+      api.post(`/api/exchanges/${seg(vhost)}/hx/publish`, { routing_key: '', payload: 'p', payload_encoding: 'string', properties: { headers } });
+    expect((await send({ n: 1, s: 'v' })).body).toEqual({ routed: true });
+    expect((await send({ n: 2, s: 'v' })).body).toEqual({ routed: false });
+    const bad = await api.post(toQueue('hx', 'q1'), { arguments: { 'x-match': 'some' } });
+    expect(bad.status).toBe(400);
+  });
+
   it('binds exchanges to exchanges', async () => {
     const r = await api.post(toExchange('x1', 'x2'), { routing_key: 'k' });
     expect(r.status).toBe(201);
