@@ -78,7 +78,7 @@ export interface Resource {
   readonly exists?: Handler<boolean>;
   readonly get?: Handler<unknown>;
   readonly put?: BodyMethod<void>;
-  readonly post?: BodyMethod<Reply | undefined>;
+  readonly post?: BodyMethod<Reply | undefined | Promise<Reply | undefined>>;
   readonly delete?: Handler<void>;
 }
 
@@ -193,7 +193,7 @@ async function handle(r: Resource, method: Method, req: ApiRequest, ctx: ApiCont
       reply.code(204);
       return undefined;
     case 'POST': {
-      const out = (r.post as BodyMethod<Reply | undefined>).handle(req, ctx);
+      const out = await (r.post as BodyMethod<Reply | undefined | Promise<Reply | undefined>>).handle(req, ctx);
       if (out === undefined) {
         reply.code(204);
         return undefined;

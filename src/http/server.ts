@@ -8,10 +8,13 @@ import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
+import { bindingsResources } from './controllers/bindings.js';
 import { definitionsResources } from './controllers/definitions.js';
+import { exchangesResources } from './controllers/exchanges.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
 import { permissionsResources } from './controllers/permissions.js';
+import { queuesResources } from './controllers/queues.js';
 import { topicPermissionsResources } from './controllers/topic-permissions.js';
 import { usersResources } from './controllers/users.js';
 import { vhostsResources } from './controllers/vhosts.js';
@@ -33,6 +36,9 @@ export const RESOURCES: readonly Resource[] = [
   ...topicPermissionsResources,
   ...limitsResources,
   ...definitionsResources,
+  ...exchangesResources,
+  ...queuesResources,
+  ...bindingsResources,
 ];
 
 export interface ManagementListenOptions {

@@ -1,0 +1,98 @@
+/**
+ * /api/queues, /api/queues/{vhost}, /api/queues/{vhost}/{queue} and its bindings, contents
+ * (purge) and actions (rabbit_mgmt_wm_queues, _queue, _bindings, _queue_purge, _queue_actions).
+ * Declare, delete and purge go through the vhost's entry points with the request user's access; a
+ * PUT body defaults as queue.declare's fields do (not durable) and may name only this node.
+ * Actions are for administrators: sync and cancel_sync do nothing for Warren's queues (as for
+ * RabbitMQ's unmirrored ones) and answer 204; any other action is 400 ["unknown", action]; a
+ * missing queue is 404 (RabbitMQ 3.10 crashes: 500).
+ */
+import type { Queue } from '../../broker/queue/queue.js';
+import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js';
+import { badRequest, objectNotFound } from '../errors.js';
+import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson, queueJson } from '../resource-json.js';
+import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
+import { accessOf, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
+import { queueGetResource } from './queue-get.js';
+
+const nameOf = (req: ApiRequest): string => param(req, 'queue');
+
+/** The path's queue, or undefined (no such vhost or queue). */
+export const pathQueue = (req: ApiRequest, ctx: ApiContext): Queue | undefined => pathVhost(req, ctx)?.queues.get(nameOf(req));
+
+const queueExists = (req: ApiRequest, ctx: ApiContext): boolean => pathQueue(req, ctx) !== undefined;
+
+const QUEUE_SCHEMA = {
+  type: 'object',
+  properties: { node: { type: 'string' }, arguments: { anyOf: [{ type: 'object' }, { type: 'null' }, { type: 'string' }] } },
+};
+
+/** The owner of queues declared over HTTP: none is exclusive (RabbitMQ's HTTP connection is gone at once). */
+const HTTP_OWNER = {};
+
+function put(req: ApiRequest, ctx: ApiContext): void {
+  const body = req.body as Body;
+  const v = targetVhost(req, ctx);
+  const node = stringField(body, 'node', ctx.node.name);
+  if (node !== ctx.node.name) throw badRequest(`Node ${node} could not be contacted`);
+  const options = {
+    durable: boolField(body, 'durable', false),
+    autoDelete: boolField(body, 'auto_delete', false),
+    exclusiveOwner: null,
+    arguments: jsonToArgs(body['arguments']),
+  };
+  v.declareQueue(nameOf(req), false, options, HTTP_OWNER, accessOf(req, ctx));
+}
+
+function bindings(req: ApiRequest, ctx: ApiContext): unknown[] {
+  const q = pathQueue(req, ctx);
+  if (q === undefined) return [];
+  return [defaultBindingJson(q), ...[...q.bindings].map(explicitBindingJson)].sort(byBinding);
+}
+
+const queuesOf = (ctx: ApiContext) => (req: ApiRequest) =>
+  listOver(req, ctx, (v) => [...v.queues.values()].map((q) => queueJson(q, ctx.node.name)), byVhostName);
+
+export const queuesResources: readonly Resource[] = [
+  { path: '/api/queues', auth: 'vhost', get: (req, ctx) => queuesOf(ctx)(req) },
+  {
+    path: '/api/queues/:vhost',
+    auth: 'vhost',
+    exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
+    get: (req, ctx) => queuesOf(ctx)(req),
+  },
+  {
+    path: '/api/queues/:vhost/:queue',
+    auth: 'vhost',
+    exists: queueExists,
+    get: (req, ctx) => queueJson(pathQueue(req, ctx) as Queue, ctx.node.name),
+    put: { schema: QUEUE_SCHEMA, handle: put },
+    delete: (req, ctx) => {
+      vhostOf(req, ctx).deleteQueue(nameOf(req), queryFlag(req, 'if-unused'), queryFlag(req, 'if-empty'), null, accessOf(req, ctx));
+    },
+  },
+  // a missing queue, or vhost, has no bindings (RabbitMQ answers 200)
+  { path: '/api/queues/:vhost/:queue/bindings', auth: 'vhost', get: bindings },
+  {
+    path: '/api/queues/:vhost/:queue/contents',
+    auth: 'vhost',
+    exists: queueExists,
+    delete: (req, ctx) => {
+      vhostOf(req, ctx).purgeQueue(nameOf(req), null, accessOf(req, ctx));
+    },
+  },
+  {
+    path: '/api/queues/:vhost/:queue/actions',
+    auth: 'admin',
+    post: {
+      schema: { type: 'object', required: ['action'], properties: { action: {} } },
+      handle: (req, ctx) => {
+        const action = (req.body as Body)['action'];
+        if (!queueExists(req, ctx)) throw objectNotFound();
+        if (action !== 'sync' && action !== 'cancel_sync') throw badRequest(['unknown', String(action)]);
+        return undefined;
+      },
+    },
+  },
+  queueGetResource,
+];
