@@ -14,6 +14,7 @@ import type { Broker } from '../broker/broker.js';
 import type { User } from '../broker/auth/users.js';
 import { authenticate, type AuthRule } from './auth.js';
 import { badRequest, objectNotFound } from './errors.js';
+import { applyListQuery, type ListSpec } from './list-query.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -77,6 +78,8 @@ export interface Resource {
   /** resource_exists: false makes GET and DELETE 404 and PUT a creation (201) */
   readonly exists?: Handler<boolean>;
   readonly get?: Handler<unknown>;
+  /** the GET answers a list: sort, columns and, if the spec says so, pagination apply (list-query.ts) */
+  readonly list?: ListSpec;
   readonly put?: BodyMethod<void>;
   readonly post?: BodyMethod<Reply | undefined>;
   readonly delete?: Handler<void>;
@@ -158,6 +161,9 @@ export function registerResource(app: FastifyInstance, ctx: ApiContext, r: Resou
   }
 }
 
+const listed = (r: Resource, req: ApiRequest, out: unknown): unknown =>
+  r.list !== undefined && Array.isArray(out) ? applyListQuery(out, req.query, r.list) : out;
+
 const methodKey = (m: Method): 'get' | 'put' | 'post' | 'delete' => m.toLowerCase() as 'get' | 'put' | 'post' | 'delete';
 
 function apiRequest(req: FastifyRequest, method: Method): ApiRequest {
@@ -179,7 +185,7 @@ async function handle(r: Resource, method: Method, req: ApiRequest, ctx: ApiCont
     case 'GET': {
       if (!exists) throw objectNotFound();
       const out: unknown = await (r.get as Handler<unknown>)(req, ctx);
-      const { status, body, headers } = out instanceof Reply ? out : new Reply(200, out);
+      const { status, body, headers } = out instanceof Reply ? out : new Reply(200, listed(r, req, out));
       reply.code(status).headers(headers).header('cache-control', 'no-cache').header('content-type', 'application/json');
       return jsonBytes(body);
     }
