@@ -46,6 +46,8 @@ export interface ApiRequest {
   readonly body: unknown;
   /** the authenticated user */
   readonly user: User;
+  /** request headers, lower-case names */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** A path parameter ('' when the path has none of that name). */
@@ -175,6 +177,7 @@ function apiRequest(req: FastifyRequest, method: Method): ApiRequest {
     query: req.query as Record<string, string | undefined>,
     body: req.body ?? {},
     user,
+    headers: req.headers,
   };
 }
 

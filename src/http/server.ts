@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
+import { channelsResources } from './controllers/channels.js';
+import { connectionsResources } from './controllers/connections.js';
 import { definitionsResources } from './controllers/definitions.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
@@ -33,6 +35,8 @@ export const RESOURCES: readonly Resource[] = [
   ...topicPermissionsResources,
   ...limitsResources,
   ...definitionsResources,
+  ...connectionsResources,
+  ...channelsResources,
 ];
 
 export interface ManagementListenOptions {
