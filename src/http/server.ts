@@ -11,6 +11,8 @@ import { logger } from '../util/logger.js';
 import { channelsResources } from './controllers/channels.js';
 import { connectionsResources } from './controllers/connections.js';
 import { definitionsResources } from './controllers/definitions.js';
+import { healthResources } from './controllers/health.js';
+import { nodesResources } from './controllers/nodes.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
 import { permissionsResources } from './controllers/permissions.js';
@@ -37,6 +39,8 @@ export const RESOURCES: readonly Resource[] = [
   ...definitionsResources,
   ...connectionsResources,
   ...channelsResources,
+  ...nodesResources,
+  ...healthResources,
 ];
 
 export interface ManagementListenOptions {
