@@ -38,14 +38,14 @@ async function connect(label: string, user = 'guest', password = 'guest'): Promi
   return conn;
 }
 
-/** The connection labelled `label`, once the API lists it with its state (RabbitMQ adds it with its first statistics). */
+/** The connection labelled `label`, once the API lists it with its state and byte counts (RabbitMQ adds them with its statistics). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function listed(label: string, as: Api = api): Promise<any> {
-  type Listed = { client_properties?: { connection_name?: string }; state?: string };
+  type Listed = { client_properties?: { connection_name?: string }; state?: string; recv_oct?: number };
   return waitFor(async () => {
     const r = await as.get('/api/connections');
     if (r.status !== 200) return undefined;
-    return r.body.find((c: Listed) => c.client_properties?.connection_name === label && c.state !== undefined);
+    return r.body.find((c: Listed) => c.client_properties?.connection_name === label && c.state !== undefined && c.recv_oct !== undefined);
   }, STATS_MS);
 }
 
