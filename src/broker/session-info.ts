@@ -44,6 +44,8 @@ export interface ChannelInfo {
   readonly globalPrefetchCount: number;
   readonly messagesUnacknowledged: number;
   readonly messagesUncommitted: number;
+  /** confirm mode: publishes not yet confirmed */
+  readonly messagesUnconfirmed: number;
   readonly acksUncommitted: number;
   readonly confirm: boolean;
   readonly transactional: boolean;

@@ -66,7 +66,7 @@ export function channelJson(s: SessionInfo, ch: ChannelInfo, node: string): Reco
     global_prefetch_count: ch.globalPrefetchCount,
     messages_unacknowledged: ch.messagesUnacknowledged,
     messages_uncommitted: ch.messagesUncommitted,
-    messages_unconfirmed: 0,
+    messages_unconfirmed: ch.messagesUnconfirmed,
     name: channelName(s, ch.number),
     node,
     number: ch.number,

@@ -89,6 +89,7 @@ export class ConnectionSession implements SessionInfo {
         globalPrefetchCount: ch.globalPrefetch,
         messagesUnacknowledged: ch.deliveries.unackedCount,
         messagesUncommitted: ch.publisher.tx ? ch.publisher.uncommittedCount : 0,
+        messagesUnconfirmed: ch.publisher.unconfirmedCount,
         acksUncommitted: ch.txSettles.reduce((n, s) => n + s.list.length, 0),
         confirm: ch.publisher.confirm,
         transactional: ch.publisher.tx,

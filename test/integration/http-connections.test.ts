@@ -232,4 +232,23 @@ describe('channels and consumers', { timeout: 40_000 }, () => {
     }
     expect((await api.get(`/api/channels/${seg(`${c.name} (9)`)}`)).status).toBe(404);
   });
+
+  it('shows a transactional channel and its uncommitted publishes', async () => {
+    const label = uniqueName('chan-tx');
+    const conn = await connect(label);
+    const ch = await conn.createChannel();
+    await ch.assertQueue(label, { exclusive: true });
+    // amqplib has no tx API: tx.select (class 90, method 10) through its channel rpc.
+    const raw = ch as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
+    await raw.rpc((90 << 16) | 10, {}, (90 << 16) | 11);
+    ch.sendToQueue(label, Buffer.from('a'));
+    ch.sendToQueue(label, Buffer.from('b'));
+    const c = await listed(label);
+    const name = seg(`${c.name} (1)`);
+    const one = await waitFor(async () => {
+      const r = await api.get(`/api/channels/${name}`);
+      return r.status === 200 && r.body.messages_uncommitted === 2 ? r.body : undefined;
+    }, STATS_MS);
+    expect(one).toMatchObject({ transactional: true, confirm: false, messages_uncommitted: 2, messages_unacknowledged: 0 });
+  });
 });
