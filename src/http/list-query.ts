@@ -116,8 +116,8 @@ function filterByName(items: Item[], p: Pagination): Item[] {
 // ---- sorting -----------------------------------------------------------------------------
 
 function sortItems(items: Item[], defaults: readonly string[], sort: string | undefined, reverse: boolean): Item[] {
-  // An explicit empty sort keeps the natural order (RabbitMQ's sort_list(Facts, _, [], _)).
-  if (sort === '') return reverse ? [...items].reverse() : [...items];
+  // An explicit empty sort keeps the natural order, sort_reverse or not (RabbitMQ's sort_list(Facts, _, [], _)).
+  if (sort === '') return [...items];
   const keys = sort === undefined ? defaults : [sort, ...defaults];
   const paths = keys.map((k) => k.split('.').filter((p) => p !== ''));
   const keyed = items.map((item) => ({ item, key: paths.map((p) => dotted(item, p)) }));

@@ -28,3 +28,10 @@ describe('list query', () => {
     expect(paginationParams({ page: '2' })).toEqual({ page: 2, pageSize: 100, name: undefined, useRegex: false });
   });
 });
+
+describe('an empty sort', () => {
+  it('keeps the natural order, even with sort_reverse', () => {
+    const items = [{ name: 'b' }, { name: 'a' }];
+    expect(applyListQuery(items, { sort: '', sort_reverse: 'true' }, { sort: ['name'] })).toEqual(items);
+  });
+});
