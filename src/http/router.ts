@@ -14,6 +14,7 @@ import type { Broker } from '../broker/broker.js';
 import type { User } from '../broker/auth/users.js';
 import { authenticate, type AuthRule } from './auth.js';
 import { badRequest, objectNotFound } from './errors.js';
+import { applyListQuery, type ListSpec } from './list-query.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -45,6 +46,8 @@ export interface ApiRequest {
   readonly body: unknown;
   /** the authenticated user */
   readonly user: User;
+  /** request headers, lower-case names */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** A path parameter ('' when the path has none of that name). */
@@ -77,6 +80,8 @@ export interface Resource {
   /** resource_exists: false makes GET and DELETE 404 and PUT a creation (201) */
   readonly exists?: Handler<boolean>;
   readonly get?: Handler<unknown>;
+  /** the GET answers a list: sort, columns and, if the spec says so, pagination apply (list-query.ts) */
+  readonly list?: ListSpec;
   readonly put?: BodyMethod<void>;
   readonly post?: BodyMethod<Reply | undefined | Promise<Reply | undefined>>;
   readonly delete?: Handler<void>;
@@ -158,6 +163,9 @@ export function registerResource(app: FastifyInstance, ctx: ApiContext, r: Resou
   }
 }
 
+const listed = (r: Resource, req: ApiRequest, out: unknown): unknown =>
+  r.list !== undefined && Array.isArray(out) ? applyListQuery(out, req.query, r.list) : out;
+
 const methodKey = (m: Method): 'get' | 'put' | 'post' | 'delete' => m.toLowerCase() as 'get' | 'put' | 'post' | 'delete';
 
 function apiRequest(req: FastifyRequest, method: Method): ApiRequest {
@@ -169,6 +177,7 @@ function apiRequest(req: FastifyRequest, method: Method): ApiRequest {
     query: req.query as Record<string, string | undefined>,
     body: req.body ?? {},
     user,
+    headers: req.headers,
   };
 }
 
@@ -179,7 +188,7 @@ async function handle(r: Resource, method: Method, req: ApiRequest, ctx: ApiCont
     case 'GET': {
       if (!exists) throw objectNotFound();
       const out: unknown = await (r.get as Handler<unknown>)(req, ctx);
-      const { status, body, headers } = out instanceof Reply ? out : new Reply(200, out);
+      const { status, body, headers } = out instanceof Reply ? out : new Reply(200, listed(r, req, out));
       reply.code(status).headers(headers).header('cache-control', 'no-cache').header('content-type', 'application/json');
       return jsonBytes(body);
     }

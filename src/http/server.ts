@@ -9,8 +9,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
 import { bindingsResources } from './controllers/bindings.js';
+import { channelsResources } from './controllers/channels.js';
+import { connectionsResources } from './controllers/connections.js';
 import { definitionsResources } from './controllers/definitions.js';
 import { exchangesResources } from './controllers/exchanges.js';
+import { healthResources } from './controllers/health.js';
+import { nodesResources } from './controllers/nodes.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
 import { permissionsResources } from './controllers/permissions.js';
@@ -39,6 +43,10 @@ export const RESOURCES: readonly Resource[] = [
   ...exchangesResources,
   ...queuesResources,
   ...bindingsResources,
+  ...connectionsResources,
+  ...channelsResources,
+  ...nodesResources,
+  ...healthResources,
 ];
 
 export interface ManagementListenOptions {

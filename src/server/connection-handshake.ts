@@ -15,6 +15,7 @@ import {
 import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
+import { ConnectionSession } from './connection-session.js';
 import { checkNewSecret, isLoopback, parseSaslResponse, saslMechanisms, serverProperties } from './handshake.js';
 
 const log = logger('amqp.handshake');
@@ -31,6 +32,10 @@ export class Handshake {
   private authFailureClose = false;
   /** the user that logged in (start-ok), until connection.open */
   private user: User | null = null;
+  /** the SASL mechanism it logged in with */
+  private mechanism = '';
+  /** when the client connected (the handshake starts with the socket) */
+  private readonly connectedAt = Date.now();
 
   constructor(private readonly conn: Connection) {}
 
@@ -83,7 +88,9 @@ export class Handshake {
       const user = this.user as User;
       try {
         // Limits and vhost access, in RabbitMQ's order; 530 NOT_ALLOWED with its texts.
-        conn.access = conn.broker.sessions.open(user, m.virtualHost, fieldString(conn.clientProperties['client_id'] as FieldValue));
+        const clientId = fieldString(conn.clientProperties['client_id'] as FieldValue);
+        const session = new ConnectionSession(conn, this.mechanism, this.connectedAt);
+        conn.access = conn.broker.sessions.open(user, m.virtualHost, clientId, session);
       } catch (err) {
         if (err instanceof AmqpError) {
           err.classId = 10;
@@ -158,6 +165,7 @@ export class Handshake {
       return;
     }
     this.user = user;
+    this.mechanism = mechanism;
     conn.user = user.name;
     const limits = conn.limits;
     encodeConnectionTune(conn.writer, 0, {

@@ -9,6 +9,8 @@ const log = logger('amqp.heartbeat');
  * handshake deadline.
  */
 export class Heartbeat {
+  /** the negotiated interval, seconds (0: none) */
+  seconds = 0;
   private timer: NodeJS.Timeout | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private silentTicks = 0;
@@ -49,6 +51,7 @@ export class Heartbeat {
   /** Start with the negotiated interval in seconds (0 disables). */
   start(seconds: number): void {
     this.stop();
+    this.seconds = seconds;
     if (seconds <= 0) return;
     this.timer = setInterval(() => this.tick(seconds), (seconds * 1000) / 2);
     this.timer.unref();

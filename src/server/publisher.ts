@@ -50,6 +50,16 @@ export class Publisher {
 
   constructor(private readonly channel: Channel) {}
 
+  /** publishes buffered in the open transaction */
+  get uncommittedCount(): number {
+    return this.txPublishes.length;
+  }
+
+  /** publishes in confirm mode not yet acked or nacked */
+  get unconfirmedCount(): number {
+    return this.seq - this.sentUpTo;
+  }
+
   /** who publishes (user, direct reply-to token), for the broker's publish path */
   get context(): PublishContext {
     return (this.ctx ??= new PublishContext(this.channel.access));

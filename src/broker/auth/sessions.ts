@@ -3,6 +3,7 @@ import { Access } from './access.js';
 import { limitOf, type VhostLimits } from './limits.js';
 import type { Permissions } from './permissions.js';
 import type { User } from './users.js';
+import type { SessionInfo } from '../session-info.js';
 
 /** What sessions need of a vhost. */
 export interface SessionVhost {
@@ -20,6 +21,8 @@ export class Sessions {
   private readonly byVhost = new Map<string, number>();
   private readonly byUser = new Map<string, number>();
   private readonly channelsByUser = new Map<string, number>();
+  /** open sessions that describe themselves (SessionInfo), by their access */
+  private readonly described = new Map<Access, SessionInfo>();
   /** open connections, all vhosts */
   connections = 0;
 
@@ -30,8 +33,11 @@ export class Sessions {
     private readonly maxConnections: () => number | undefined,
   ) {}
 
-  /** Check and count a connection of `user` to `vhostName`; returns its access. Throws 530 with RabbitMQ's texts. */
-  open(user: User, vhostName: string, clientId?: string): Access {
+  /**
+   * Check and count a connection of `user` to `vhostName`; returns its access. Throws 530 with
+   * RabbitMQ's texts. `session` lists it (and lets it be closed) until `close`.
+   */
+  open(user: User, vhostName: string, clientId?: string, session?: SessionInfo): Access {
     const nodeLimit = this.maxConnections();
     if (nodeLimit !== undefined && this.connections >= nodeLimit) {
       throw notAllowed(`connection refused: node connection limit (${nodeLimit}) is reached`);
@@ -51,11 +57,13 @@ export class Sessions {
     this.connections++;
     bump(this.byVhost, vhostName, 1);
     bump(this.byUser, user.name, 1);
+    if (session !== undefined) this.described.set(access, session);
     return access;
   }
 
   /** A connection that `open` counted has closed. */
   close(access: Access): void {
+    this.described.delete(access);
     this.connections--;
     bump(this.byVhost, access.vhost, -1);
     bump(this.byUser, access.userName, -1);
@@ -88,6 +96,17 @@ export class Sessions {
     let n = 0;
     for (const c of this.channelsByUser.values()) n += c;
     return n;
+  }
+
+  /** The open sessions, in the order they opened. */
+  list(): SessionInfo[] {
+    return [...this.described.values()];
+  }
+
+  /** The open session of that name. */
+  find(name: string): SessionInfo | undefined {
+    for (const s of this.described.values()) if (s.name === name) return s;
+    return undefined;
   }
 
   channelsOf(user: string): number {

@@ -10,6 +10,7 @@ import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js
 import { byBinding, byVhostName, defaultBindingJson, exchangeJson, explicitBindingJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, exchangeName, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
+import { PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
 import { publishResource } from './exchange-publish.js';
 
 const nameOf = (req: ApiRequest): string => exchangeName(param(req, 'exchange'));
@@ -58,11 +59,13 @@ export const exchangesResources: readonly Resource[] = [
   {
     path: '/api/exchanges',
     auth: 'vhost',
+    list: PAGED_SORTED_BY_VHOST_NAME,
     get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies)), byVhostName),
   },
   {
     path: '/api/exchanges/:vhost',
     auth: 'vhost',
+    list: PAGED_SORTED_BY_VHOST_NAME,
     exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
     get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies)), byVhostName),
   },

@@ -9,6 +9,7 @@ import type { Broker } from '../../broker/broker.js';
 import { HttpError, badRequest } from '../errors.js';
 import { sortedKeys, type Json } from '../format.js';
 import { visibleVhosts } from '../auth.js';
+import { UNSORTED } from '../list-query.js';
 import { param, type ApiRequest, type Resource } from '../router.js';
 
 const entry = (key: 'vhost' | 'user', name: string, limits: Readonly<Record<string, number | undefined>>): Record<string, Json>[] =>
@@ -37,6 +38,7 @@ const without = (limits: Readonly<Record<string, number | undefined>>, name: str
 export const limitsResources: readonly Resource[] = [
   {
     path: '/api/vhost-limits',
+    list: UNSORTED,
     auth: 'vhost-visible',
     get: (req, { broker }) =>
       visibleVhosts(broker, req.user)
@@ -45,6 +47,7 @@ export const limitsResources: readonly Resource[] = [
   },
   {
     path: '/api/vhost-limits/:vhost',
+    list: UNSORTED,
     auth: 'vhost-visible',
     exists: (req, { broker }) => broker.vhosts.has(param(req, 'vhost')),
     get: (req, { broker }) => entry('vhost', param(req, 'vhost'), broker.vhosts.get(param(req, 'vhost'))?.limits ?? {}),
@@ -67,6 +70,7 @@ export const limitsResources: readonly Resource[] = [
   },
   {
     path: '/api/user-limits',
+    list: UNSORTED,
     auth: 'vhost-visible',
     get: (_req, { broker }) =>
       broker.users
@@ -76,6 +80,7 @@ export const limitsResources: readonly Resource[] = [
   },
   {
     path: '/api/user-limits/:user',
+    list: UNSORTED,
     auth: 'vhost-visible',
     exists: (req, { broker }) => broker.users.get(param(req, 'user')) !== undefined,
     get: (req, { broker }) => entry('user', param(req, 'user'), broker.users.get(param(req, 'user'))?.limits ?? {}),

@@ -19,7 +19,7 @@ const DESCRIPTIONS: Record<string, string> = {
   [DELAYED_EXCHANGE_TYPE]: 'Delayed Message Exchange.',
 };
 
-function exchangeTypesJson(): Json[] {
+export function exchangeTypesJson(): Json[] {
   const names = [...new Set([...exchangeTypes(), DELAYED_EXCHANGE_TYPE])].sort();
   return names.map((name) => ({ name, description: DESCRIPTIONS[name] ?? '', enabled: true }));
 }

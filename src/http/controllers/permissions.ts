@@ -7,6 +7,7 @@
 import type { Broker } from '../../broker/broker.js';
 import { badRequest } from '../errors.js';
 import { byFields, permissionJson, type Json } from '../format.js';
+import { BY_VHOST_USER } from '../list-query.js';
 import { param, type ApiRequest, type Resource } from '../router.js';
 
 /** Sort as RabbitMQ's lists: by vhost, then user (then exchange, for topic permissions). */
@@ -33,7 +34,7 @@ const PERMISSION_SCHEMA = {
 };
 
 export const permissionsResources: readonly Resource[] = [
-  { path: '/api/permissions', auth: 'admin', get: (_req, ctx) => all(ctx.broker) },
+  { path: '/api/permissions', auth: 'admin', get: (_req, ctx) => all(ctx.broker), list: BY_VHOST_USER },
   {
     path: '/api/permissions/:vhost/:user',
     auth: 'admin',
@@ -62,6 +63,7 @@ export const permissionsResources: readonly Resource[] = [
     auth: 'admin',
     exists: (req, { broker }) => broker.users.get(param(req, 'user')) !== undefined,
     get: (req, { broker }) => all(broker).filter((p) => p['user'] === param(req, 'user')),
+    list: BY_VHOST_USER,
   },
   {
     path: '/api/vhosts/:vhost/permissions',
@@ -71,5 +73,6 @@ export const permissionsResources: readonly Resource[] = [
       all(broker)
         .filter((p) => p['vhost'] === param(req, 'vhost'))
         .map(({ vhost, user, ...rest }) => ({ vhost, user, ...rest })),
+    list: BY_VHOST_USER,
   },
 ];

@@ -13,6 +13,7 @@ import { badRequest, objectNotFound } from '../errors.js';
 import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson, queueJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
+import { PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
 import { queueGetResource } from './queue-get.js';
 
 const nameOf = (req: ApiRequest): string => param(req, 'queue');
@@ -54,10 +55,11 @@ const queuesOf = (ctx: ApiContext) => (req: ApiRequest) =>
   listOver(req, ctx, (v) => [...v.queues.values()].map((q) => queueJson(q, ctx.node.name)), byVhostName);
 
 export const queuesResources: readonly Resource[] = [
-  { path: '/api/queues', auth: 'vhost', get: (req, ctx) => queuesOf(ctx)(req) },
+  { path: '/api/queues', auth: 'vhost', list: PAGED_SORTED_BY_VHOST_NAME, get: (req, ctx) => queuesOf(ctx)(req) },
   {
     path: '/api/queues/:vhost',
     auth: 'vhost',
+    list: PAGED_SORTED_BY_VHOST_NAME,
     exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
     get: (req, ctx) => queuesOf(ctx)(req),
   },

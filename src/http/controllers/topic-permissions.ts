@@ -8,6 +8,7 @@
  */
 import type { Broker } from '../../broker/broker.js';
 import { topicPermissionJson, type Json } from '../format.js';
+import { BY_VHOST_USER } from '../list-query.js';
 import { param, type ApiRequest, type Handler, type Resource } from '../router.js';
 import { byVhostUser, requireUserAndVhost } from './permissions.js';
 
@@ -50,7 +51,7 @@ const userVhostTopics = (path: string): Resource => ({
 });
 
 export const topicPermissionsResources: readonly Resource[] = [
-  { path: '/api/topic-permissions', auth: 'admin', get: (_req, ctx) => all(ctx.broker) },
+  { path: '/api/topic-permissions', auth: 'admin', get: (_req, ctx) => all(ctx.broker), list: BY_VHOST_USER },
   userVhostTopics('/api/topic-permissions/:vhost/:user'),
   userVhostTopics('/api/topic-permissions/:vhost/:user/:exchange'),
   {
@@ -58,6 +59,7 @@ export const topicPermissionsResources: readonly Resource[] = [
     auth: 'admin',
     exists: (req, { broker }) => broker.users.get(param(req, 'user')) !== undefined,
     get: (req, { broker }) => all(broker).filter((t) => t['user'] === param(req, 'user')),
+    list: BY_VHOST_USER,
   },
   {
     path: '/api/vhosts/:vhost/topic-permissions',
@@ -67,5 +69,6 @@ export const topicPermissionsResources: readonly Resource[] = [
       all(broker)
         .filter((t) => t['vhost'] === param(req, 'vhost'))
         .map(({ vhost, user, ...rest }) => ({ vhost, user, ...rest })),
+    list: BY_VHOST_USER,
   },
 ];

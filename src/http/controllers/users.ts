@@ -8,6 +8,7 @@ import { DEFAULT_HASHING_ALGORITHM, isHashingAlgorithm, type HashingAlgorithm } 
 import { User } from '../../broker/auth/users.js';
 import { badRequest } from '../errors.js';
 import { parseTags, userJson } from '../format.js';
+import { BY_VHOST_NAME } from '../list-query.js';
 import { param, type ApiContext, type Resource } from '../router.js';
 
 /** A user as PUT /api/users/{name} and definitions files give it. */
@@ -83,8 +84,8 @@ function withoutPermissions(ctx: ApiContext): unknown[] {
 const sorted = (ctx: ApiContext): User[] => ctx.broker.users.list().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 export const usersResources: readonly Resource[] = [
-  { path: '/api/users', auth: 'admin', get: (_req, ctx) => sorted(ctx).map(userJson) },
-  { path: '/api/users/without-permissions', auth: 'admin', get: (_req, ctx) => withoutPermissions(ctx) },
+  { path: '/api/users', auth: 'admin', get: (_req, ctx) => sorted(ctx).map(userJson), list: BY_VHOST_NAME },
+  { path: '/api/users/without-permissions', auth: 'admin', get: (_req, ctx) => withoutPermissions(ctx), list: BY_VHOST_NAME },
   {
     path: '/api/users/bulk-delete',
     auth: 'admin',

@@ -54,7 +54,7 @@ export function putVhost(ctx: ApiContext, name: string, body: VhostBody, actingU
 }
 
 export const vhostsResources: readonly Resource[] = [
-  { path: '/api/vhosts', auth: 'any', get: list },
+  { path: '/api/vhosts', auth: 'any', get: list, list: { sort: ['name'], paginate: 'sorted' } },
   {
     path: '/api/vhosts/:vhost',
     auth: 'admin',
