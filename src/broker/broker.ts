@@ -11,6 +11,7 @@ import { DEFAULT_MEMORY_BUDGET, Vhost, type VhostMetadata } from './vhost.js';
 import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
 import type { BrokerObserver, DefinitionObserver } from './events.js';
+import { GlobalParameters } from './global-parameters.js';
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
@@ -67,6 +68,8 @@ export class Broker {
   readonly permissions = new Permissions();
   readonly sessions: Sessions;
   readonly policies = new PolicyRegistry();
+  /** global runtime parameters (cluster_name) */
+  readonly globalParameters = new GlobalParameters();
   /** every broker timer (TTL, x-expires, delays); connections poll it after each input chunk */
   readonly scheduler = new Scheduler();
   readonly config: BrokerConfig;
@@ -99,6 +102,7 @@ export class Broker {
     const definitions = this.persistence?.definitions ?? null;
     this.users.storage = definitions;
     this.permissions.storage = definitions;
+    this.globalParameters.storage = definitions;
   }
 
   /** A vhost in memory (recovery, first start); nothing is written. */
@@ -196,6 +200,12 @@ export class Broker {
   stop(): void {
     for (const v of this.vhosts.values()) v.stop();
     this.scheduler.stop();
+  }
+
+  /** The cluster name: the cluster_name global parameter, else the configured one. */
+  get clusterName(): string {
+    const name = this.globalParameters.get('cluster_name');
+    return typeof name === 'string' ? name : this.config.clusterName;
   }
 
   vhost(name: string): Vhost | undefined {

@@ -11,6 +11,8 @@ import { logger } from '../util/logger.js';
 import { definitionsResources } from './controllers/definitions.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
+import { parametersResources } from './controllers/parameters.js';
+import { policiesResources } from './controllers/policies.js';
 import { permissionsResources } from './controllers/permissions.js';
 import { topicPermissionsResources } from './controllers/topic-permissions.js';
 import { usersResources } from './controllers/users.js';
@@ -33,6 +35,8 @@ export const RESOURCES: readonly Resource[] = [
   ...topicPermissionsResources,
   ...limitsResources,
   ...definitionsResources,
+  ...policiesResources,
+  ...parametersResources,
 ];
 
 export interface ManagementListenOptions {

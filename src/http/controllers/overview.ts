@@ -9,6 +9,7 @@ import { DELAYED_EXCHANGE_TYPE } from '../../broker/vhost.js';
 import { isMonitor, visibleVhosts } from '../auth.js';
 import { RABBITMQ_VERSION, type Json } from '../format.js';
 import type { ApiContext, ApiRequest, Resource } from '../router.js';
+import { CLUSTER_NAME_SCHEMA } from './parameters.js';
 
 /** RabbitMQ's descriptions of the exchange types (each type module's description/0). */
 const DESCRIPTIONS: Record<string, string> = {
@@ -67,7 +68,7 @@ function overview(req: ApiRequest, ctx: ApiContext): Record<string, Json> {
     product_version: WARREN_VERSION,
     product_name: 'Warren',
     rabbitmq_version: RABBITMQ_VERSION,
-    cluster_name: ctx.broker.config.clusterName,
+    cluster_name: ctx.broker.clusterName,
     disable_stats: false,
     enable_queue_totals: false,
     message_stats: {},
@@ -86,5 +87,12 @@ function overview(req: ApiRequest, ctx: ApiContext): Record<string, Json> {
 export const overviewResources: readonly Resource[] = [
   { path: '/api/overview', auth: 'any', get: overview },
   { path: '/api/whoami', auth: 'any', get: (req) => ({ name: req.user.name, tags: [...req.user.tags] }) },
-  { path: '/api/cluster-name', auth: 'any', get: (_req, ctx) => ({ name: ctx.broker.config.clusterName }) },
+  {
+    path: '/api/cluster-name',
+    auth: { GET: 'any', PUT: 'admin' },
+    exists: () => true,
+    get: (_req, ctx) => ({ name: ctx.broker.clusterName }),
+    // rabbit_nodes:set_cluster_name: the cluster_name global parameter.
+    put: { schema: CLUSTER_NAME_SCHEMA, handle: (req, ctx) => ctx.broker.globalParameters.set('cluster_name', (req.body as { name: string }).name) },
+  },
 ];
