@@ -12,6 +12,7 @@ import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
 import type { BrokerObserver, DefinitionObserver } from './events.js';
 import { GlobalParameters } from './global-parameters.js';
+import { MessageStats } from './stats/message-stats.js';
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
@@ -77,6 +78,8 @@ export class Broker {
   private readonly observers: DefinitionObserver[] = [];
   /** told of vhosts and users going away (the server closes their connections) */
   private readonly brokerObservers: BrokerObserver[] = [];
+  /** message counts and rates for the management API; sampling starts with the API (stats.start) */
+  readonly stats: MessageStats;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -95,6 +98,7 @@ export class Broker {
     this.addVhost(c.defaultVhost).metadata = { description: DEFAULT_VHOST_DESCRIPTION };
     this.users.add(c.defaultUser, c.defaultPass, ['administrator']);
     this.permissions.set(c.defaultUser, c.defaultVhost, FULL);
+    this.stats = new MessageStats(this);
   }
 
   /** From here on, changes to users and permissions are written to the store (after recovery). */
@@ -198,6 +202,7 @@ export class Broker {
 
   /** Shutdown: stop the timers of every vhost (the store is closed next). */
   stop(): void {
+    this.stats.stop();
     for (const v of this.vhosts.values()) v.stop();
     this.scheduler.stop();
   }

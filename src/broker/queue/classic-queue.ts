@@ -237,8 +237,12 @@ export class ClassicQueue extends QueueBase implements Queue {
   get(noAck: boolean): QueuedMessage | undefined {
     this.touch();
     const entry = this.shiftLive(this.clock.now());
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      this.counters.gotEmpty++;
+      return undefined;
+    }
     this.counters.got++;
+    if (noAck) this.counters.gotNoAck++;
     // RabbitMQ (quorum queues) marks even a first basic.get with x-delivery-count 0.
     if (entry.deliveryCount === 0 && this.countsDeliveries() && this.hooks !== null) {
       entry.message = this.hooks.withDeliveryCount(entry.message, 0);
@@ -252,7 +256,10 @@ export class ClassicQueue extends QueueBase implements Queue {
     const c = this.counters;
     c.delivered++;
     if (entry.redelivered) c.redelivered++;
-    if (noAck) return this.forget(entry);
+    if (noAck) {
+      c.noAck++;
+      return this.forget(entry);
+    }
     this.store?.delivered(entry);
     entry.state = EntryState.Unacked;
     this.unackedCount++;

@@ -11,6 +11,12 @@ export class QueueCounters {
   redelivered = 0;
   /** basic.get deliveries (counted in delivered too) */
   got = 0;
+  /** deliveries without acknowledgement, to consumers or basic.get (counted in delivered too) */
+  noAck = 0;
+  /** of those, basic.get */
+  gotNoAck = 0;
+  /** basic.get on an empty queue (get-empty) */
+  gotEmpty = 0;
   acked = 0;
   /** rejected or nacked without requeue */
   discarded = 0;
