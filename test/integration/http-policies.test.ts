@@ -4,10 +4,14 @@
  * set over HTTP taking effect on a queue used over AMQP. Checked against RabbitMQ 3.10 with
  * WARREN_TEST_MGMT_URL (no federation or shovel plugin enabled there).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { Api as Client, Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { startBroker } from '../../src/index.js';
 
 let tm: TestManagement;
 let api: Api;
@@ -194,5 +198,30 @@ describe('global parameters and the cluster name', () => {
     await conn.close();
     expect((await api.delete('/api/global-parameters/cluster_name')).status).toBe(204);
     expect((await api.get('/api/cluster-name')).body).toEqual({ name: before });
+  });
+
+  it.skipIf(Boolean(process.env['WARREN_TEST_MGMT_URL']))('keeps global parameters, policies and operator policies across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'warren-params-'));
+    const start = async (): Promise<{ api: Client; close: () => Promise<void> }> => {
+      const b = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'warn' });
+      return { api: new Client(b.managementUrl as string, 'guest', 'guest'), close: () => b.close() };
+    };
+    try {
+      const first = await start();
+      await first.api.mustPut('/api/cluster-name', { name: 'kept' });
+      await first.api.mustPut('/api/policies/%2F/kept', { pattern: '^k', definition: { 'max-length': 3 } });
+      await first.api.mustPut('/api/operator-policies/%2F/kept-op', { pattern: '^k', definition: { 'max-length': 2 } });
+      await first.close();
+      const second = await start();
+      try {
+        expect((await second.api.get('/api/cluster-name')).body).toEqual({ name: 'kept' });
+        expect((await second.api.get('/api/policies/%2F/kept')).status).toBe(200);
+        expect((await second.api.get('/api/operator-policies/%2F/kept-op')).status).toBe(200);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
