@@ -106,6 +106,21 @@ describe('policies', () => {
   });
 });
 
+describe('policies and monitoring users', () => {
+  it('lists only the vhosts a monitoring user may open, and refuses it one policy', async () => {
+    await api.mustPut(policyPath('seen'), { pattern: '.*', definition: { 'max-length': 3 } });
+    const mon = cleanup.user(uniqueName('http-mon'));
+    await api.mustPut(`/api/users/${seg(mon)}`, { password: 'pw', tags: 'monitoring' });
+    const as = api.as(mon, 'pw');
+    expect(((await as.get('/api/policies')).body as { vhost: string }[]).some((p) => p.vhost === vhost)).toBe(false);
+    expect((await as.get(`/api/policies/${seg(vhost)}`)).status).toBe(401);
+    expect((await as.get(policyPath('seen'))).body).toEqual({ error: 'not_authorised', reason: 'User not authorised to access object' });
+    await api.mustPut(`/api/permissions/${seg(vhost)}/${seg(mon)}`, { configure: '', write: '', read: '' });
+    expect(((await as.get(`/api/policies/${seg(vhost)}`)).body as { name: string }[]).map((p) => p.name)).toEqual(['seen']);
+    expect((await as.get(policyPath('seen'))).status).toBe(401);
+  });
+});
+
 describe('operator policies', () => {
   it('are a namespace of their own, with operator keys only', async () => {
     const path = policyPath('op', 'operator-policies');
