@@ -18,9 +18,9 @@ let cleanup: Cleanup;
 let vhost: string;
 
 /** RabbitMQ emits stats every 5 s: allow a few intervals. */
-const STATS_TIMEOUT = 15_000;
+const STATS_TIMEOUT = 25_000;
 /** Per test: a few stats waits against RabbitMQ. */
-const TEST_TIMEOUT = 60_000;
+const TEST_TIMEOUT = 90_000;
 
 beforeAll(async () => {
   tm = await startTestManagement({ statsInterval: 100 });
