@@ -60,6 +60,8 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Consumers one channel may have (RabbitMQ's consumer_max_per_channel); 0: no limit. Default 0. */
   maxConsumersPerChannel?: number;
+  /** ms between samples of message rates (RabbitMQ's collect_statistics_interval). Default 5000. */
+  statsInterval?: number;
   /** AMQPS, alongside plain AMQP: PEM files, peer verification, certificate login (server/tls-context.ts). */
   tls?: TlsOptions;
 }
@@ -188,6 +190,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   alarms.start();
   const compaction = new IdleCompaction(inputChunks);
   compaction.start();
+  if (management !== null) broker.stats.start(options.statsInterval);
   if (tlsPort !== undefined) log.info(`AMQPS listening on port ${tlsPort}`);
   log.info(`AMQP listening on port ${port} (data in ${dataDir}, ready in ${Date.now() - started} ms)`);
   let closed: Promise<void> | null = null;

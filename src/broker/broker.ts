@@ -11,6 +11,8 @@ import { DEFAULT_MEMORY_BUDGET, Vhost, type VhostMetadata } from './vhost.js';
 import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
 import type { BrokerObserver, DefinitionObserver } from './events.js';
+import { GlobalParameters } from './global-parameters.js';
+import { MessageStats } from './stats/message-stats.js';
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
@@ -67,6 +69,8 @@ export class Broker {
   readonly permissions = new Permissions();
   readonly sessions: Sessions;
   readonly policies = new PolicyRegistry();
+  /** global runtime parameters (cluster_name) */
+  readonly globalParameters = new GlobalParameters();
   /** every broker timer (TTL, x-expires, delays); connections poll it after each input chunk */
   readonly scheduler = new Scheduler();
   readonly config: BrokerConfig;
@@ -74,6 +78,8 @@ export class Broker {
   private readonly observers: DefinitionObserver[] = [];
   /** told of vhosts and users going away (the server closes their connections) */
   private readonly brokerObservers: BrokerObserver[] = [];
+  /** message counts and rates for the management API; sampling starts with the API (stats.start) */
+  readonly stats: MessageStats;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -92,6 +98,7 @@ export class Broker {
     this.addVhost(c.defaultVhost).metadata = { description: DEFAULT_VHOST_DESCRIPTION };
     this.users.add(c.defaultUser, c.defaultPass, ['administrator']);
     this.permissions.set(c.defaultUser, c.defaultVhost, FULL);
+    this.stats = new MessageStats(this);
   }
 
   /** From here on, changes to users and permissions are written to the store (after recovery). */
@@ -99,6 +106,7 @@ export class Broker {
     const definitions = this.persistence?.definitions ?? null;
     this.users.storage = definitions;
     this.permissions.storage = definitions;
+    this.globalParameters.storage = definitions;
   }
 
   /** A vhost in memory (recovery, first start); nothing is written. */
@@ -194,8 +202,15 @@ export class Broker {
 
   /** Shutdown: stop the timers of every vhost (the store is closed next). */
   stop(): void {
+    this.stats.stop();
     for (const v of this.vhosts.values()) v.stop();
     this.scheduler.stop();
+  }
+
+  /** The cluster name: the cluster_name global parameter, else the configured one. */
+  get clusterName(): string {
+    const name = this.globalParameters.get('cluster_name');
+    return typeof name === 'string' ? name : this.config.clusterName;
   }
 
   vhost(name: string): Vhost | undefined {

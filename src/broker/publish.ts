@@ -78,7 +78,7 @@ export class Publishing {
   publish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer, out: PublishOutcome): PublishOutcome {
     const x = this.exchange(ctx, exchange, routingKey);
     const m = this.message(ctx, x, routingKey, properties, body);
-    return this.scope.router.route(x, m, out);
+    return counted(x, this.scope.router.route(x, m, out));
   }
 
   /** Validate now, route later (a transaction). */
@@ -88,7 +88,7 @@ export class Publishing {
   }
 
   route(p: PreparedPublish, out: PublishOutcome): PublishOutcome {
-    return this.scope.router.route(p.exchange, p.message, out);
+    return counted(p.exchange, this.scope.router.route(p.exchange, p.message, out));
   }
 
   /**
@@ -158,4 +158,16 @@ function routingKeysOf(name: string, v: FieldValue | undefined, into: string[] |
     if (key !== undefined) (into ??= []).push(key);
   }
   return into;
+}
+
+/** A client publish, counted on its exchange (the management API's publish_in and publish_out). */
+function counted(x: Exchange, out: PublishOutcome): PublishOutcome {
+  const c = x.counters;
+  c.published++;
+  if (out.routed === 0) c.unroutable++;
+  else {
+    c.routed++;
+    c.publishedOut += out.routed;
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { GLOBAL_COMPONENT } from './global-parameters.js';
 import type { FieldTable } from '../amqp/field-types.js';
 import type { Definitions } from '../store/storage.js';
 import { Binding } from './binding.js';
@@ -30,6 +31,7 @@ export function recoverBroker(broker: Broker): void {
 
   restoreAccess(broker, defs);
 
+  for (const p of defs.parameters) if (p.component === GLOBAL_COMPONENT && p.vhost === '') broker.globalParameters.restore(p.name, p.value);
   for (const p of defs.policies) {
     try {
       broker.policies.set({ ...p, applyTo: p.applyTo as Policy['applyTo'], definition: { ...p.definition } });

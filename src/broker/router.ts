@@ -47,10 +47,6 @@ export class Router {
       this.busy = false;
       this.queues.clear();
     }
-    const c = exchange.counters;
-    c.published++;
-    if (out.routed === 0) c.unroutable++;
-    else c.routed++;
     return out;
   }
 

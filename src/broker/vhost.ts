@@ -1,3 +1,4 @@
+import { VhostCounters } from './vhost-counters.js';
 import { randomBytes } from 'node:crypto';
 import { accessRefused, commandInvalid, notFound, preconditionFailed, resourceLocked } from '../amqp/errors.js';
 import { TRUSTED, type AccessCheck } from './auth/access.js';
@@ -63,6 +64,8 @@ export class Vhost {
   readonly router: Router;
   readonly bindings = new VhostBindings(this);
   readonly directReplies = new DirectReplies();
+  /** confirms and returns, counted by the channels (queue and exchange counters are on those) */
+  readonly counters = new VhostCounters();
   metadata: VhostMetadata = {};
   /** max-connections (Sessions), max-queues (declareQueue) */
   limits: VhostLimits = {};

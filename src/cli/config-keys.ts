@@ -124,6 +124,8 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   defaultVhost: nonEmpty,
   maxConnections: int(0),
   maxConsumersPerChannel: int(0),
+  // RabbitMQ's collect_statistics_interval: ms between samples of message rates.
+  statsInterval: int(100),
   tls,
 };
 

@@ -18,8 +18,9 @@ import { credentialsRequired, loginFailed, notAuthorised } from './errors.js';
  *   vhost         - is_authorized_vhost: administrator, or may log in to the path's vhost
  *   vhost-visible - is_authorized_vhost_visible: administrator, or sees the path's vhost
  *   policies      - is_authorized_policies: administrator, or policymaker who may log in to the vhost
+ *   policymaker   - is_authorized_global_parameters: administrator or policymaker
  */
-export type AuthRule = 'any' | 'monitor' | 'admin' | 'vhost' | 'vhost-visible' | 'policies';
+export type AuthRule = 'any' | 'monitor' | 'admin' | 'vhost' | 'vhost-visible' | 'policies' | 'policymaker';
 
 const MGMT_TAGS = ['administrator', 'monitoring', 'policymaker', 'management'];
 
@@ -96,5 +97,7 @@ function check(broker: Broker, rule: AuthRule, user: User, vhost: string | undef
       return isAdmin(user) || isMonitor(user) || mayLogin() ? undefined : 'User not authorised to access virtual host';
     case 'policies':
       return isAdmin(user) || (isPolicymaker(user) && mayLogin()) ? undefined : 'User not authorised to access object';
+    case 'policymaker':
+      return isPolicymaker(user) ? undefined : 'User not authorised to access object';
   }
 }

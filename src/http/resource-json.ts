@@ -11,6 +11,7 @@ import type { PolicyRegistry } from '../broker/policy.js';
 import type { Queue } from '../broker/queue/queue.js';
 import type { Vhost } from '../broker/vhost.js';
 import { packBindingProps } from './binding-props.js';
+import { exchangeStats, queueStats } from './stats.js';
 import { byFields, tableToJson, type Json } from './format.js';
 
 type Obj = Record<string, Json>;
@@ -27,6 +28,9 @@ export function exchangeJson(x: Exchange, policies: PolicyRegistry): Obj {
   if (policy !== undefined) out['policy'] = policy.name;
   out['type'] = x.type;
   out['vhost'] = x.vhost;
+  // RabbitMQ shows message_stats on an exchange once messages have gone through it.
+  const stats = exchangeStats(x)['message_stats'] as Obj;
+  if (Object.values(stats).some((v) => typeof v === 'number' && v > 0)) out['message_stats'] = stats;
   return out;
 }
 
@@ -38,7 +42,7 @@ export function queueJson(q: Queue, node: string): Obj {
   const s = q.settings;
   const ready = q.messageCount;
   const unacked = q.unackedCount;
-  return {
+  const out: Obj = {
     arguments: tableToJson(q.arguments),
     auto_delete: q.autoDelete,
     consumers: q.consumerCount,
@@ -57,7 +61,9 @@ export function queueJson(q: Queue, node: string): Obj {
     state: 'running',
     type: q.type,
     vhost: q.vhost,
+    ...queueStats(q),
   };
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export function bindingJson(vhost: string, source: string, destination: string, kind: 'queue' | 'exchange', routingKey: string, args: Binding['args']): Obj {

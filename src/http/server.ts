@@ -17,6 +17,8 @@ import { healthResources } from './controllers/health.js';
 import { nodesResources } from './controllers/nodes.js';
 import { limitsResources } from './controllers/limits.js';
 import { overviewResources } from './controllers/overview.js';
+import { parametersResources } from './controllers/parameters.js';
+import { policiesResources } from './controllers/policies.js';
 import { permissionsResources } from './controllers/permissions.js';
 import { queuesResources } from './controllers/queues.js';
 import { topicPermissionsResources } from './controllers/topic-permissions.js';
@@ -47,6 +49,8 @@ export const RESOURCES: readonly Resource[] = [
   ...channelsResources,
   ...nodesResources,
   ...healthResources,
+  ...policiesResources,
+  ...parametersResources,
 ];
 
 export interface ManagementListenOptions {

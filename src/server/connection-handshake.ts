@@ -43,7 +43,7 @@ export class Handshake {
     encodeConnectionStart(this.conn.writer, 0, {
       versionMajor: 0,
       versionMinor: 9,
-      serverProperties: serverProperties(this.conn.broker.config.clusterName),
+      serverProperties: serverProperties(this.conn.broker.clusterName),
       mechanisms: Buffer.from(saslMechanisms(this.conn.certLogin)),
       locales: Buffer.from('en_US'),
     });

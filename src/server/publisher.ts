@@ -125,6 +125,7 @@ export class Publisher {
   private sendReturn(replyCode: number, replyText: string, m: Message): void {
     const ch = this.channel;
     const w = ch.conn.writer;
+    ch.vhost.counters.returned++;
     encodeBasicReturn(w, ch.number, { replyCode, replyText, exchange: m.exchange, routingKey: m.routingKey });
     w.writeContent(ch.number, ClassId.Basic, m.body.length, m.properties, m.body);
     ch.conn.scheduleFlush();
@@ -176,6 +177,7 @@ export class Publisher {
       if (nack !== undefined && nack <= this.readyUpTo) {
         if (nack - 1 > this.sentUpTo) {
           encodeBasicAck(w, ch, { deliveryTag: nack - 1, multiple: nack - 1 - this.sentUpTo > 1 });
+          this.channel.vhost.counters.confirmed += nack - 1 - this.sentUpTo;
         }
         encodeBasicNack(w, ch, { deliveryTag: nack, multiple: false, requeue: false });
         this.sentUpTo = nack;
@@ -183,6 +185,7 @@ export class Publisher {
         continue;
       }
       encodeBasicAck(w, ch, { deliveryTag: this.readyUpTo, multiple: this.readyUpTo - this.sentUpTo > 1 });
+      this.channel.vhost.counters.confirmed += this.readyUpTo - this.sentUpTo;
       this.sentUpTo = this.readyUpTo;
     }
   }

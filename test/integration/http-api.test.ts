@@ -163,7 +163,15 @@ describe('overview, cluster name', () => {
       expect(o.product_name).toBe('Warren');
       expect(o.rabbitmq_version).toBe('3.10.8');
       // RabbitMQ leaves queue_totals empty until its stats have a sample; Warren always counts.
-      expect(o.queue_totals).toEqual({ messages: 0, messages_ready: 0, messages_unacknowledged: 0 });
+      const zero = { rate: 0 };
+      expect(o.queue_totals).toEqual({
+        messages: 0,
+        messages_details: zero,
+        messages_ready: 0,
+        messages_ready_details: zero,
+        messages_unacknowledged: 0,
+        messages_unacknowledged_details: zero,
+      });
       expect(o.listeners.map((l: { protocol: string }) => l.protocol)).toEqual(['amqp', 'http']);
     }
   });

@@ -11,7 +11,11 @@ export interface ExchangeOptions {
   arguments: FieldTable;
 }
 
-/** Message counters of an exchange (management API's publish_in / publish_out), bumped in place. */
+/**
+ * Message counters of an exchange (management API's publish_in / publish_out), bumped in place
+ * by the publish path: client publishes only (AMQP, HTTP), as RabbitMQ counts them per channel;
+ * dead-lettering and delayed releases route without counting.
+ */
 export class ExchangeCounters {
   /** messages published to it */
   published = 0;
@@ -19,6 +23,8 @@ export class ExchangeCounters {
   routed = 0;
   /** of those, routed nowhere (returned if mandatory, else dropped) */
   unroutable = 0;
+  /** copies routed out: one per queue a message reached (RabbitMQ's publish_out) */
+  publishedOut = 0;
 }
 
 /**

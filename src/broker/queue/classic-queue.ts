@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../../util/clock.js';
 import type { FlowWaiter, Queue, QueueOptions } from './queue.js';
 import type { QueueType } from '../queue-arguments.js';
 import { QueueBase } from './queue-base.js';
+import { countDelivery, countGet } from './queue-counters.js';
 import { DeliveryPass } from './delivery-pass.js';
 import { EntryState, QueuedMessage, type Message } from '../message.js';
 import type { QueueConsumer } from './consumer.js';
@@ -237,8 +238,8 @@ export class ClassicQueue extends QueueBase implements Queue {
   get(noAck: boolean): QueuedMessage | undefined {
     this.touch();
     const entry = this.shiftLive(this.clock.now());
+    countGet(this.counters, entry !== undefined, noAck);
     if (entry === undefined) return undefined;
-    this.counters.got++;
     // RabbitMQ (quorum queues) marks even a first basic.get with x-delivery-count 0.
     if (entry.deliveryCount === 0 && this.countsDeliveries() && this.hooks !== null) {
       entry.message = this.hooks.withDeliveryCount(entry.message, 0);
@@ -249,9 +250,7 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   /** A delivery: with no-ack the message is gone; otherwise it waits for ack, reject or requeue. */
   private handOut(entry: QueuedMessage, noAck: boolean): void {
-    const c = this.counters;
-    c.delivered++;
-    if (entry.redelivered) c.redelivered++;
+    countDelivery(this.counters, entry.redelivered, noAck);
     if (noAck) return this.forget(entry);
     this.store?.delivered(entry);
     entry.state = EntryState.Unacked;

@@ -11,6 +11,12 @@ export class QueueCounters {
   redelivered = 0;
   /** basic.get deliveries (counted in delivered too) */
   got = 0;
+  /** deliveries without acknowledgement, to consumers or basic.get (counted in delivered too) */
+  noAck = 0;
+  /** of those, basic.get */
+  gotNoAck = 0;
+  /** basic.get on an empty queue (get-empty) */
+  gotEmpty = 0;
   acked = 0;
   /** rejected or nacked without requeue */
   discarded = 0;
@@ -19,4 +25,20 @@ export class QueueCounters {
   deadLettered = 0;
   /** refused by a reject-publish overflow */
   refused = 0;
+}
+
+/** A basic.get: a message (with or without ack), or get-empty. */
+export function countGet(c: QueueCounters, found: boolean, noAck: boolean): void {
+  if (!found) c.gotEmpty++;
+  else {
+    c.got++;
+    if (noAck) c.gotNoAck++;
+  }
+}
+
+/** A delivery to a consumer or basic.get (a small function V8 inlines into the delivery path). */
+export function countDelivery(c: QueueCounters, redelivered: boolean, noAck: boolean): void {
+  c.delivered++;
+  if (redelivered) c.redelivered++;
+  if (noAck) c.noAck++;
 }

@@ -1,7 +1,7 @@
 /**
  * GET /api/overview, /api/whoami, /api/cluster-name (rabbit_mgmt_wm_overview, _whoami,
- * _cluster_name). Message rates are not collected yet: rates_mode is "none" and message_stats
- * and churn_rates are empty, as in a RabbitMQ with no activity.
+ * _cluster_name). Message stats and queue totals, with their rates, are summed over the vhosts
+ * the user sees (../stats.ts); rates_mode is "basic", RabbitMQ's default. churn_rates are empty.
  */
 import { WARREN_VERSION } from '../../server/handshake.js';
 import { exchangeTypes } from '../../broker/exchange/registry.js';
@@ -9,6 +9,8 @@ import { DELAYED_EXCHANGE_TYPE } from '../../broker/vhost.js';
 import { isMonitor, visibleVhosts } from '../auth.js';
 import { RABBITMQ_VERSION, type Json } from '../format.js';
 import type { ApiContext, ApiRequest, Resource } from '../router.js';
+import { CLUSTER_NAME_SCHEMA } from './parameters.js';
+import { overviewStats } from '../stats.js';
 
 /** RabbitMQ's descriptions of the exchange types (each type module's description/0). */
 const DESCRIPTIONS: Record<string, string> = {
@@ -25,10 +27,8 @@ export function exchangeTypesJson(): Json[] {
 }
 
 /** Queue and object totals over the vhosts the user sees (all of them for monitors). */
-function totals(req: ApiRequest, ctx: ApiContext): { queue_totals: Json; object_totals: Json } {
+function totals(req: ApiRequest, ctx: ApiContext): { object_totals: Json } {
   const { broker } = ctx;
-  let ready = 0;
-  let unacked = 0;
   let queues = 0;
   let exchanges = 0;
   let consumers = 0;
@@ -38,8 +38,6 @@ function totals(req: ApiRequest, ctx: ApiContext): { queue_totals: Json; object_
     exchanges += v.exchanges.size;
     for (const q of v.queues.values()) {
       queues++;
-      ready += q.messageCount;
-      unacked += q.unackedCount;
       consumers += q.consumerCount;
     }
   }
@@ -47,7 +45,6 @@ function totals(req: ApiRequest, ctx: ApiContext): { queue_totals: Json; object_
   const monitor = isMonitor(req.user);
   const s = broker.sessions;
   return {
-    queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
     object_totals: {
       channels: monitor ? s.channels : s.channelsOf(req.user.name),
       connections: monitor ? s.connections : s.connectionsOf(req.user.name),
@@ -59,19 +56,23 @@ function totals(req: ApiRequest, ctx: ApiContext): { queue_totals: Json; object_
 }
 
 function overview(req: ApiRequest, ctx: ApiContext): Record<string, Json> {
+  const { broker } = ctx;
+  const vhosts = visibleVhosts(broker, req.user).flatMap((name) => broker.vhosts.get(name) ?? []);
+  const stats = overviewStats(vhosts);
   const out: Record<string, Json> = {
     management_version: RABBITMQ_VERSION,
-    rates_mode: 'none',
+    rates_mode: 'basic',
     sample_retention_policies: { global: [], basic: [], detailed: [] },
     exchange_types: exchangeTypesJson(),
     product_version: WARREN_VERSION,
     product_name: 'Warren',
     rabbitmq_version: RABBITMQ_VERSION,
-    cluster_name: ctx.broker.config.clusterName,
+    cluster_name: ctx.broker.clusterName,
     disable_stats: false,
     enable_queue_totals: false,
-    message_stats: {},
+    message_stats: stats.message_stats,
     churn_rates: {},
+    queue_totals: stats.queue_totals,
     ...totals(req, ctx),
     statistics_db_event_queue: 0,
   };
@@ -86,5 +87,12 @@ function overview(req: ApiRequest, ctx: ApiContext): Record<string, Json> {
 export const overviewResources: readonly Resource[] = [
   { path: '/api/overview', auth: 'any', get: overview },
   { path: '/api/whoami', auth: 'any', get: (req) => ({ name: req.user.name, tags: [...req.user.tags] }) },
-  { path: '/api/cluster-name', auth: 'any', get: (_req, ctx) => ({ name: ctx.broker.config.clusterName }) },
+  {
+    path: '/api/cluster-name',
+    auth: { GET: 'any', PUT: 'admin' },
+    exists: () => true,
+    get: (_req, ctx) => ({ name: ctx.broker.clusterName }),
+    // rabbit_nodes:set_cluster_name: the cluster_name global parameter.
+    put: { schema: CLUSTER_NAME_SCHEMA, handle: (req, ctx) => ctx.broker.globalParameters.set('cluster_name', (req.body as { name: string }).name) },
+  },
 ];

@@ -8,6 +8,7 @@
 import type { Vhost, VhostMetadata } from '../../broker/vhost.js';
 import { visibleVhosts } from '../auth.js';
 import { parseTags, vhostJson } from '../format.js';
+import { vhostStats } from '../stats.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 
 interface VhostBody {
@@ -37,7 +38,7 @@ function list(req: ApiRequest, ctx: ApiContext): unknown[] {
     .sort(byName)
     .flatMap((name) => {
       const v = broker.vhosts.get(name);
-      return v === undefined ? [] : [vhostJson(v, node.name)];
+      return v === undefined ? [] : [{ ...vhostJson(v, node.name), ...vhostStats(v) }];
     });
 }
 
@@ -59,7 +60,10 @@ export const vhostsResources: readonly Resource[] = [
     path: '/api/vhosts/:vhost',
     auth: 'admin',
     exists: (req, ctx) => ctx.broker.vhosts.has(param(req, 'vhost')),
-    get: (req, ctx) => vhostJson(ctx.broker.vhosts.get(param(req, 'vhost')) as Vhost, ctx.node.name),
+    get: (req, ctx) => {
+      const v = ctx.broker.vhosts.get(param(req, 'vhost')) as Vhost;
+      return { ...vhostJson(v, ctx.node.name), ...vhostStats(v) };
+    },
     put: {
       schema: VHOST_SCHEMA,
       handle: (req, ctx) => putVhost(ctx, param(req, 'vhost'), req.body as VhostBody, req.user.name),

@@ -124,8 +124,7 @@ export function exportDefinitions(broker: Broker): Obj {
       .map(({ user, vhost, permissions }) => topicPermissionJson(user, vhost, permissions))
       .sort(order),
     parameters: params as Json,
-    // Warren keeps no global runtime parameters (its cluster name comes from its configuration).
-    global_parameters: [],
+    global_parameters: broker.globalParameters.list().map((p) => ({ name: p.name, value: p.value as Json })),
     ...rest,
   };
 }

@@ -9,8 +9,8 @@
  *
  * Parameters: "vhost-limits" and "operator_policy" are applied; other components (federation,
  * shovel) are refused with RabbitMQ's "component ... not found", as on a RabbitMQ without those
- * plugins. Global parameters (cluster_name, internal_cluster_id) are accepted and not kept:
- * Warren's cluster name comes from its configuration.
+ * plugins. Global parameters (cluster_name, internal_cluster_id) are accepted and not kept
+ * (deviation: RabbitMQ keeps them; Warren's are set with /api/global-parameters).
  */
 import { AmqpError } from '../../amqp/errors.js';
 import { TRUSTED } from '../../broker/auth/access.js';

@@ -1,0 +1,95 @@
+/**
+ * RabbitMQ's message_stats and queue length fields, with their `*_details: {rate}` (basic rates
+ * mode), for the JSON of queues, exchanges, vhosts and the overview. Counts are read now; rates
+ * are per second over the last sample interval (broker/stats/message-stats.ts).
+ *
+ * Deviation: the overview has no disk_reads / disk_writes (Warren does not count them).
+ */
+import type { Exchange } from '../broker/exchange/exchange.js';
+import type { Queue } from '../broker/queue/queue.js';
+import {
+  EXCHANGE_COUNTS,
+  exchangeCounts,
+  exchangeRates,
+  LENGTHS,
+  QUEUE_COUNTS,
+  queueCounts,
+  queueRates,
+  VHOST_COUNTS,
+  vhostCounts,
+  vhostRates,
+} from '../broker/stats/message-stats.js';
+import type { Vhost } from '../broker/vhost.js';
+import type { Json } from './format.js';
+
+type Obj = Record<string, Json>;
+
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A rate as RabbitMQ shows it: one decimal. */
+const rate = (r: number): number => Math.round(r * 10) / 10;
+
+/** `name: count, name_details: {rate}` for each key, from `offset` in the counts and rates. */
+function withDetails(out: Obj, keys: readonly string[], counts: Float64Array, rates: Float64Array, offset = 0): Obj {
+  keys.forEach((k, i) => {
+    const name = snake(k);
+    out[name] = counts[offset + i] as number;
+    out[`${name}_details`] = { rate: rate(rates[offset + i] as number) };
+  });
+  return out;
+}
+
+/** Queue lengths in RabbitMQ's order for vhosts and the overview (ready, unacknowledged, total). */
+const VHOST_LENGTHS = ['messagesReady', 'messagesUnacknowledged', 'messages'] as const;
+
+function lengths(keys: readonly (typeof LENGTHS)[number][], counts: Float64Array, rates: Float64Array, base: number): Obj {
+  const out: Obj = {};
+  for (const k of keys) withDetails(out, [k], counts, rates, base + LENGTHS.indexOf(k));
+  return out;
+}
+
+/** A queue's messages, messages_ready, messages_unacknowledged (with rates) and message_stats. */
+export function queueStats(q: Queue): Obj {
+  const counts = queueCounts(q);
+  const rates = queueRates(q);
+  return {
+    ...lengths(LENGTHS, counts, rates, QUEUE_COUNTS.length),
+    message_stats: withDetails({}, QUEUE_COUNTS, counts, rates),
+  };
+}
+
+/** An exchange's message_stats: publish_in and publish_out. */
+export function exchangeStats(x: Exchange): Obj {
+  return { message_stats: withDetails({}, EXCHANGE_COUNTS, exchangeCounts(x), exchangeRates(x)) };
+}
+
+/** A vhost's messages_ready, messages_unacknowledged, messages (with rates) and message_stats. */
+export function vhostStats(v: Vhost): Obj {
+  const counts = vhostCounts(v);
+  const rates = vhostRates(v);
+  return {
+    ...lengths(VHOST_LENGTHS, counts, rates, VHOST_COUNTS.length),
+    message_stats: withDetails({}, VHOST_COUNTS, counts, rates),
+  };
+}
+
+/** Overview keys in RabbitMQ's order: alphabetical. */
+const OVERVIEW_ORDER = [...VHOST_COUNTS].sort((a, b) => (snake(a) < snake(b) ? -1 : 1));
+
+/** The overview's message_stats and queue_totals: sums over `vhosts` (the ones the user sees). */
+export function overviewStats(vhosts: readonly Vhost[]): { message_stats: Obj; queue_totals: Obj } {
+  const size = VHOST_COUNTS.length + LENGTHS.length;
+  const counts = new Float64Array(size);
+  const rates = new Float64Array(size);
+  for (const v of vhosts) {
+    const c = vhostCounts(v);
+    const r = vhostRates(v);
+    for (let i = 0; i < size; i++) {
+      counts[i] = (counts[i] as number) + (c[i] as number);
+      rates[i] = (rates[i] as number) + (r[i] as number);
+    }
+  }
+  const message_stats: Obj = {};
+  for (const k of OVERVIEW_ORDER) withDetails(message_stats, [k], counts, rates, VHOST_COUNTS.indexOf(k));
+  return { message_stats, queue_totals: lengths(LENGTHS, counts, rates, VHOST_COUNTS.length) };
+}
