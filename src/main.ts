@@ -14,7 +14,7 @@ import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
 import { ManagementServer } from './http/server.js';
-import { inputChunks } from './server/connection.js';
+import { inputChunks } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 

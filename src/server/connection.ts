@@ -17,33 +17,12 @@ import { PROTOCOL_HEADER } from './handshake.js';
 import { describeFrame } from './frame-text.js';
 import { ReadGate, ReadPause } from './read-gate.js';
 import type { CertLogin } from './tls-context.js';
+import { CLOSE_LINGER_MS, countInputChunk, SILENT_CLOSE_DELAY_MS, type ConnectionLimits } from './connection-settings.js';
 
 const log = logger('amqp.connection');
 
-export interface ConnectionLimits {
-  frameMax: number;
-  channelMax: number;
-  heartbeat: number;
-  handshakeTimeoutMs: number;
-}
-
 type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed';
-
 let nextConnectionId = 1;
-
-/** Input chunks read by every connection of the process: a cheap sign of activity (idle compaction). */
-let chunksRead = 0;
-export const inputChunks = (): number => chunksRead;
-
-/** How long input is still read and discarded after connection.close-ok, if the client keeps the socket open. */
-const CLOSE_LINGER_MS = 5000;
-
-/**
- * After a refused login the client cannot be told of (no authentication_failure_close), how long
- * the socket stays open, ignored, before it is closed: RabbitMQ's SILENT_CLOSE_DELAY (3 s), so a
- * password guesser cannot retry at once.
- */
-export const SILENT_CLOSE_DELAY_MS = 3000;
 
 /**
  * One AMQP connection: protocol header, handshake, frame dispatch to channels, output batching,
@@ -116,7 +95,7 @@ export class Connection implements FrameHandler, FlowWaiter {
   }
 
   private onData(chunk: Buffer): void {
-    chunksRead++;
+    countInputChunk();
     this.heartbeat.received();
     try {
       if (this.header !== null) {

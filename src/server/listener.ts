@@ -2,7 +2,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { Connection } from './connection.js';
+import type { ConnectionLimits } from './connection-settings.js';
 import { Flow } from './flow.js';
 import type { CertLogin, TlsContext } from './tls-context.js';
 

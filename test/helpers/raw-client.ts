@@ -6,7 +6,6 @@
  * tested from the outside. Only what the tests need is implemented.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 export const FRAME_METHOD = 1;
 export const FRAME_HEADER = 2;
@@ -187,7 +186,7 @@ export class RawClient {
   private waiter: (() => void) | undefined;
   private closedFlag = false;
 
-  private constructor(readonly socket: Socket) {
+  constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.wake();
@@ -206,19 +205,6 @@ export class RawClient {
       socket.setNoDelay(true);
       socket.once('error', reject);
       socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(new RawClient(socket));
-      });
-    });
-  }
-
-  /** Open a TLS connection (`options`: ca, cert, key...); resolves once the TLS handshake is done. */
-  static connectTls(port: number, options: ConnectionOptions = {}): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', ...options });
-      socket.setNoDelay(true);
-      socket.once('error', reject);
-      socket.once('secureConnect', () => {
         socket.off('error', reject);
         resolve(new RawClient(socket));
       });

@@ -12,7 +12,8 @@ import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/cli/config.js';
 import { TestCerts, type Issued } from '../helpers/certs.js';
-import { decodeStart, RawClient } from '../helpers/raw-client.js';
+import { decodeStart } from '../helpers/raw-client.js';
+import { connectRawTls } from '../helpers/raw-tls.js';
 import { WarrenProcess } from '../helpers/warren-cli.js';
 
 let certs: TestCerts;
@@ -134,7 +135,7 @@ describe('warren server with TLS', () => {
     const w = warren(['--config', file, '--tls-port', '0'], env);
     const { tls } = await ports(w);
     expect(tls).not.toBe(busyPort);
-    const raw = await RawClient.connectTls(tls, { ca: readFileSync(certs.ca.cert), cert: readFileSync(client.cert), key: readFileSync(client.key) });
+    const raw = await connectRawTls(tls, { ca: readFileSync(certs.ca.cert), cert: readFileSync(client.cert), key: readFileSync(client.key) });
     try {
       raw.sendProtocolHeader();
       expect(decodeStart(await raw.expectMethod(10, 10)).mechanisms).toBe('PLAIN AMQPLAIN EXTERNAL');

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker, type TlsOptions } from '../../src/index.js';
 import { setLogSink } from '../../src/util/logger.js';
 import { TestCerts, type Issued } from '../helpers/certs.js';
-import { decodeClose, decodeStart, RawClient } from '../helpers/raw-client.js';
+import { connectRawTls } from '../helpers/raw-tls.js';
+import { decodeClose, decodeStart } from '../helpers/raw-client.js';
 
 const FULL = { configure: '.*', write: '.*', read: '.*' };
 
@@ -66,14 +67,14 @@ function amqps(port: number, options: { client?: Issued; external?: boolean } = 
   });
 }
 
-const tlsClient = (client?: Issued): Parameters<typeof RawClient.connectTls>[1] => ({
+const tlsClient = (client?: Issued): Parameters<typeof connectRawTls>[1] => ({
   ca: readFileSync(certs.ca.cert),
   ...(client === undefined ? {} : { cert: readFileSync(client.cert), key: readFileSync(client.key) }),
 });
 
 /** The mechanisms connection.start offers on a raw TLS connection. */
 async function offered(port: number, client?: Issued): Promise<string[]> {
-  const raw = await RawClient.connectTls(port, tlsClient(client));
+  const raw = await connectRawTls(port, tlsClient(client));
   try {
     raw.sendProtocolHeader();
     return decodeStart(await raw.expectMethod(10, 10)).mechanisms.split(' ');
@@ -135,7 +136,7 @@ describe('AMQPS listener', () => {
   });
 
   it("closes with 503 when a client asks for EXTERNAL anyway, as RabbitMQ does for a mechanism it does not offer", async () => {
-    const raw = await RawClient.connectTls(broker.tlsPort as number, tlsClient());
+    const raw = await connectRawTls(broker.tlsPort as number, tlsClient());
     try {
       raw.sendProtocolHeader();
       await raw.expectMethod(10, 10);
