@@ -70,11 +70,16 @@ const mib = (bytes: number): string => (bytes / 1048576).toFixed(0);
 
 let gc: (() => void) | undefined;
 
-/** A full collection. `gc` is exposed in a fresh context only, so nothing else sees it. */
+/**
+ * Full collections. `gc` is exposed in a fresh context only, so nothing else sees it. Twice: the
+ * first leaves its sweeping to be finished by later work on the main thread, which an idle process
+ * never does, and the heap stays at its peak; the second finishes it (measured: 131 -> 46 MiB).
+ */
 function fullGc(): void {
   if (gc === undefined) {
     setFlagsFromString('--expose_gc');
     gc = runInNewContext('gc') as () => void;
   }
+  gc();
   gc();
 }
