@@ -1,4 +1,4 @@
-import { Decimal, FieldTyped, type FieldTable, type FieldValue } from '../amqp/field-types.js';
+import { Decimal, FieldTyped, type FieldTable, type FieldTag, type FieldValue } from '../amqp/field-types.js';
 import { argumentsKey } from './binding.js';
 
 /** Queue arguments RabbitMQ compares when a queue is redeclared (others are ignored). */
@@ -35,12 +35,13 @@ export function typeName(v: FieldValue): string {
   if (Buffer.isBuffer(v)) return 'binary';
   if (v instanceof Date) return 'timestamp';
   if (v instanceof Decimal) return 'decimal';
-  if (v instanceof FieldTyped) return TAG_NAMES[v.type] ?? v.type;
+  if (v instanceof FieldTyped) return FIELD_TYPE_NAMES[v.type] ?? v.type;
   if (Array.isArray(v)) return 'array';
   return 'table';
 }
 
-const TAG_NAMES: Record<string, string> = {
+/** RabbitMQ's type atoms for AMQP field tags (rabbit_binary_parser). */
+export const FIELD_TYPE_NAMES: Record<FieldTag, string> = {
   t: 'bool',
   b: 'byte',
   B: 'unsignedbyte',

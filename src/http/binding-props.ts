@@ -7,29 +7,9 @@
  * Tools store this key (Terraform), so it is computed exactly as RabbitMQ does.
  */
 import { Decimal, FieldTyped, type FieldTable, type FieldTag, type FieldValue } from '../amqp/field-types.js';
+import { FIELD_TYPE_NAMES } from '../broker/arguments.js';
 import { atom, ErlFloat } from '../broker/erlang-term.js';
 import { HashTuple, phash2, type HashTerm } from './erlang-hash.js';
-
-/** RabbitMQ's type atoms for AMQP field tags (rabbit_binary_parser). */
-const TYPE_NAMES: Record<FieldTag, string> = {
-  t: 'bool',
-  b: 'byte',
-  B: 'unsignedbyte',
-  s: 'short',
-  u: 'unsignedshort',
-  I: 'signedint',
-  i: 'unsignedint',
-  l: 'long',
-  f: 'float',
-  d: 'double',
-  D: 'decimal',
-  S: 'longstr',
-  A: 'array',
-  T: 'timestamp',
-  F: 'table',
-  V: 'void',
-  x: 'binary',
-};
 
 /** A field value as RabbitMQ's {Type, Value}: the tag the encoder would write, and the Erlang value. */
 function typed(v: FieldValue): [FieldTag, HashTerm] {
@@ -57,7 +37,7 @@ function typed(v: FieldValue): [FieldTag, HashTerm] {
 
 function pair(v: FieldValue): [HashTerm, HashTerm] {
   const [tag, value] = typed(v);
-  return [atom(TYPE_NAMES[tag]), value];
+  return [atom(FIELD_TYPE_NAMES[tag]), value];
 }
 
 /** A table as RabbitMQ's list of {Key, Type, Value}; the top level sorted by key, as bindings store it. */
