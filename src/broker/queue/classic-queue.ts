@@ -125,8 +125,9 @@ export class ClassicQueue extends QueueBase implements Queue {
   /** Read the next page from the store when memory runs low: pages no larger than the budget, so memory holds at most twice it. */
   private refill(): void {
     const store = this.store;
+    if (store === null || store.tailCount === 0) return; // the common case, on every delivery
     const page = Math.min(PAGE_SIZE, this.hooks?.memoryBudget.messages ?? PAGE_SIZE);
-    if (store === null || store.tailCount === 0 || this.ready.length >= page) return;
+    if (this.ready.length >= page) return;
     for (const e of store.loadPage(page)) {
       // A stored delivery count (quorum queues, delivery limits) shows again as x-delivery-count.
       if (e.deliveryCount > 0 && this.hooks !== null) e.message = this.hooks.withDeliveryCount(e.message, e.deliveryCount);
