@@ -97,7 +97,8 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-const PROPERTIES_CODEC: PropertiesCodec = {
+/** The broker's view of the AMQP property codec (also what tests that build a Broker directly use). */
+export const PROPERTIES_CODEC: PropertiesCodec = {
   decode: (raw) => decodeProperties(raw) as ReturnType<PropertiesCodec['decode']>,
   encode: (props) => encodeProperties(props),
   encodeTable: (table) => encodeTable(table),

@@ -4,21 +4,13 @@
  * counters (QueueCounters, ExchangeCounters) cost shows here, without the e2e bench's noise.
  */
 import { bench, describe } from 'vitest';
-import { decodeProperties, encodeProperties, readPropertyTraits } from '../../src/amqp/basic-properties.js';
-import { decodeTable, encodeTable } from '../../src/amqp/field-table.js';
+import { encodeProperties } from '../../src/amqp/basic-properties.js';
 import { Broker } from '../../src/broker/broker.js';
-import type { PropertiesCodec } from '../../src/broker/properties-codec.js';
 import { PublishContext } from '../../src/broker/publish.js';
 import { PublishOutcome } from '../../src/broker/publish-outcome.js';
+import { PROPERTIES_CODEC as codec } from '../../src/main.js';
 import type { Vhost } from '../../src/broker/vhost.js';
 
-const codec: PropertiesCodec = {
-  decode: (raw) => decodeProperties(raw) as ReturnType<PropertiesCodec['decode']>,
-  encode: (props) => encodeProperties(props),
-  encodeTable: (table) => encodeTable(table),
-  decodeTable: (raw) => decodeTable(raw, 0).table,
-  readTraits: readPropertyTraits,
-};
 
 const broker = new Broker(codec);
 const v = broker.vhosts.get('/') as Vhost;

@@ -4,22 +4,14 @@
  * broker core with messages published through its one publish path, samples taken by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeProperties, encodeProperties, readPropertyTraits } from '../../../../src/amqp/basic-properties.js';
-import { decodeTable, encodeTable } from '../../../../src/amqp/field-table.js';
+import { encodeProperties } from '../../../../src/amqp/basic-properties.js';
 import { Broker } from '../../../../src/broker/broker.js';
-import type { PropertiesCodec } from '../../../../src/broker/properties-codec.js';
 import { PublishContext } from '../../../../src/broker/publish.js';
 import { PublishOutcome } from '../../../../src/broker/publish-outcome.js';
 import type { Vhost } from '../../../../src/broker/vhost.js';
+import { PROPERTIES_CODEC as codec } from '../../../../src/main.js';
 import { LENGTHS, QUEUE_COUNTS, VHOST_COUNTS, queueCounts, queueRates, vhostCounts, vhostRates } from '../../../../src/broker/stats/message-stats.js';
 
-const codec: PropertiesCodec = {
-  decode: (raw) => decodeProperties(raw) as ReturnType<PropertiesCodec['decode']>,
-  encode: (props) => encodeProperties(props),
-  encodeTable: (table) => encodeTable(table),
-  decodeTable: (raw) => decodeTable(raw, 0).table,
-  readTraits: readPropertyTraits,
-};
 
 const OWNER = {};
 const NO_PROPERTIES = encodeProperties({});
