@@ -62,7 +62,14 @@ export class Publisher {
 
   /** who publishes (user, direct reply-to token), for the broker's publish path */
   get context(): PublishContext {
-    return (this.ctx ??= new PublishContext(this.channel.access));
+    return (this.ctx ??= this.newContext());
+  }
+
+  private newContext(): PublishContext {
+    const ctx = new PublishContext(this.channel.access);
+    ctx.connection = this.channel.conn.name;
+    ctx.channel = this.channel.number;
+    return ctx;
   }
 
   get expectingContent(): boolean {
@@ -126,6 +133,7 @@ export class Publisher {
     const ch = this.channel;
     const w = ch.conn.writer;
     ch.vhost.counters.returned++;
+    if (m.trace !== null) ch.vhost.tracing.event(m.trace, 'return', undefined, m.exchange, replyText);
     encodeBasicReturn(w, ch.number, { replyCode, replyText, exchange: m.exchange, routingKey: m.routingKey });
     w.writeContent(ch.number, ClassId.Basic, m.body.length, m.properties, m.body);
     ch.conn.scheduleFlush();

@@ -3,7 +3,7 @@
  * update, delete. As RabbitMQ 3.10: creating a vhost gives its creator full permissions on it;
  * updating one replaces its description and tags and keeps its default queue type. The default
  * queue type is read from `default_queue_type` (3.11+, what Terraform and rabbitmqadmin send) or
- * `defaultqueuetype` (the only name 3.10 reads).
+ * `defaultqueuetype` (the only name 3.10 reads). `tracing` turns the vhost's firehose on or off.
  */
 import type { Vhost, VhostMetadata } from '../../broker/vhost.js';
 import { visibleVhosts } from '../auth.js';
@@ -16,7 +16,7 @@ interface VhostBody {
   tags?: string | string[];
   default_queue_type?: string;
   defaultqueuetype?: string;
-  tracing?: boolean;
+  tracing?: boolean | 'true' | 'false';
 }
 
 const VHOST_SCHEMA = {
@@ -26,7 +26,8 @@ const VHOST_SCHEMA = {
     tags: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }] },
     default_queue_type: { type: 'string' },
     defaultqueuetype: { type: 'string' },
-    tracing: { type: 'boolean' },
+    // RabbitMQ's parse_bool: true, false, "true", "false"
+    tracing: { anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] },
   },
 };
 
@@ -52,6 +53,8 @@ export function putVhost(ctx: ApiContext, name: string, body: VhostBody, actingU
   const type = body.default_queue_type ?? body.defaultqueuetype;
   if (!exists && type !== undefined) metadata.defaultQueueType = type;
   ctx.broker.putVhost(name, metadata, actingUser);
+  // The firehose: on or off when given, as RabbitMQ's put_vhost (rabbit_trace:start/stop).
+  if (body.tracing !== undefined) ctx.broker.setVhostTracing(name, body.tracing === true || body.tracing === 'true');
 }
 
 export const vhostsResources: readonly Resource[] = [
