@@ -5,6 +5,7 @@ import { encodeBasicAck, encodeBasicNack, encodeBasicReturn, type BasicPublish }
 import type { Message } from '../broker/message.js';
 import { PublishContext, PublishOutcome, type PreparedPublish } from '../broker/publish.js';
 import type { Channel } from './channel.js';
+import { connectionName } from './connection-session.js';
 import { Deque } from '../util/deque.js';
 
 /** A publish buffered inside a transaction. */
@@ -67,7 +68,9 @@ export class Publisher {
 
   private newContext(): PublishContext {
     const ctx = new PublishContext(this.channel.access);
-    ctx.connection = this.channel.conn.name;
+    const s = this.channel.conn.socket;
+    // The connection's name as the management API lists it (the firehose's `connection` header).
+    ctx.connection = connectionName(s.remoteAddress ?? '', s.remotePort ?? 0, s.localAddress ?? '', s.localPort ?? 0);
     ctx.channel = this.channel.number;
     return ctx;
   }

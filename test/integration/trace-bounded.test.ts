@@ -5,7 +5,7 @@
  * deliveries and gets, settlement, expiry and dead-lettering, returns. Warren only (RabbitMQ has
  * no such API); over amqplib and fetch.
  */
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '../helpers/broker.js';
 import { Cleanup, seg, startTestManagement } from '../helpers/management.js';
@@ -85,7 +85,7 @@ describe.skipIf(m.external)('bounded traces (/api/warren/traces)', () => {
     await waitFor(() => received.length === 1);
     ch.ack(received[0] as ConsumeMessage);
     // The copy in 'short' expires into 'dlx' -> 'dead'; take it from there and reject it.
-    const dead = await waitFor(() => ch.get('dead', { noAck: false }));
+    const dead = (await waitFor(() => ch.get('dead', { noAck: false }))) as GetMessage;
     ch.reject(dead, false);
     ch.publish('in', 'order.2', Buffer.from('second'));
     await waitFor(() => received.length === 2);
