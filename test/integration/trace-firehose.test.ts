@@ -78,6 +78,19 @@ describe('the firehose (amq.rabbitmq.trace)', () => {
     expect(await tracingOf(vh)).toBe(false);
   });
 
+  it('PUT {"tracing": ...} alone resets description and tags, as any vhost PUT; "true"/"false" strings count, others are 400', async () => {
+    const vh = await newVhost({ description: 'kept?', tags: 'a,b' });
+    await m.api.mustPut(`/api/vhosts/${seg(vh)}`, { tracing: 'true' });
+    const after = (await m.api.get(`/api/vhosts/${seg(vh)}`)).body;
+    expect({ description: after.description, tags: after.tags, tracing: after.tracing }).toEqual({ description: '', tags: [], tracing: true });
+    const bad = await m.api.put(`/api/vhosts/${seg(vh)}`, { tracing: 'yes', description: 'changed' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: 'bad_request', reason: ['not_boolean', 'yes'] });
+    expect((await m.api.get(`/api/vhosts/${seg(vh)}`)).body.description).toBe('');
+    await m.api.mustPut(`/api/vhosts/${seg(vh)}`, { tracing: 'false' });
+    expect(await tracingOf(vh)).toBe(false);
+  });
+
   it('copies publishes as publish.<exchange> and deliveries and gets as deliver.<queue>, with RabbitMQ headers', async () => {
     const vh = await newVhost({ tracing: true });
     expect(await tracingOf(vh)).toBe(true);
