@@ -75,6 +75,8 @@ export class VhostTracing {
     const t = this.traces.get(name);
     if (t === undefined) return false;
     t.stop();
+    // Messages still queued keep their own record (their tag) until they go; the rest is freed now.
+    t.messages.length = 0;
     this.traces.delete(name);
     this.refresh();
     return true;
