@@ -144,6 +144,14 @@ export class Broker {
   }
 
   /**
+   * Turn a vhost's firehose on or off (RabbitMQ's trace_on / trace_off, the vhost's `tracing`).
+   * As in RabbitMQ it is runtime state only: a restart starts with tracing off.
+   */
+  setVhostTracing(name: string, on: boolean): void {
+    this.requireVhost(name).tracing.setFirehose(on);
+  }
+
+  /**
    * Delete a vhost: its connections are closed (320 "vhost 'v' is deleted"), then its queues with
    * their messages, exchanges, bindings, policies and permissions go, from memory and the store.
    */

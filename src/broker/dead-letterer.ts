@@ -7,6 +7,7 @@ import type { DelayStore } from './delayed-messages.js';
 import type { QueueStore } from './queue/queue-store.js';
 import { PublishOutcome } from './publish-outcome.js';
 import type { Vhost } from './vhost.js';
+import type { TraceEventType } from './tracing/message-tracer.js';
 
 /**
  * The vhost side of a queue's life: dead-lettering (RabbitMQ's x-death format, cycle rule),
@@ -22,6 +23,8 @@ export class DeadLetterer implements QueueHooks {
   deadLetter(queue: Queue, message: Message, reason: DeathReason): void {
     const dlxName = queue.settings.deadLetterExchange;
     if (dlxName === undefined) return;
+    const tag = message.trace;
+    if (tag !== null) this.vhost.tracing.event(tag, 'dead-letter', queue.name, dlxName, reason);
     const dlx = this.vhost.exchanges.get(dlxName);
     if (dlx === undefined) return; // RabbitMQ drops it when the DLX does not exist
     const props = this.codec.decode(message.properties);
@@ -53,6 +56,7 @@ export class DeadLetterer implements QueueHooks {
       message.priority,
       undefined,
     );
+    dead.trace = tag; // its path goes on in the same traces
     // Without a dead-letter routing key the message keeps its CC routing keys.
     if (dlrk === undefined && cc.length > 0) dead.ccRoutingKeys = cc;
     // Its own outcome: dead-lettering happens inside another publish, whose outcome it must not touch.
@@ -65,6 +69,10 @@ export class DeadLetterer implements QueueHooks {
 
   pagingStore(queue: Queue): QueueStore | null {
     return this.vhost.persistence?.pagingStore(queue) ?? null;
+  }
+
+  traced(queue: Queue, message: Message, type: TraceEventType): void {
+    if (message.trace !== null) this.vhost.tracing.event(message.trace, type, queue.name);
   }
 
   remove(queue: Queue): void {
@@ -85,6 +93,7 @@ export class DeadLetterer implements QueueHooks {
       message.priority,
       message.expiration,
     );
+    copy.trace = message.trace;
     // Same message in the store: the entry's reference moves to the copy.
     this.vhost.persistence?.stored.transfer(message, copy);
     return copy;

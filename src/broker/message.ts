@@ -1,4 +1,5 @@
 import type { FieldTable } from '../amqp/field-types.js';
+import type { TraceTag } from './tracing/message-tracer.js';
 
 /**
  * A published message, shared by every queue it is routed to. Properties stay as the raw bytes
@@ -12,6 +13,8 @@ export class Message {
   storeRefs = 0;
   /** CC and BCC routing keys of a publish (routed as well as the routing key) */
   ccRoutingKeys: readonly string[] | undefined = undefined;
+  /** set at publish while tracing is active: who follows this message (null: nobody, the usual case) */
+  trace: TraceTag | null = null;
 
   constructor(
     /** exchange it was published to */

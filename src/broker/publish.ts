@@ -9,6 +9,8 @@ import { PublishOutcome } from './publish-outcome.js';
 import { validateMessageExpiration } from './queue-arguments.js';
 import { TRUSTED, type AccessCheck } from './auth/access.js';
 import type { Router } from './router.js';
+import type { TraceOrigin } from './tracing/message-tracer.js';
+import type { VhostTracing } from './tracing/vhost-tracing.js';
 
 export { PublishOutcome };
 
@@ -16,10 +18,14 @@ export { PublishOutcome };
  * Who publishes, once per channel (or HTTP request): the user's access (write permission,
  * user_id must match unless impersonator) and the token of the publisher's direct reply-to
  * consumer, if it has one. Also caches the last exchange looked up and found writable, so
- * repeated publishes skip the map and the permission check until permissions change.
+ * repeated publishes skip the map and the permission check until permissions change. It is also
+ * the origin the firehose names (connection, channel, user).
  */
-export class PublishContext {
+export class PublishContext implements TraceOrigin {
   directReplyToken: string | null = null;
+  /** the publisher's connection name and channel number, for tracing ('' and 0: the HTTP API) */
+  connection = '';
+  channel = 0;
   /** last exchange looked up */
   cached: Exchange | null = null;
   /** access.version when `cached` was checked */
@@ -56,6 +62,7 @@ export class PublishContext {
 export interface PreparedPublish {
   readonly exchange: Exchange;
   readonly message: Message;
+  readonly origin: TraceOrigin;
 }
 
 /** What the publish path needs of its vhost. */
@@ -64,6 +71,7 @@ export interface PublishScope {
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly router: Router;
   readonly codec: PropertiesCodec;
+  readonly tracing: VhostTracing;
 }
 
 /**
@@ -78,17 +86,28 @@ export class Publishing {
   publish(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer, out: PublishOutcome): PublishOutcome {
     const x = this.exchange(ctx, exchange, routingKey);
     const m = this.message(ctx, x, routingKey, properties, body);
+    if (this.scope.tracing.active) return this.traced(x, m, out, ctx);
     return counted(x, this.scope.router.route(x, m, out));
   }
 
   /** Validate now, route later (a transaction). */
   prepare(ctx: PublishContext, exchange: string, routingKey: string, properties: Buffer, body: Buffer): PreparedPublish {
     const x = this.exchange(ctx, exchange, routingKey);
-    return { exchange: x, message: this.message(ctx, x, routingKey, properties, body) };
+    return { exchange: x, message: this.message(ctx, x, routingKey, properties, body), origin: ctx };
   }
 
   route(p: PreparedPublish, out: PublishOutcome): PublishOutcome {
+    if (this.scope.tracing.active) return this.traced(p.exchange, p.message, out, p.origin);
     return counted(p.exchange, this.scope.router.route(p.exchange, p.message, out));
+  }
+
+  /** Route with tracing on: the tracers see the publish before routing and its queues after. */
+  private traced(x: Exchange, m: Message, out: PublishOutcome, origin: TraceOrigin): PublishOutcome {
+    const tracing = this.scope.tracing;
+    tracing.publish(m, x, origin);
+    counted(x, this.scope.router.route(x, m, out));
+    tracing.routed(m, x, out, origin);
+    return out;
   }
 
   /**

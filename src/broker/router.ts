@@ -6,12 +6,15 @@ import type { Message } from './message.js';
 import type { PublishOutcome } from './publish-outcome.js';
 import type { Queue } from './queue/queue.js';
 import { delayOf } from './delayed-messages.js';
+import type { TraceTag } from './tracing/message-tracer.js';
+import type { VhostTracing } from './tracing/vhost-tracing.js';
 
 /** The exchanges and queues of a vhost by name, as routing needs them. */
 export interface RoutingScope {
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly queues: ReadonlyMap<string, Queue>;
   readonly directReplies: DirectReplies;
+  readonly tracing: VhostTracing;
 }
 
 /**
@@ -28,6 +31,8 @@ export class Router {
   private readonly scratch: Set<Destination>[] = [];
   private busy = false;
   private nested: Router | null = null;
+  /** the trace tag of the message being routed (null: not traced, the usual case) */
+  private tag: TraceTag | null = null;
 
   constructor(private readonly scope: RoutingScope) {}
 
@@ -41,10 +46,12 @@ export class Router {
     out.reset();
     out.message = message;
     this.busy = true;
+    this.tag = message.trace;
     try {
       this.routeNow(exchange, message, out, accept, released);
     } finally {
       this.busy = false;
+      this.tag = null;
       this.queues.clear();
     }
     return out;
@@ -61,6 +68,7 @@ export class Router {
     const extraRoutingKeys = message.ccRoutingKeys;
     queues.clear();
     if (exchange.name === '') {
+      if (this.tag !== null) this.scope.tracing.route(this.tag, exchange);
       if (this.routeDefault(message.routingKey, message)) {
         out.routed = 1;
         return;
@@ -87,10 +95,13 @@ export class Router {
       }
     }
     const refsBefore = message.storeRefs;
+    const tag = this.tag;
     for (const q of queues) {
       if (accept !== undefined && !accept(q)) continue;
       out.routed++;
-      if (!q.enqueue(message)) out.rejected++;
+      const accepted = q.enqueue(message);
+      if (!accepted) out.rejected++;
+      if (tag !== null) this.scope.tracing.enqueue(tag, q, accepted);
       if (q.congested) out.congested ??= q;
     }
     // Stored by this publish (a queue wrote an entry that is still there): a confirm waits for the commit.
@@ -113,6 +124,7 @@ export class Router {
   private walk(exchange: Exchange, routingKey: string, headers: FieldTable | undefined, depth: number): void {
     if (this.visited.has(exchange)) return;
     this.visited.add(exchange);
+    if (this.tag !== null) this.scope.tracing.route(this.tag, exchange);
     const out = this.scratch[depth] ?? (this.scratch[depth] = new Set<Destination>());
     out.clear();
     exchange.table.route(routingKey, headers, out);

@@ -23,6 +23,7 @@ import { parseQueueArguments, type QueueArguments } from './queue-arguments.js';
 import type { MemoryBudget, Queue, QueueOptions } from './queue/queue.js';
 import { createQueue } from './queue/queue-types.js';
 import { Router } from './router.js';
+import { TRACE_EXCHANGE, VhostTracing } from './tracing/vhost-tracing.js';
 import { applyExchangePolicy, queueSettings } from './vhost-policies.js';
 
 /** The RabbitMQ delayed-message plugin's exchange type, built in. */
@@ -62,6 +63,8 @@ export class Vhost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly router: Router;
+  /** the firehose and bounded traces (tracing.active is the one check per publish and delivery) */
+  readonly tracing: VhostTracing;
   readonly bindings = new VhostBindings(this);
   readonly directReplies = new DirectReplies();
   /** confirms and returns, counted by the channels (queue and exchange counters are on those) */
@@ -88,11 +91,13 @@ export class Vhost {
   ) {
     if (persistence !== null) this.observers.push(persistence);
     this.router = new Router(this);
+    this.tracing = new VhostTracing(this, clock);
     this.publishing = new Publishing(this);
     this.hooks = new DeadLetterer(this, codec, memoryBudget);
     const builtIn = { durable: true, autoDelete: false, internal: false, arguments: {} };
     this.createExchange('', 'direct', builtIn);
     for (const [n, t] of PREDECLARED) this.createExchange(n, t, builtIn);
+    this.createExchange(TRACE_EXCHANGE, 'topic', { ...builtIn, internal: true });
   }
 
   private where(kind: 'queue' | 'exchange', name: string): string {
@@ -370,6 +375,7 @@ export class Vhost {
 
   /** Broker shutdown: stop every timer (delays, expiries) before the store closes. */
   stop(): void {
+    this.tracing.stop();
     for (const x of this.exchanges.values()) x.delayed?.stop();
     for (const q of this.queues.values()) q.stopTimers();
   }

@@ -64,7 +64,7 @@ export function vhostJson(v: Vhost, node: string): Record<string, Json> {
     tags: [...(m.tags ?? [])],
     default_queue_type: m.defaultQueueType ?? 'undefined',
     metadata,
-    tracing: false,
+    tracing: v.tracing.firehoseOn,
     cluster_state: { [node]: 'running' },
   };
 }

@@ -22,6 +22,7 @@ import { policiesResources } from './controllers/policies.js';
 import { permissionsResources } from './controllers/permissions.js';
 import { queuesResources } from './controllers/queues.js';
 import { topicPermissionsResources } from './controllers/topic-permissions.js';
+import { tracesResources } from './controllers/traces.js';
 import { usersResources } from './controllers/users.js';
 import { vhostsResources } from './controllers/vhosts.js';
 import { objectNotFound, toHttpError } from './errors.js';
@@ -51,6 +52,7 @@ export const RESOURCES: readonly Resource[] = [
   ...healthResources,
   ...policiesResources,
   ...parametersResources,
+  ...tracesResources,
 ];
 
 export interface ManagementListenOptions {

@@ -8,7 +8,7 @@ import type { Vhost } from '../broker/vhost.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
 import type { ChannelConsumer } from './consumer.js';
-import { Deliveries, type Settle, type Unacked } from './deliveries.js';
+import { Deliveries, type DiscardVerb, type Settle, type Unacked } from './deliveries.js';
 import { handleBasic } from './methods/basic.js';
 import { handleChannel } from './methods/channel.js';
 import { handleConfirm } from './methods/confirm.js';
@@ -47,7 +47,7 @@ export class Channel {
   /** basic.qos global=true: limit on the channel's unacked total */
   globalPrefetch = 0;
   /** acks/rejects made inside the open transaction, applied at commit */
-  txSettles: Array<{ list: Unacked[]; how: Settle }> = [];
+  txSettles: Array<{ list: Unacked[]; how: Settle; verb?: DiscardVerb | undefined }> = [];
   /** last queue declared on this channel ('' in queue.bind etc. means this one) */
   lastQueue = '';
   directReply: DirectReply | null = null;

@@ -22,6 +22,8 @@ export class Unacked {
 }
 
 export type Settle = 'ack' | 'requeue' | 'discard';
+/** The method that discarded a delivery, for tracing: basic.nack or basic.reject. */
+export type DiscardVerb = 'nack' | 'reject';
 
 /**
  * A channel's outgoing messages: delivery tags, the unacked set (a Map in tag order), and
@@ -45,6 +47,7 @@ export class Deliveries {
     }
     const m = entry.message;
     const ch = this.channel;
+    if (ch.vhost.tracing.active) ch.vhost.tracing.delivered(m, queue, entry.redelivered, consumer.consumerTag, ch.publisher.context);
     encodeBasicDeliver(ch.conn.writer, ch.number, {
       consumerTag: consumer.consumerTag,
       deliveryTag: tag,
@@ -73,6 +76,7 @@ export class Deliveries {
     if (!noAck) this.track(tag, queue, entry, null);
     const m = entry.message;
     const ch = this.channel;
+    if (ch.vhost.tracing.active) ch.vhost.tracing.delivered(m, queue, entry.redelivered, null, ch.publisher.context);
     encodeBasicGetOk(ch.conn.writer, ch.number, {
       deliveryTag: tag,
       redelivered: entry.redelivered,
@@ -116,11 +120,13 @@ export class Deliveries {
     return out;
   }
 
-  /** Settle deliveries: ack, requeue, or discard (reject without requeue). */
-  settle(list: readonly Unacked[], how: Settle): void {
+  /** Settle deliveries: ack, requeue, or discard (reject without requeue, by `verb`). */
+  settle(list: readonly Unacked[], how: Settle, verb: DiscardVerb = 'reject'): void {
     for (const u of list) {
       this.unacked.delete(u.deliveryTag);
       if (u.consumer !== null) u.consumer.unacked--;
+      const tag = u.entry.message.trace;
+      if (tag !== null) this.channel.vhost.tracing.event(tag, how === 'discard' ? verb : how, u.queue.name);
       if (how === 'ack') u.queue.ack(u.entry);
       else if (how === 'requeue') u.queue.requeue(u.entry);
       else u.queue.discard(u.entry);

@@ -5,6 +5,7 @@ import { encodeBasicAck, encodeBasicNack, encodeBasicReturn, type BasicPublish }
 import type { Message } from '../broker/message.js';
 import { PublishContext, PublishOutcome, type PreparedPublish } from '../broker/publish.js';
 import type { Channel } from './channel.js';
+import { connectionName } from './connection-session.js';
 import { Deque } from '../util/deque.js';
 
 /** A publish buffered inside a transaction. */
@@ -62,7 +63,16 @@ export class Publisher {
 
   /** who publishes (user, direct reply-to token), for the broker's publish path */
   get context(): PublishContext {
-    return (this.ctx ??= new PublishContext(this.channel.access));
+    return (this.ctx ??= this.newContext());
+  }
+
+  private newContext(): PublishContext {
+    const ctx = new PublishContext(this.channel.access);
+    const s = this.channel.conn.socket;
+    // The connection's name as the management API lists it (the firehose's `connection` header).
+    ctx.connection = connectionName(s.remoteAddress ?? '', s.remotePort ?? 0, s.localAddress ?? '', s.localPort ?? 0);
+    ctx.channel = this.channel.number;
+    return ctx;
   }
 
   get expectingContent(): boolean {
@@ -126,6 +136,7 @@ export class Publisher {
     const ch = this.channel;
     const w = ch.conn.writer;
     ch.vhost.counters.returned++;
+    if (m.trace !== null) ch.vhost.tracing.event(m.trace, 'return', undefined, m.exchange, replyText);
     encodeBasicReturn(w, ch.number, { replyCode, replyText, exchange: m.exchange, routingKey: m.routingKey });
     w.writeContent(ch.number, ClassId.Basic, m.body.length, m.properties, m.body);
     ch.conn.scheduleFlush();

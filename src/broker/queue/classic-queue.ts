@@ -294,10 +294,12 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (this.consumers.length > 0) this.scheduleDrain();
   }
 
-  private expireEntry(entry: QueuedMessage): void {
+  /** A ready entry's time is up (`inReady`: it still sits in the ready list): gone, dead-lettered. */
+  private expireEntry(entry: QueuedMessage, inReady = true): void {
     this.counters.expired++;
     this.forget(entry);
-    this.ready.removed(entry);
+    if (inReady) this.ready.removed(entry);
+    if (entry.message.trace !== null) this.hooks?.traced?.(this, entry.message, 'expire');
     this.deadLetter(entry.message, 'expired');
   }
 
@@ -388,9 +390,7 @@ export class ClassicQueue extends QueueBase implements Queue {
       const entry = this.ready.shift();
       // Expired once its deadline has passed (a TTL 0 message is still deliverable at its own instant).
       if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= now) return entry;
-      this.counters.expired++;
-      this.forget(entry);
-      this.deadLetter(entry.message, 'expired');
+      this.expireEntry(entry, false);
     }
   }
 }

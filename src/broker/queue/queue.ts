@@ -8,6 +8,7 @@ import type { DeathReason } from './dead-letter.js';
 import type { QueueStore } from './queue-store.js';
 import type { QueueSettings } from './settings.js';
 import type { QueueCounters } from './queue-counters.js';
+import type { TraceEventType } from '../tracing/message-tracer.js';
 
 export interface QueueOptions {
   durable: boolean;
@@ -41,6 +42,8 @@ export interface QueueHooks {
   /** where a queue that is not stored pages out past its memory budget (null: no store) */
   pagingStore(queue: Queue): QueueStore | null;
   readonly memoryBudget: MemoryBudget;
+  /** an event of a traced message (message.trace set) in this queue, e.g. expire */
+  traced?(queue: Queue, message: Message, type: TraceEventType): void;
 }
 
 /**

@@ -48,7 +48,11 @@ function readable(req: ApiRequest, ctx: ApiContext): Queue {
 function get(req: ApiRequest, ctx: ApiContext): Reply {
   const { ackMode, count, encoding, truncate } = options(req.body as Body);
   const q = readable(req, ctx);
-  const codec = ctx.broker.vhosts.get(q.vhost)?.codec;
+  const vhost = ctx.broker.vhosts.get(q.vhost);
+  const codec = vhost?.codec;
+  // Traced as RabbitMQ traces its management gets (a channel of the request's user).
+  const tracing = vhost?.tracing.active === true ? vhost.tracing : null;
+  const origin = { connection: '', channel: 0, user: req.user.name };
   const noAck = ackMode === 'ack_requeue_false';
   const taken: QueuedMessage[] = [];
   const out: Record<string, Json>[] = [];
@@ -57,6 +61,7 @@ function get(req: ApiRequest, ctx: ApiContext): Reply {
     if (entry === undefined) break;
     if (!noAck) taken.push(entry);
     const m = entry.message;
+    tracing?.delivered(m, q, entry.redelivered, null, origin);
     const body = truncate !== undefined && m.body.length > truncate ? m.body.subarray(0, Math.max(0, truncate)) : m.body;
     out.push({
       payload_bytes: m.body.length,
@@ -69,6 +74,8 @@ function get(req: ApiRequest, ctx: ApiContext): Reply {
     });
   }
   for (const entry of taken) {
+    const tag = entry.message.trace;
+    if (tag !== null) vhost?.tracing.event(tag, ackMode === 'reject_requeue_false' ? 'reject' : 'requeue', q.name);
     if (ackMode === 'reject_requeue_false') q.discard(entry);
     else q.requeue(entry);
   }

@@ -3,10 +3,11 @@
  * update, delete. As RabbitMQ 3.10: creating a vhost gives its creator full permissions on it;
  * updating one replaces its description and tags and keeps its default queue type. The default
  * queue type is read from `default_queue_type` (3.11+, what Terraform and rabbitmqadmin send) or
- * `defaultqueuetype` (the only name 3.10 reads).
+ * `defaultqueuetype` (the only name 3.10 reads). `tracing` turns the vhost's firehose on or off.
  */
 import type { Vhost, VhostMetadata } from '../../broker/vhost.js';
 import { visibleVhosts } from '../auth.js';
+import { badRequest } from '../errors.js';
 import { parseTags, vhostJson } from '../format.js';
 import { vhostStats } from '../stats.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
@@ -16,7 +17,7 @@ interface VhostBody {
   tags?: string | string[];
   default_queue_type?: string;
   defaultqueuetype?: string;
-  tracing?: boolean;
+  tracing?: unknown;
 }
 
 const VHOST_SCHEMA = {
@@ -26,7 +27,6 @@ const VHOST_SCHEMA = {
     tags: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }] },
     default_queue_type: { type: 'string' },
     defaultqueuetype: { type: 'string' },
-    tracing: { type: 'boolean' },
   },
 };
 
@@ -48,10 +48,20 @@ function list(req: ApiRequest, ctx: ApiContext): unknown[] {
  */
 export function putVhost(ctx: ApiContext, name: string, body: VhostBody, actingUser: string | undefined): void {
   const exists = ctx.broker.vhosts.has(name);
+  const tracing = body.tracing === undefined ? undefined : parseBool(body.tracing);
   const metadata: VhostMetadata = { description: body.description ?? '', tags: parseTags(body.tags) };
   const type = body.default_queue_type ?? body.defaultqueuetype;
   if (!exists && type !== undefined) metadata.defaultQueueType = type;
   ctx.broker.putVhost(name, metadata, actingUser);
+  // The firehose: on or off when given, as RabbitMQ's put_vhost (rabbit_trace:start/stop).
+  if (tracing !== undefined) ctx.broker.setVhostTracing(name, tracing);
+}
+
+/** RabbitMQ's rabbit_misc:parse_bool: true, false, "true", "false"; anything else is 400 not_boolean. */
+function parseBool(v: unknown): boolean {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw badRequest(['not_boolean', typeof v === 'number' ? v : String(v)]);
 }
 
 export const vhostsResources: readonly Resource[] = [

@@ -102,6 +102,8 @@ class Importer {
         description: str(v, 'description') ?? str(m, 'description') ?? '',
         tags: (v['tags'] ?? m['tags'] ?? []) as string | string[],
         ...(type === undefined ? {} : { default_queue_type: type }),
+        // RabbitMQ's add_vhost passes `tracing` on to put_vhost (exports never carry it).
+        ...(typeof v['tracing'] === 'boolean' ? { tracing: v['tracing'] } : {}),
       };
       step(name, () => putVhost(this.ctx, name, body, this.actingUser));
     }

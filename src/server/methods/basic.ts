@@ -13,7 +13,7 @@ import {
 } from '../../amqp/generated/methods.js';
 import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../consumer.js';
-import type { Settle } from '../deliveries.js';
+import type { DiscardVerb, Settle } from '../deliveries.js';
 import { DIRECT_REPLY_QUEUE } from '../../broker/direct-reply.js';
 
 const newTag = (): string => `amq.ctag-${randomBytes(16).toString('base64url')}`;
@@ -29,10 +29,10 @@ export function handleBasic(ch: Channel, m: Method): void {
       settle(ch, m.deliveryTag, m.multiple, 'ack');
       return;
     case MethodId.BasicNack:
-      settle(ch, m.deliveryTag, m.multiple, m.requeue ? 'requeue' : 'discard');
+      settle(ch, m.deliveryTag, m.multiple, m.requeue ? 'requeue' : 'discard', 'nack');
       return;
     case MethodId.BasicReject:
-      settle(ch, m.deliveryTag, false, m.requeue ? 'requeue' : 'discard');
+      settle(ch, m.deliveryTag, false, m.requeue ? 'requeue' : 'discard', 'reject');
       return;
     case MethodId.BasicQos:
       if (m.prefetchSize !== 0) throw notImplemented(`prefetch_size!=0 (${m.prefetchSize})`);
@@ -65,14 +65,14 @@ export function handleBasic(ch: Channel, m: Method): void {
   }
 }
 
-function settle(ch: Channel, deliveryTag: number, multiple: boolean, how: Settle): void {
+function settle(ch: Channel, deliveryTag: number, multiple: boolean, how: Settle, verb?: DiscardVerb): void {
   const list = ch.deliveries.take(deliveryTag, multiple);
   if (ch.publisher.tx) {
     for (const u of list) u.pendingTx = true;
-    ch.txSettles.push({ list, how });
+    ch.txSettles.push({ list, how, verb });
     return;
   }
-  ch.deliveries.settle(list, how);
+  ch.deliveries.settle(list, how, verb);
 }
 
 function consume(ch: Channel, m: BasicConsume): void {

@@ -16,7 +16,7 @@ export function handleTx(ch: Channel, m: Method): void {
       ch.publisher.commit();
       const settles = ch.txSettles;
       ch.txSettles = [];
-      for (const s of settles) ch.deliveries.settle(s.list, s.how);
+      for (const s of settles) ch.deliveries.settle(s.list, s.how, s.verb);
       const messages = ch.vhost.persistence?.messages;
       if (messages === undefined || !ch.publisher.stored) {
         encodeTxCommitOk(w, ch.number, {});
