@@ -24,6 +24,7 @@ import { queuesResources } from './controllers/queues.js';
 import { topicPermissionsResources } from './controllers/topic-permissions.js';
 import { usersResources } from './controllers/users.js';
 import { vhostsResources } from './controllers/vhosts.js';
+import { warrenResources } from './controllers/warren.js';
 import { objectNotFound, toHttpError } from './errors.js';
 import { lazyValidatorCompiler } from './validation.js';
 import { installBodyParser, registerResource, sendJson, type ApiContext, type ListenerInfo, type Resource } from './router.js';
@@ -51,6 +52,7 @@ export const RESOURCES: readonly Resource[] = [
   ...healthResources,
   ...policiesResources,
   ...parametersResources,
+  ...warrenResources,
 ];
 
 export interface ManagementListenOptions {
