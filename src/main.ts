@@ -7,6 +7,7 @@ import { decodeProperties, encodeProperties, readPropertyTraits } from './amqp/b
 import { decodeTable, encodeTable } from './amqp/field-table.js';
 import { Persistence } from './broker/persistence.js';
 import { recoverBroker } from './broker/recovery.js';
+import { loadDefinitionsFile } from './broker/definitions/load-file.js';
 import { Store } from './store/index.js';
 import { Broker } from './broker/broker.js';
 import { ResourceAlarms } from './broker/alarms.js';
@@ -64,6 +65,8 @@ export interface BrokerOptions {
   statsInterval?: number;
   /** AMQPS, alongside plain AMQP: PEM files, peer verification, certificate login (server/tls-context.ts). */
   tls?: TlsOptions;
+  /** A definitions file (or a directory of *.json ones) imported at every boot, after recovery (RabbitMQ's load_definitions). */
+  definitions?: string;
 }
 
 export interface TlsOptions extends TlsSettings {
@@ -142,6 +145,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       alarms,
     );
     recoverBroker(broker);
+    if (options.definitions !== undefined) await loadDefinitionsFile(broker, options.definitions);
     await alarms.check();
     listener = new AmqpListener(broker, {
       frameMax: options.frameMax ?? 131072,
