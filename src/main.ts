@@ -15,6 +15,7 @@ import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
 import { ManagementServer } from './http/server.js';
+import type { ListenerInfo } from './http/router.js';
 import { inputChunks } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
@@ -166,11 +167,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let managementTlsPort: number | undefined;
   if (options.management !== false) {
     const ip = options.host ?? '::';
-    const amqpPorts = [{ protocol: 'amqp', port, ipAddress: ip }];
-    if (tlsPort !== undefined) amqpPorts.push({ protocol: 'amqp/ssl', port: tlsPort, ipAddress: ip });
-    const httpsPort = (): readonly { protocol: string; port: number; ipAddress: string }[] =>
-      managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip }];
-    const httpPort = (): readonly { protocol: string; port: number; ipAddress: string }[] =>
+    // TLS listeners name their certificate and CA files (the certificate-expiration health check).
+    const tlsFiles = options.tls === undefined ? undefined : { certfile: options.tls.cert, cacertfile: options.tls.ca };
+    const amqpPorts: ListenerInfo[] = [{ protocol: 'amqp', port, ipAddress: ip }];
+    if (tlsPort !== undefined) amqpPorts.push({ protocol: 'amqp/ssl', port: tlsPort, ipAddress: ip, ...tlsFiles });
+    const httpsPort = (): readonly ListenerInfo[] =>
+      managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip, ...tlsFiles }];
+    const httpPort = (): readonly ListenerInfo[] =>
       managementPort === undefined ? [] : [{ protocol: 'http', port: managementPort, ipAddress: ip }];
     management = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpsPort()] });
     try {
@@ -179,7 +182,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         // HTTPS beside HTTP, with the AMQPS certificate; SIGHUP reloads both.
         managementTls = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpPort()] });
         const wanted = options.tls?.managementPort ?? (options.port === 0 ? 0 : 15671);
-        managementTlsPort = await managementTls.listen({ port: wanted, host: options.host, https: tls.serverOptions() });
+        managementTlsPort = await managementTls.listen({ port: wanted, host: options.host, https: tls.serverOptions(), tlsFiles });
         const server = managementTls.server;
         if (server !== null) tls.attach(server);
       }
