@@ -11,8 +11,9 @@
  *
  * Parameters: "vhost-limits" and "operator_policy" are applied; other components (federation,
  * shovel) are refused with RabbitMQ's "component ... not found", as on a RabbitMQ without those
- * plugins. Global parameters (cluster_name, internal_cluster_id) are accepted and not kept
- * (deviation: RabbitMQ keeps them; Warren's are set with /api/global-parameters).
+ * plugins. Global parameters are kept (cluster_name renames the cluster), except
+ * internal_cluster_id: that is the exporting RabbitMQ cluster's identity, which a Warren node
+ * importing its definitions does not take over (deviation: RabbitMQ sets it too).
  */
 import { AmqpError } from '../../amqp/errors.js';
 import { logger } from '../../util/logger.js';
@@ -28,6 +29,9 @@ import { applyUser, type UserBody } from './user-definition.js';
 const log = logger('broker.definitions');
 
 type Obj = Record<string, unknown>;
+
+/** RabbitMQ's cluster identity, a global parameter every RabbitMQ export carries. */
+const INTERNAL_CLUSTER_ID = 'internal_cluster_id';
 
 /** The owner of queues declared by an import (none is exclusive). */
 const IMPORT_OWNER = {};
@@ -143,6 +147,18 @@ class Importer {
     }
   }
 
+  globalParameters(defs: Obj): void {
+    for (const g of entries(defs, 'global_parameters')) {
+      const name = str(g, 'name');
+      if (name === undefined) throw bad('a global parameter without a name');
+      if (name === INTERNAL_CLUSTER_ID) {
+        log.info(`definitions import: global parameter '${name}' not kept (the exporting cluster's identity)`);
+        continue;
+      }
+      this.broker.globalParameters.set(name, g['value'] ?? null);
+    }
+  }
+
   policies(defs: Obj, only?: Vhost): void {
     for (const p of entries(defs, 'policies')) {
       const v = only ?? this.vhost(str(p, 'vhost'));
@@ -222,7 +238,7 @@ export function importDefinitions(broker: Broker, defs: Obj, actingUser: string 
   i.vhosts(defs);
   i.permissions(defs);
   i.exchanges(defs);
-  for (const g of entries(defs, 'global_parameters')) log.info(`definitions import: global parameter '${str(g, 'name') ?? ''}' not kept`);
+  i.globalParameters(defs);
   i.policies(defs);
   i.parameters(defs);
   i.queues(defs);
