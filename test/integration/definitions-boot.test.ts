@@ -126,6 +126,9 @@ describe('definitions at boot with startBroker', () => {
   });
 });
 
+/** A child process starts through tsx: slow on a loaded machine. */
+const CLI_TIMEOUT = 60_000;
+
 describe('definitions at boot with the CLI', () => {
   it('--definitions FILE imports the file before serving', async () => {
     const dir = tempDir();
@@ -134,25 +137,27 @@ describe('definitions at boot with the CLI', () => {
     const [, port] = await child.waitFor(/AMQP listening on port (\d+)/);
     expect(child.output).toContain(`imported definitions from ${file}`);
     expect(await roundTrip(Number(port))).toBe('via definitions');
-  });
+  }, CLI_TIMEOUT);
 
-  it('the `definitions` config key does the same; an invalid file exits 1 with a message naming it', async () => {
+  it('the `definitions` config key does the same', async () => {
     const dir = tempDir();
     const file = writeJson(dir, 'defs.json', withPassword(DEFINITIONS));
     const config = writeJson(dir, 'warren.json', { port: 0, managementPort: 0, dataDir: 'data', definitions: file });
     child = new WarrenProcess(['server', '--config', config], { cwd: dir });
     const [, port] = await child.waitFor(/AMQP listening on port (\d+)/);
     expect(await roundTrip(Number(port))).toBe('via definitions');
-    await child.stop();
+  }, CLI_TIMEOUT);
 
+  it('an invalid file exits 1 with a message naming it; an empty name is refused', async () => {
+    const dir = tempDir();
     const invalid = writeJson(dir, 'invalid.json', { vhosts: [{ name: 'v', default_queue_type: 'stream' }] });
-    child = new WarrenProcess(['server', '--port', '0', '--no-management', '--data-dir', 'data2', '--definitions', invalid], { cwd: dir });
+    child = new WarrenProcess(['server', '--port', '0', '--no-management', '--data-dir', 'data', '--definitions', invalid], { cwd: dir });
     const { code, output } = await child.exited();
     expect(code).toBe(1);
     expect(output).toContain(`warren: definitions file ${invalid}: `);
-    const empty = new WarrenProcess(['server', '--definitions', ''], { cwd: dir });
-    const refused = await empty.exited();
+    child = new WarrenProcess(['server', '--definitions', ''], { cwd: dir });
+    const refused = await child.exited();
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('must be a non-empty string');
-  });
+  }, CLI_TIMEOUT);
 });
