@@ -7,6 +7,7 @@ import { decodeProperties, encodeProperties, readPropertyTraits } from './amqp/b
 import { decodeTable, encodeTable } from './amqp/field-table.js';
 import { Persistence } from './broker/persistence.js';
 import { recoverBroker } from './broker/recovery.js';
+import { loadDefinitionsFile } from './broker/definitions/load-file.js';
 import { Store } from './store/index.js';
 import { Broker } from './broker/broker.js';
 import { ResourceAlarms } from './broker/alarms.js';
@@ -14,6 +15,7 @@ import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
 import { ManagementServer } from './http/server.js';
+import type { ListenerInfo } from './http/router.js';
 import { inputChunks } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
@@ -64,6 +66,8 @@ export interface BrokerOptions {
   statsInterval?: number;
   /** AMQPS, alongside plain AMQP: PEM files, peer verification, certificate login (server/tls-context.ts). */
   tls?: TlsOptions;
+  /** A definitions file (or a directory of *.json ones) imported at every boot, after recovery (RabbitMQ's load_definitions). */
+  definitions?: string;
 }
 
 export interface TlsOptions extends TlsSettings {
@@ -142,6 +146,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       alarms,
     );
     recoverBroker(broker);
+    if (options.definitions !== undefined) await loadDefinitionsFile(broker, options.definitions);
     await alarms.check();
     listener = new AmqpListener(broker, {
       frameMax: options.frameMax ?? 131072,
@@ -162,11 +167,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let managementTlsPort: number | undefined;
   if (options.management !== false) {
     const ip = options.host ?? '::';
-    const amqpPorts = [{ protocol: 'amqp', port, ipAddress: ip }];
-    if (tlsPort !== undefined) amqpPorts.push({ protocol: 'amqp/ssl', port: tlsPort, ipAddress: ip });
-    const httpsPort = (): readonly { protocol: string; port: number; ipAddress: string }[] =>
-      managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip }];
-    const httpPort = (): readonly { protocol: string; port: number; ipAddress: string }[] =>
+    // TLS listeners name their certificate and CA files (the certificate-expiration health check).
+    const tlsFiles = options.tls === undefined ? undefined : { certfile: options.tls.cert, cacertfile: options.tls.ca };
+    const amqpPorts: ListenerInfo[] = [{ protocol: 'amqp', port, ipAddress: ip }];
+    if (tlsPort !== undefined) amqpPorts.push({ protocol: 'amqp/ssl', port: tlsPort, ipAddress: ip, ...tlsFiles });
+    const httpsPort = (): readonly ListenerInfo[] =>
+      managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip, ...tlsFiles }];
+    const httpPort = (): readonly ListenerInfo[] =>
       managementPort === undefined ? [] : [{ protocol: 'http', port: managementPort, ipAddress: ip }];
     management = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpsPort()] });
     try {
@@ -175,7 +182,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         // HTTPS beside HTTP, with the AMQPS certificate; SIGHUP reloads both.
         managementTls = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpPort()] });
         const wanted = options.tls?.managementPort ?? (options.port === 0 ? 0 : 15671);
-        managementTlsPort = await managementTls.listen({ port: wanted, host: options.host, https: tls.serverOptions() });
+        managementTlsPort = await managementTls.listen({ port: wanted, host: options.host, https: tls.serverOptions(), tlsFiles });
         const server = managementTls.server;
         if (server !== null) tls.attach(server);
       }

@@ -127,6 +127,8 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   // RabbitMQ's collect_statistics_interval: ms between samples of message rates.
   statsInterval: int(100),
   tls,
+  // A definitions file or directory imported at boot (RabbitMQ's load_definitions).
+  definitions: nonEmpty,
 };
 
 export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(CONFIG_KEYS, key);

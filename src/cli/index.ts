@@ -7,7 +7,7 @@ import { resolveConfig } from './config.js';
 import { CONFIG_KEYS, envName, fromText, TLS_FIELDS, valueFromText, type ConfigKey } from './config-keys.js';
 
 /** Flags that set a config key; the option name is the key. */
-const FLAG_KEYS = ['port', 'managementPort', 'management', 'dataDir', 'logLevel'] as const satisfies readonly ConfigKey[];
+const FLAG_KEYS = ['port', 'managementPort', 'management', 'dataDir', 'logLevel', 'definitions'] as const satisfies readonly ConfigKey[];
 
 /** Flags that set a field of `tls`: option name -> field. Each flag overrides that field only. */
 const TLS_FLAGS = {
@@ -74,6 +74,7 @@ program
   .option('--no-management', 'do not serve the management HTTP API')
   .option('--data-dir <dir>', 'data directory (default ./data)', flag('dataDir'))
   .option('--config <file>', 'JSON config file; keys are the camelCase option names (see README)')
+  .option('--definitions <file>', "definitions file (or directory of them) imported at boot, as RabbitMQ's load_definitions", flag('definitions'))
   .option('--log-level <level>', `${Object.keys(LOG_LEVELS).join(', ')} (default info)`, flag('logLevel'))
   .option('--tls-port <port>', 'AMQPS port, when a certificate is configured; 0 picks a free one (default 5671)', tlsFlag('port'))
   .option('--tls-management-port <port>', 'HTTPS port of the management API, when a certificate is configured (default 15671)', tlsFlag('managementPort'))

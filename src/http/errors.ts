@@ -4,6 +4,7 @@
  * let a broker AmqpError through), and `toHttpError` in the server's error handler decides the rest.
  */
 import { AmqpError } from '../amqp/errors.js';
+import { DefinitionError } from '../broker/definitions/definition-error.js';
 import { PolicyValidationError } from '../broker/policy.js';
 
 /** A reason is text, or a list where RabbitMQ prints an Erlang tuple (`["no_such_user","bob"]`). */
@@ -66,7 +67,7 @@ export function amqpErrorName(err: AmqpError): string {
  * Any error to what the client gets, as RabbitMQ's management API maps a failed broker operation
  * (rabbit_mgmt_util:direct_request): ACCESS_REFUSED and NOT_ALLOWED -> 401 "Access refused.";
  * NOT_FOUND -> 404 with the explanation; any other AMQP error -> 400 with the explanation.
- * Policy validation -> 400 with RabbitMQ's text. Anything else is a 500 and is logged by the caller.
+ * Policy validation and definitions -> 400 with RabbitMQ's text. Anything else is a 500 and is logged by the caller.
  */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
@@ -76,6 +77,7 @@ export function toHttpError(err: unknown): HttpError {
     return badRequest(explanation(err), err);
   }
   if (err instanceof PolicyValidationError) return badRequest(err.message, err);
+  if (err instanceof DefinitionError) return badRequest(err.reason, err);
   const fastify = fastifyError(err);
   if (fastify !== undefined) return fastify;
   return new HttpError(500, 'internal_server_error', 'Internal Server Error', {}, { cause: err });

@@ -95,32 +95,8 @@ export const policyJson = (p: Policy): Record<string, Json> => ({
   priority: p.priority,
 });
 
-/**
- * Tags from a comma-separated string or an array (both forms are in use: Terraform sends
- * "a,b", rabbitmqadmin an array), trimmed, without empty ones.
- */
-export function parseTags(raw: unknown): string[] {
-  const parts = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw.map((t) => String(t)) : [];
-  return parts.map((t) => t.trim()).filter((t) => t !== '');
-}
-
-/**
- * JSON arguments to a field table, typed as RabbitMQ's management API types them
- * (rabbit_mgmt_util:args): integers, floats, strings, booleans, arrays, objects as tables.
- */
-export function jsonToTable(raw: unknown): FieldTable {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
-  const out: FieldTable = {};
-  for (const [k, v] of Object.entries(raw)) out[k] = jsonToField(v);
-  return out;
-}
-
-function jsonToField(v: unknown): FieldValue {
-  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.map(jsonToField);
-  if (typeof v === 'object') return jsonToTable(v);
-  return null;
-}
+// Moved to the broker with the definitions import; re-exported for the controllers.
+export { jsonToTable, parseTags } from '../broker/definitions/json-values.js';
 
 /** A field table as JSON (RabbitMQ's amqp_table format): bytes as text, timestamps as seconds. */
 export function tableToJson(t: FieldTable): Record<string, Json> {

@@ -25,6 +25,12 @@ export interface ListSpec {
    * proplists: connections, channels) or 'sorted' (its maps: vhosts, queues, exchanges)
    */
   readonly paginate?: 'ordered' | 'sorted';
+  /**
+   * RabbitMQ's reply_list picks the columns before it sorts, so a sort on a column not kept sees
+   * nothing there and leaves the order to the items' own (the kept columns, in term order);
+   * augment_resources (queues, exchanges, vhosts, users) sorts first.
+   */
+  readonly columnsFirst?: boolean;
 }
 
 type Query = Readonly<Record<string, string | undefined>>;
@@ -69,9 +75,10 @@ export function paginationParams(q: Query): Pagination | undefined {
 /** Apply the list parameters to a GET's list; returns the list, or the paged object. */
 export function applyListQuery(items: readonly unknown[], q: Query, spec: ListSpec): unknown {
   const pagination = spec.paginate === undefined ? undefined : paginationParams(q);
-  const sorted = sortItems(items as Item[], spec.sort, q['sort'], q['sort_reverse'] === 'true');
   const columns = parseColumns(q['columns']);
-  const pick = (list: Item[]): unknown[] => (columns === undefined ? list : list.map((i) => pickColumns(i, columns)));
+  const picked = spec.columnsFirst === true && columns !== undefined ? (items.map((i) => pickColumns(i, columns)) as Item[]) : (items as Item[]);
+  const sorted = sortItems(picked, spec.sort, q['sort'], q['sort_reverse'] === 'true');
+  const pick = (list: Item[]): unknown[] => (columns === undefined || picked !== items ? list : list.map((i) => pickColumns(i, columns)));
   if (pagination === undefined) return pick(sorted);
   const filtered = filterByName(sorted, pagination);
   const { page, pageSize } = pagination;
@@ -121,7 +128,8 @@ function sortItems(items: Item[], defaults: readonly string[], sort: string | un
   const keys = sort === undefined ? defaults : [sort, ...defaults];
   const paths = keys.map((k) => k.split('.').filter((p) => p !== ''));
   const keyed = items.map((item) => ({ item, key: paths.map((p) => dotted(item, p)) }));
-  keyed.sort((a, b) => compareLists(a.key, b.key));
+  // Ties go by the whole item, as RabbitMQ's lists:sort of {SortKey, Item} pairs does.
+  keyed.sort((a, b) => compareLists(a.key, b.key) || compareTerms(a.item, b.item));
   const out = keyed.map((k) => k.item);
   return reverse ? out.reverse() : out;
 }
@@ -205,5 +213,11 @@ function pickColumns(value: unknown, columns: string[][]): unknown {
 export const BY_VHOST_NAME: ListSpec = { sort: ['vhost', 'name'] };
 export const BY_VHOST_USER: ListSpec = { sort: ['vhost', 'user'] };
 export const UNSORTED: ListSpec = { sort: [] };
+/** policies and operator policies: by priority (rabbit_mgmt_wm_policies) */
+export const BY_PRIORITY: ListSpec = { sort: ['priority'], columnsFirst: true };
+/** parameters and global parameters (rabbit_mgmt_wm_parameters, _global_parameters) */
+export const PARAMETERS_BY_VHOST_NAME: ListSpec = { sort: ['vhost', 'name'], columnsFirst: true };
+/** bindings (rabbit_mgmt_wm_bindings; RabbitMQ's `type` is no field of a binding, so it sorts as 0) */
+export const BY_BINDING: ListSpec = { sort: ['vhost', 'source', 'type', 'destination', 'routing_key', 'properties_key'], columnsFirst: true };
 /** queues and exchanges: RabbitMQ 3.10 pages them, with its maps' key order */
 export const PAGED_SORTED_BY_VHOST_NAME: ListSpec = { sort: ['vhost', 'name'], paginate: 'sorted' };

@@ -23,6 +23,9 @@ export interface ListenerInfo {
   readonly protocol: string;
   readonly port: number;
   readonly ipAddress: string;
+  /** a TLS listener's certificate and CA PEM files (the certificate-expiration health check reads them) */
+  readonly certfile?: string | undefined;
+  readonly cacertfile?: string | undefined;
 }
 
 /** What the node tells the API about itself beyond the broker core. */

@@ -25,6 +25,8 @@ import { topicPermissionsResources } from './controllers/topic-permissions.js';
 import { tracesResources } from './controllers/traces.js';
 import { usersResources } from './controllers/users.js';
 import { vhostsResources } from './controllers/vhosts.js';
+import { certificateExpirationResource } from './controllers/certificate-expiration.js';
+import { warrenResources } from './controllers/warren.js';
 import { objectNotFound, toHttpError } from './errors.js';
 import { lazyValidatorCompiler } from './validation.js';
 import { installBodyParser, registerResource, sendJson, type ApiContext, type ListenerInfo, type Resource } from './router.js';
@@ -50,9 +52,11 @@ export const RESOURCES: readonly Resource[] = [
   ...channelsResources,
   ...nodesResources,
   ...healthResources,
+  certificateExpirationResource,
   ...policiesResources,
   ...parametersResources,
   ...tracesResources,
+  ...warrenResources,
 ];
 
 export interface ManagementListenOptions {
@@ -61,6 +65,8 @@ export interface ManagementListenOptions {
   host?: string | undefined;
   /** serve HTTPS with these options (key/cert or a secureContext) instead of HTTP */
   https?: HttpsOptions | undefined;
+  /** with https: the certificate and CA files it was made from, shown to the certificate-expiration check */
+  tlsFiles?: { certfile: string; cacertfile?: string | undefined } | undefined;
 }
 
 export interface ManagementServerOptions {
@@ -72,7 +78,7 @@ export interface ManagementServerOptions {
 
 export class ManagementServer {
   private app: FastifyInstance | null = null;
-  private bound: { port: number; ipAddress: string; tls: boolean } | null = null;
+  private bound: { port: number; ipAddress: string; tls: boolean; files: ManagementListenOptions['tlsFiles'] } | null = null;
   private readonly ctx: ApiContext;
 
   constructor(
@@ -86,7 +92,7 @@ export class ManagementServer {
         name: options.nodeName ?? `warren@${hostname().split('.')[0] ?? 'localhost'}`,
         listeners: () => {
           const b = this.bound;
-          const http = b === null ? [] : [{ protocol: b.tls ? 'https' : 'http', port: b.port, ipAddress: b.ipAddress }];
+          const http = b === null ? [] : [{ protocol: b.tls ? 'https' : 'http', port: b.port, ipAddress: b.ipAddress, ...b.files }];
           return [...others(), ...http];
         },
       },
@@ -118,7 +124,7 @@ export class ManagementServer {
     this.app = app;
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
-    this.bound = { port, ipAddress: options.host ?? '::', tls: options.https !== undefined };
+    this.bound = { port, ipAddress: options.host ?? '::', tls: options.https !== undefined, files: options.tlsFiles };
     log.info(`management API listening on port ${port}${options.https === undefined ? '' : ' (HTTPS)'}`);
     return port;
   }

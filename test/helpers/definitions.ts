@@ -114,7 +114,7 @@ export const SURVIVING: Record<string, readonly string[]> = {
  * What does not survive a RabbitMQ 3.10 -> Warren -> export trip, and why (asserted by the tests).
  */
 export const NOT_SURVIVING = {
-  global_parameters: "internal_cluster_id is RabbitMQ's cluster identity; Warren keeps no global runtime parameters",
+  global_parameters: "internal_cluster_id is the exporting RabbitMQ cluster's identity, which Warren does not take over (other global parameters are kept)",
   product_name: 'the exporting product: RabbitMQ there, Warren here',
   product_version: "the exporting product's version",
 };

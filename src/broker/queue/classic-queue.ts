@@ -17,6 +17,7 @@ import { overLimits, wouldOverflow } from './overflow.js';
 import type { DelayedMessages } from '../delayed-messages.js';
 import { QueueDelays } from './queue-delays.js';
 import { QueueFlow } from './queue-flow.js';
+import { browseReady } from './browse.js';
 
 /**
  * A classic queue: ready messages in ReadyMessages, paged to the store past the memory budget
@@ -66,7 +67,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   // ---- store -----------------------------------------------------------------------------
-
   get type(): QueueType {
     return 'classic';
   }
@@ -143,7 +143,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   // ---- counts ----------------------------------------------------------------------------
-
   get messageCount(): number {
     return this.ready.length + (this.store?.tailCount ?? 0);
   }
@@ -166,7 +165,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   // ---- messages in -----------------------------------------------------------------------
-
   /** Add a message. Returns false when a reject-publish overflow refused it. */
   enqueue(message: Message): boolean {
     const s = this.settings;
@@ -234,7 +232,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   // ---- messages out ----------------------------------------------------------------------
-
   /** basic.get: the next live ready message, or undefined. The caller acks or requeues it unless noAck. */
   get(noAck: boolean): QueuedMessage | undefined {
     this.touch();
@@ -256,6 +253,10 @@ export class ClassicQueue extends QueueBase implements Queue {
     this.store?.delivered(entry);
     entry.state = EntryState.Unacked;
     this.unackedCount++;
+  }
+
+  browse(offset: number, count: number): QueuedMessage[] {
+    return browseReady(this.ready, this.store, offset, count, this.clock.now());
   }
 
   ack(entry: QueuedMessage): void {
@@ -311,7 +312,6 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   // ---- consumers -------------------------------------------------------------------------
-
   addConsumer(consumer: QueueConsumer): void {
     this.consumers.add(consumer, this.name, this.vhost);
     this.hadConsumer = true;

@@ -104,6 +104,30 @@ export class QueueStore {
     return out;
   }
 
+  /**
+   * Up to `count` tail entries after the first `skip`, in seq order, read without taking them
+   * (browsing): the tail's place in the store is unchanged.
+   */
+  peekTail(skip: number, count: number): QueuedMessage[] {
+    if (this.tailCount === 0 || skip >= this.tailCount || count <= 0) return [];
+    if (this.dirty) {
+      this.messages.flushSync();
+      this.dirty = false;
+    }
+    const page = this.messages.loadQueueEntries(this.id, this.afterSeq, Math.min(skip + count, this.tailCount));
+    const ids = Array.from(page.messageId).slice(skip);
+    const stored = this.messages.loadMessages(ids);
+    const out: QueuedMessage[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const s = stored[i];
+      const seq = page.seq[skip + i] as number;
+      if (s === undefined) continue;
+      const redelivered = page.redelivered[skip + i] === 1 || seq <= this.redeliveredUpTo;
+      out.push(new QueuedMessage(seq, this.revive(s), redelivered, page.expiresAt[skip + i] as number, 0));
+    }
+    return out;
+  }
+
   /** entries up to this seq come back redelivered (recovery after an unclean shutdown) */
   private redeliveredUpTo = 0;
 

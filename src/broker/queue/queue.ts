@@ -98,6 +98,8 @@ export interface Queue {
   enqueue(message: Message): boolean;
   /** basic.get: the next live ready message, or undefined. The caller acks or requeues it unless noAck. */
   get(noAck: boolean): QueuedMessage | undefined;
+  /** Ready messages in delivery order from position `offset`, at most `count`, left in place (browsing). */
+  browse(offset: number, count: number): QueuedMessage[];
   ack(entry: QueuedMessage): void;
   /** Reject without requeue: the message leaves the queue, dead-lettered if configured. */
   discard(entry: QueuedMessage): void;

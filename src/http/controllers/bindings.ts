@@ -13,6 +13,7 @@ import { argsHash, packBindingProps, quotePlus, unpackBindingProps } from '../bi
 import { jsonToArgs, stringField, type Body } from '../body-fields.js';
 import type { Json } from '../format.js';
 import { bindingJson, byBinding, explicitBindingJson, vhostBindings } from '../resource-json.js';
+import { BY_BINDING } from '../list-query.js';
 import { param, Reply, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, exchangeName, listOver, pathVhost, targetVhost, vhostOf } from '../vhost-resources.js';
 
@@ -84,6 +85,7 @@ function resources(letter: 'q' | 'e', kind: Kind): Resource[] {
     {
       path: base,
       auth: 'vhost',
+      list: BY_BINDING,
       get: (req, ctx) => {
         const v = pathVhost(req, ctx);
         return v === undefined ? [] : between(v, sourceOf(req), kind, destinationOf(req, kind));
@@ -101,11 +103,12 @@ function resources(letter: 'q' | 'e', kind: Kind): Resource[] {
 }
 
 export const bindingsResources: readonly Resource[] = [
-  { path: '/api/bindings', auth: 'vhost', get: (req, ctx) => listOver(req, ctx, vhostBindings, byBinding) },
+  { path: '/api/bindings', auth: 'vhost', list: BY_BINDING, get: (req, ctx) => listOver(req, ctx, vhostBindings, byBinding) },
   {
     path: '/api/bindings/:vhost',
     auth: 'vhost',
     exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
+    list: BY_BINDING,
     get: (req, ctx) => listOver(req, ctx, vhostBindings, byBinding),
   },
   ...resources('q', 'queue'),

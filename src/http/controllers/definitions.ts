@@ -1,11 +1,11 @@
 /**
  * GET and POST /api/definitions, /api/definitions/{vhost} and the old alias
- * /api/all-configuration (rabbit_mgmt_wm_definitions); for administrators. The format and the
- * import rules are in ../definitions/. `?download=name` asks for an attachment, as in RabbitMQ.
+ * /api/all-configuration (rabbit_mgmt_wm_definitions); for administrators. The export format is in
+ * ../definitions/export.ts, the import rules in broker/definitions/ (shared with --definitions). `?download=name` asks for an attachment, as in RabbitMQ.
  */
 import type { Vhost } from '../../broker/vhost.js';
 import { exportDefinitions, exportVhostDefinitions } from '../definitions/export.js';
-import { importDefinitions, importVhostDefinitions } from '../definitions/import.js';
+import { importDefinitions, importVhostDefinitions } from '../../broker/definitions/import.js';
 import { HttpError, badRequest } from '../errors.js';
 import { param, Reply, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 
@@ -38,7 +38,7 @@ const all = (path: string): Resource => ({
     schema: DEFINITIONS_SCHEMA,
     notJson: 'failed_to_parse_json',
     handle: (req, ctx) => {
-      importDefinitions(ctx, req.body as Record<string, unknown>, req.user.name);
+      importDefinitions(ctx.broker, req.body as Record<string, unknown>, req.user.name);
       return undefined;
     },
   },
@@ -55,7 +55,7 @@ export const definitionsResources: readonly Resource[] = [
       schema: DEFINITIONS_SCHEMA,
       notJson: 'failed_to_parse_json',
       handle: (req, ctx) => {
-        importVhostDefinitions(ctx, req.body as Record<string, unknown>, vhostOf(req, ctx, 404), req.user.name);
+        importVhostDefinitions(ctx.broker, req.body as Record<string, unknown>, vhostOf(req, ctx, 404), req.user.name);
         return undefined;
       },
     },

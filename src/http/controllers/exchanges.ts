@@ -10,7 +10,7 @@ import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js
 import { byBinding, byVhostName, defaultBindingJson, exchangeJson, explicitBindingJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, exchangeName, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
-import { PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
+import { BY_BINDING, PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
 import { publishResource } from './exchange-publish.js';
 
 const nameOf = (req: ApiRequest): string => exchangeName(param(req, 'exchange'));
@@ -77,7 +77,7 @@ export const exchangesResources: readonly Resource[] = [
     put: { schema: EXCHANGE_SCHEMA, handle: put },
     delete: (req, ctx) => vhostOf(req, ctx).deleteExchange(nameOf(req), queryFlag(req, 'if-unused'), accessOf(req, ctx)),
   },
-  { path: '/api/exchanges/:vhost/:exchange/bindings/source', auth: 'vhost', get: sourceBindings },
-  { path: '/api/exchanges/:vhost/:exchange/bindings/destination', auth: 'vhost', get: destinationBindings },
+  { path: '/api/exchanges/:vhost/:exchange/bindings/source', auth: 'vhost', list: BY_BINDING, get: sourceBindings },
+  { path: '/api/exchanges/:vhost/:exchange/bindings/destination', auth: 'vhost', list: BY_BINDING, get: destinationBindings },
   publishResource,
 ];

@@ -3,8 +3,8 @@
  * 200 `{"status":"ok", ...}`, or 503 `{"status":"failed","reason":..., ...}` as Kubernetes probes
  * and rabbitmqadmin expect. Any management user may call them.
  *
- * Not here: /certificate-expiration (the node does not tell the API its certificates yet), and
- * /ready-to-serve-clients and the other 3.11+/4.x checks, which 3.10 does not have.
+ * /certificate-expiration is in certificate-expiration.ts. Not here: /ready-to-serve-clients and
+ * the other 3.11+/4.x checks, which 3.10 does not have.
  */
 import type { ResourceAlarms } from '../../broker/alarms.js';
 import { PublishContext, PublishOutcome } from '../../broker/publish.js';

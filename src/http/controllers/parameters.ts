@@ -15,6 +15,7 @@
 import type { Broker } from '../../broker/broker.js';
 import { HttpError, badRequest } from '../errors.js';
 import { sortedKeys, type Json } from '../format.js';
+import { PARAMETERS_BY_VHOST_NAME } from '../list-query.js';
 import { param, type ApiRequest, type Resource } from '../router.js';
 import { escapeHtml, listedVhosts, putPolicy, requireVhost, type PolicyBody } from './policies.js';
 
@@ -112,12 +113,13 @@ const VALUE_SCHEMA = { type: 'object', required: ['value'], properties: { value:
 const globalJson = (name: string, value: unknown): Obj => ({ name, value: value as Json });
 
 export const parametersResources: readonly Resource[] = [
-  { path: '/api/parameters', auth: 'policies', get: (req, ctx) => list(req, ctx.broker) },
-  { path: '/api/parameters/:component', auth: 'policies', get: (req, ctx) => list(req, ctx.broker) },
+  { path: '/api/parameters', auth: 'policies', list: PARAMETERS_BY_VHOST_NAME, get: (req, ctx) => list(req, ctx.broker) },
+  { path: '/api/parameters/:component', auth: 'policies', list: PARAMETERS_BY_VHOST_NAME, get: (req, ctx) => list(req, ctx.broker) },
   {
     path: '/api/parameters/:component/:vhost',
     auth: 'policies',
     exists: (req, ctx) => ctx.broker.vhosts.has(param(req, 'vhost')),
+    list: PARAMETERS_BY_VHOST_NAME,
     get: (req, ctx) => list(req, ctx.broker),
   },
   {
@@ -131,6 +133,7 @@ export const parametersResources: readonly Resource[] = [
   {
     path: '/api/global-parameters',
     auth: 'policymaker',
+    list: PARAMETERS_BY_VHOST_NAME,
     get: (_req, { broker }) => broker.globalParameters.list().map((p) => globalJson(p.name, p.value)),
   },
   {

@@ -12,6 +12,7 @@ import { PolicyValidationError, type ApplyTo, type Policy } from '../../broker/p
 import { loginVhosts, isAdmin, visibleVhosts } from '../auth.js';
 import { badRequest, HttpError } from '../errors.js';
 import { policyJson, type Json } from '../format.js';
+import { BY_PRIORITY } from '../list-query.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import type { User } from '../../broker/auth/users.js';
 
@@ -77,11 +78,12 @@ export function putPolicy(broker: Broker, vhost: string, name: string, body: Pol
 function resources(base: string, operator: boolean): Resource[] {
   const one = (req: ApiRequest, ctx: ApiContext): Policy | undefined => ctx.broker.policies.get(param(req, 'vhost'), param(req, 'name'), operator);
   return [
-    { path: base, auth: 'vhost', get: (req, ctx) => list(req, ctx.broker, operator) },
+    { path: base, auth: 'vhost', list: BY_PRIORITY, get: (req, ctx) => list(req, ctx.broker, operator) },
     {
       path: `${base}/:vhost`,
       auth: 'vhost',
       exists: (req, ctx) => ctx.broker.vhosts.has(param(req, 'vhost')),
+      list: BY_PRIORITY,
       get: (req, ctx) => list(req, ctx.broker, operator),
     },
     {

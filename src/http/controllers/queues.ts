@@ -13,7 +13,7 @@ import { badRequest, objectNotFound } from '../errors.js';
 import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson, queueJson } from '../resource-json.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
-import { PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
+import { BY_BINDING, PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
 import { queueGetResource } from './queue-get.js';
 
 const nameOf = (req: ApiRequest): string => param(req, 'queue');
@@ -74,7 +74,7 @@ export const queuesResources: readonly Resource[] = [
     },
   },
   // a missing queue, or vhost, has no bindings (RabbitMQ answers 200)
-  { path: '/api/queues/:vhost/:queue/bindings', auth: 'vhost', get: bindings },
+  { path: '/api/queues/:vhost/:queue/bindings', auth: 'vhost', list: BY_BINDING, get: bindings },
   {
     path: '/api/queues/:vhost/:queue/contents',
     auth: 'vhost',

@@ -1,32 +1,37 @@
 /**
- * POST /api/definitions[/{vhost}]: a RabbitMQ definitions file, applied in RabbitMQ's order
+ * A RabbitMQ definitions file, applied in RabbitMQ's order
  * (rabbit_definitions:apply_defs) through the broker's own entry points with TRUSTED access:
  * users, vhosts, permissions, topic permissions, exchanges, global parameters, policies,
  * parameters, queues, bindings. As in RabbitMQ: objects that exist already are left as they are;
  * queues and exchanges named amq.* and the default exchange are skipped; a binding whose source
  * or destination is missing is skipped; the first failure stops the import with 400 (what came
- * before it stays). A vhost created here gives the importing user full permissions on it.
+ * before it stays). A vhost created here gives the importing user full permissions on it (none
+ * at boot). Used by POST /api/definitions[/{vhost}] and, at boot, by --definitions
+ * (RabbitMQ's load_definitions); failures are DefinitionErrors with RabbitMQ's reasons.
  *
  * Parameters: "vhost-limits" and "operator_policy" are applied; other components (federation,
  * shovel) are refused with RabbitMQ's "component ... not found", as on a RabbitMQ without those
- * plugins. Global parameters (cluster_name, internal_cluster_id) are accepted and not kept
- * (deviation: RabbitMQ keeps them; Warren's are set with /api/global-parameters).
+ * plugins. Global parameters are kept (cluster_name renames the cluster), except
+ * internal_cluster_id: that is the exporting RabbitMQ cluster's identity, which a Warren node
+ * importing its definitions does not take over (deviation: RabbitMQ sets it too).
  */
 import { AmqpError } from '../../amqp/errors.js';
-import { TRUSTED } from '../../broker/auth/access.js';
-import type { VhostLimits } from '../../broker/auth/limits.js';
-import { PolicyValidationError, type ApplyTo } from '../../broker/policy.js';
-import type { Vhost } from '../../broker/vhost.js';
 import { logger } from '../../util/logger.js';
-import { amqpErrorName, badRequest, explanation, HttpError } from '../errors.js';
-import { jsonToTable } from '../format.js';
-import type { ApiContext } from '../router.js';
-import { putUser, type UserBody } from '../controllers/users.js';
-import { putVhost } from '../controllers/vhosts.js';
+import { TRUSTED } from '../auth/access.js';
+import type { VhostLimits } from '../auth/limits.js';
+import type { Broker } from '../broker.js';
+import { PolicyValidationError, type ApplyTo } from '../policy.js';
+import type { Vhost, VhostMetadata } from '../vhost.js';
+import { DefinitionError } from './definition-error.js';
+import { jsonToTable, parseTags } from './json-values.js';
+import { applyUser, type UserBody } from './user-definition.js';
 
-const log = logger('http.definitions');
+const log = logger('broker.definitions');
 
 type Obj = Record<string, unknown>;
+
+/** RabbitMQ's cluster identity, a global parameter every RabbitMQ export carries. */
+const INTERNAL_CLUSTER_ID = 'internal_cluster_id';
 
 /** The owner of queues declared by an import (none is exclusive). */
 const IMPORT_OWNER = {};
@@ -41,14 +46,24 @@ function entries(defs: Obj, category: string): Obj[] {
   return Array.isArray(list) ? list.filter((e): e is Obj => typeof e === 'object' && e !== null && !Array.isArray(e)) : [];
 }
 
+const bad = (reason: DefinitionError['reason'], cause?: unknown): DefinitionError =>
+  new DefinitionError(reason, cause === undefined ? undefined : { cause });
+
+/** `NOT_FOUND - no queue...` -> [`not_found`, `no queue...`] (RabbitMQ's amqp_error name and explanation). */
+function amqpParts(err: AmqpError): [string, string] {
+  const dash = err.replyText.indexOf(' - ');
+  if (dash < 0) return ['internal_error', err.replyText];
+  return [err.replyText.slice(0, dash).toLowerCase(), err.replyText.slice(dash + 3)];
+}
+
 /** RabbitMQ's text for a failed entry: `precondition_failed: invalid arg ...`; validation texts get " (where)". */
-function failure(err: unknown, where: string): HttpError {
-  if (err instanceof HttpError) return err;
-  if (err instanceof PolicyValidationError) return badRequest(escapeHtml(`${err.message} (${where})`), err);
+function failure(err: unknown, where: string): DefinitionError {
+  if (err instanceof DefinitionError) return err;
+  if (err instanceof PolicyValidationError) return bad(escapeHtml(`${err.message} (${where})`), err);
   if (err instanceof AmqpError) {
-    const text = explanation(err);
-    if (text.startsWith('Validation failed')) return badRequest(escapeHtml(`${text} (${where})`), err);
-    return badRequest(`${amqpErrorName(err)}: ${text}`, err);
+    const [name, text] = amqpParts(err);
+    if (text.startsWith('Validation failed')) return bad(escapeHtml(`${text} (${where})`), err);
+    return bad(`${name}: ${text}`, err);
   }
   throw err;
 }
@@ -66,19 +81,19 @@ function step(where: string, fn: () => void): void {
 
 class Importer {
   constructor(
-    private readonly ctx: ApiContext,
-    private readonly actingUser: string,
+    private readonly broker: Broker,
+    private readonly actingUser: string | undefined,
   ) {}
 
   private vhost(name: string | undefined): Vhost {
-    const v = name === undefined ? undefined : this.ctx.broker.vhosts.get(name);
-    if (v === undefined) throw badRequest(['no_such_vhost', name ?? 'undefined']);
+    const v = name === undefined ? undefined : this.broker.vhosts.get(name);
+    if (v === undefined) throw bad(['no_such_vhost', name ?? 'undefined']);
     return v;
   }
 
   private userAndVhost(e: Obj): { user: string; vhost: string } {
     const user = str(e, 'user') ?? 'undefined';
-    if (this.ctx.broker.users.get(user) === undefined) throw badRequest(['no_such_user', user]);
+    if (this.broker.users.get(user) === undefined) throw bad(['no_such_user', user]);
     return { user, vhost: this.vhost(str(e, 'vhost')).name };
   }
 
@@ -86,26 +101,25 @@ class Importer {
     const version = str(defs, 'rabbitmq_version') ?? str(defs, 'rabbit_version');
     for (const u of entries(defs, 'users')) {
       const name = str(u, 'name');
-      if (name === undefined) throw badRequest('a user without a name');
-      step(`user ${name}`, () => putUser(this.ctx, name, u as UserBody, version));
+      if (name === undefined) throw bad('a user without a name');
+      step(`user ${name}`, () => applyUser(this.broker, name, u as UserBody, version));
     }
   }
 
   vhosts(defs: Obj): void {
     for (const v of entries(defs, 'vhosts')) {
       const name = str(v, 'name');
-      if (name === undefined) throw badRequest('a vhost without a name');
+      if (name === undefined) throw bad('a vhost without a name');
       // 3.10 reads description and tags at the top or in metadata, the default queue type in metadata.
       const m = obj(v['metadata']);
+      // As PUT /api/vhosts: description and tags replaced, the default queue type set only on a new vhost.
       const type = str(v, 'default_queue_type') ?? str(m, 'default_queue_type');
-      const body = {
-        description: str(v, 'description') ?? str(m, 'description') ?? '',
-        tags: (v['tags'] ?? m['tags'] ?? []) as string | string[],
-        ...(type === undefined ? {} : { default_queue_type: type }),
-        // RabbitMQ's add_vhost passes `tracing` on to put_vhost (exports never carry it).
-        ...(typeof v['tracing'] === 'boolean' ? { tracing: v['tracing'] } : {}),
-      };
-      step(name, () => putVhost(this.ctx, name, body, this.actingUser));
+      const metadata: VhostMetadata = { description: str(v, 'description') ?? str(m, 'description') ?? '', tags: parseTags(v['tags'] ?? m['tags']) };
+      if (type !== undefined && !this.broker.vhosts.has(name)) metadata.defaultQueueType = type;
+      step(name, () => this.broker.putVhost(name, metadata, this.actingUser));
+      // RabbitMQ's add_vhost passes `tracing` on to put_vhost (exports never carry it).
+      const tracing = v['tracing'];
+      if (typeof tracing === 'boolean') step(name, () => this.broker.setVhostTracing(name, tracing));
     }
   }
 
@@ -113,12 +127,12 @@ class Importer {
     for (const p of entries(defs, 'permissions')) {
       const { user, vhost } = this.userAndVhost(p);
       const [configure, write, read] = [str(p, 'configure') ?? '', str(p, 'write') ?? '', str(p, 'read') ?? ''];
-      step(`${vhost}/${user}`, () => this.ctx.broker.permissions.set(user, vhost, { configure, write, read }));
+      step(`${vhost}/${user}`, () => this.broker.permissions.set(user, vhost, { configure, write, read }));
     }
     for (const t of entries(defs, 'topic_permissions')) {
       const { user, vhost } = this.userAndVhost(t);
       const [exchange, write, read] = [str(t, 'exchange') ?? '', str(t, 'write') ?? '', str(t, 'read') ?? ''];
-      step(`${vhost}/${user}`, () => this.ctx.broker.permissions.setTopic(user, vhost, { exchange, write, read }));
+      step(`${vhost}/${user}`, () => this.broker.permissions.setTopic(user, vhost, { exchange, write, read }));
     }
   }
 
@@ -136,6 +150,18 @@ class Importer {
     }
   }
 
+  globalParameters(defs: Obj): void {
+    for (const g of entries(defs, 'global_parameters')) {
+      const name = str(g, 'name');
+      if (name === undefined) throw bad('a global parameter without a name');
+      if (name === INTERNAL_CLUSTER_ID) {
+        log.info(`definitions import: global parameter '${name}' not kept (the exporting cluster's identity)`);
+        continue;
+      }
+      this.broker.globalParameters.set(name, g['value'] ?? null);
+    }
+  }
+
   policies(defs: Obj, only?: Vhost): void {
     for (const p of entries(defs, 'policies')) {
       const v = only ?? this.vhost(str(p, 'vhost'));
@@ -144,9 +170,9 @@ class Importer {
   }
 
   private policy(vhost: string, name: string | undefined, p: Obj, operator: boolean): void {
-    if (name === undefined) throw badRequest(`policy in virtual host '${vhost}' has undefined name`);
+    if (name === undefined) throw bad(`policy in virtual host '${vhost}' has undefined name`);
     step(`${vhost}/${name}`, () =>
-      this.ctx.broker.setPolicy({
+      this.broker.setPolicy({
         vhost,
         name,
         pattern: p['pattern'] as string,
@@ -165,11 +191,11 @@ class Importer {
       const name = str(p, 'name') ?? 'undefined';
       const where = `${v.name}/${component}/${name}`;
       if (component === 'vhost-limits') {
-        step(where, () => this.ctx.broker.setVhostLimits(v.name, p['value'] as VhostLimits));
+        step(where, () => this.broker.setVhostLimits(v.name, p['value'] as VhostLimits));
       } else if (component === 'operator_policy') {
         this.policy(v.name, name, obj(p['value']), true);
       } else {
-        throw badRequest(escapeHtml(`Validation failed\n\ncomponent ${component} not found\n (${where})`));
+        throw bad(escapeHtml(`Validation failed\n\ncomponent ${component} not found\n (${where})`));
       }
     }
   }
@@ -199,7 +225,7 @@ class Importer {
       } catch (err) {
         // RabbitMQ ignores a binding it cannot add (its import does not look at the result).
         if (err instanceof AmqpError && err.replyCode === 404) {
-          log.warn(`definitions import: skipping binding ${source} -> ${destination} in '${v.name}': ${explanation(err)}`);
+          log.warn(`definitions import: skipping binding ${source} -> ${destination} in '${v.name}': ${amqpParts(err)[1]}`);
           continue;
         }
         throw failure(err, `${v.name}/${source}/${destination}`);
@@ -208,14 +234,14 @@ class Importer {
   }
 }
 
-/** A whole definitions file (POST /api/definitions). */
-export function importDefinitions(ctx: ApiContext, defs: Obj, actingUser: string): void {
-  const i = new Importer(ctx, actingUser);
+/** A whole definitions file (POST /api/definitions; at boot without an acting user). */
+export function importDefinitions(broker: Broker, defs: Obj, actingUser: string | undefined): void {
+  const i = new Importer(broker, actingUser);
   i.users(defs);
   i.vhosts(defs);
   i.permissions(defs);
   i.exchanges(defs);
-  for (const g of entries(defs, 'global_parameters')) log.info(`definitions import: global parameter '${str(g, 'name') ?? ''}' not kept`);
+  i.globalParameters(defs);
   i.policies(defs);
   i.parameters(defs);
   i.queues(defs);
@@ -223,8 +249,8 @@ export function importDefinitions(ctx: ApiContext, defs: Obj, actingUser: string
 }
 
 /** One vhost's definitions (POST /api/definitions/{vhost}): vhost fields in the file are ignored. */
-export function importVhostDefinitions(ctx: ApiContext, defs: Obj, vhost: Vhost, actingUser: string): void {
-  const i = new Importer(ctx, actingUser);
+export function importVhostDefinitions(broker: Broker, defs: Obj, vhost: Vhost, actingUser: string): void {
+  const i = new Importer(broker, actingUser);
   i.exchanges(defs, vhost);
   i.parameters(defs, vhost);
   i.policies(defs, vhost);
