@@ -1,0 +1,138 @@
+/**
+ * The web UI in a real browser: Debian's chromium driven by playwright-core against an
+ * in-process broker whose management listener serves the built UI (dist/ui, `npm run build`).
+ * Logs in as guest, watches the overview charts move while amqplib publishes, then creates a
+ * queue, publishes to it, gets the message back and deletes the queue, all through the UI.
+ * Saves a screenshot of the overview in test-artifacts/ui-overview.png.
+ *
+ * Skips only when /usr/bin/chromium is missing; fails when the UI is not built.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_UI_DIR } from '../../src/http/ui-static.js';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { Api, seg } from '../helpers/management.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+/** Generous: a loaded 2-core machine, a browser, and the UI's 5 s refresh. */
+const DEADLINE = 60_000;
+
+/** Poll `check` until it holds, failing after DEADLINE. */
+async function waitUntil(check: () => boolean | Promise<boolean>): Promise<void> {
+  const end = Date.now() + DEADLINE;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+if (!HAVE_CHROMIUM) console.warn(`ui-browser: skipped, ${CHROMIUM} is missing (Debian package chromium; .ci/run installs it)`);
+
+describe.skipIf(!HAVE_CHROMIUM)('web UI in chromium', () => {
+  let broker: RunningBroker;
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  let api: Api;
+
+  beforeAll(async () => {
+    if (!existsSync(join(DEFAULT_UI_DIR, 'index.html'))) {
+      throw new Error(`the web UI is not built (${DEFAULT_UI_DIR} has no index.html): run \`npm run build\``);
+    }
+    dataDir = await mkdtemp(join(tmpdir(), 'warren-ui-test-'));
+    // Rates sampled every second, so the overview's 5 s refresh sees them move soon.
+    broker = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'warn', statsInterval: 1000 });
+    api = new Api(broker.managementUrl as string, 'guest', 'guest');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(DEADLINE);
+    page.on('dialog', (d) => void d.accept());
+  }, DEADLINE);
+
+  afterAll(async () => {
+    await browser?.close();
+    await broker?.close();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('logs in and shows the overview charts following the traffic', async () => {
+    await page.goto(broker.managementUrl as string);
+    await page.getByLabel('Username').fill('guest');
+    await page.getByLabel('Password').fill('guest');
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('img', { name: 'Message rates chart' }).waitFor();
+
+    // Publish in the background (paced: about 50 messages every 20 ms) until the page shows a publish rate.
+    const conn = await amqp.connect(broker.url);
+    const ch = await conn.createChannel();
+    await ch.assertQueue('ui-traffic');
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing) {
+        for (let i = 0; i < 50; i++) ch.sendToQueue('ui-traffic', Buffer.from('tick'));
+        await ch.checkQueue('ui-traffic');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      await page.getByTestId('figure-publish').filter({ hasNotText: /^0\.0\/s$/ }).waitFor();
+      await page.getByTestId('figure-messages').filter({ hasNotText: /^0$/ }).waitFor();
+      // The charts have more than one sample: they were redrawn with the new figures.
+      const chart = page.getByRole('img', { name: 'Message rates chart' });
+      await waitUntil(async () => Number(await chart.getAttribute('data-samples')) >= 2);
+    } finally {
+      publishing = false;
+      await publisher;
+      await conn.close();
+    }
+    expect(await page.getByTestId('total-queues').textContent()).toBe('1');
+    await mkdir(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'ui-overview.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`ui-browser: overview screenshot saved to ${shot}`);
+  }, DEADLINE * 2);
+
+  it('creates a queue, publishes to it, gets the message back and deletes it', async () => {
+    const name = `ui-queue-${process.pid}`;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Queues' }).click();
+    const add = page.getByRole('form', { name: 'Add a new queue' });
+    await add.getByLabel('Name').fill(name);
+    await add.getByRole('button', { name: 'Add queue' }).click();
+    await add.getByText(`Queue '${name}' added.`).waitFor();
+    expect((await api.get(`/api/queues/%2F/${seg(name)}`)).status).toBe(200);
+
+    await page.getByRole('table', { name: 'Queues' }).getByRole('link', { name }).click();
+    await page.getByRole('heading', { name: new RegExp(`Queue ${name}`) }).waitFor();
+
+    await page.locator('summary', { hasText: 'Publish message' }).click();
+    const publish = page.getByRole('form', { name: 'Publish message' });
+    await publish.getByLabel('Payload', { exact: true }).fill('hello from the browser');
+    await publish.getByRole('button', { name: 'Publish message' }).click();
+    await publish.getByText('Message published.').waitFor();
+
+    await page.locator('summary', { hasText: 'Get messages' }).click();
+    const get = page.getByRole('form', { name: 'Get messages' });
+    await get.getByLabel('Ack Mode').selectOption('ack_requeue_false');
+    await get.getByRole('button', { name: 'Get Message(s)' }).click();
+    const message = page.getByRole('article', { name: 'Message 1' });
+    await message.getByText('hello from the browser').waitFor();
+    expect(await message.textContent()).toContain('22 bytes');
+
+    await page.locator('summary', { hasText: /^Delete$/ }).click();
+    await page.getByRole('button', { name: 'Delete Queue' }).click();
+    await waitUntil(() => new URL(page.url()).hash === '#/queues');
+    expect((await api.get(`/api/queues/%2F/${seg(name)}`)).status).toBe(404);
+  }, DEADLINE * 2);
+});
