@@ -12,10 +12,6 @@ export class ApiError extends Error {
   ) {
     super(reason === '' ? `HTTP ${status}` : reason);
   }
-  /** The endpoint does not exist on this broker (a Warren extra another build may lack). */
-  get notAvailable(): boolean {
-    return this.status === 404 || this.status === 405;
-  }
 }
 
 /** base64 of UTF-8 (btoa alone takes only Latin-1). */
@@ -86,6 +82,19 @@ export async function login(user: string, password: string): Promise<WhoAmI> {
   const me = await request<WhoAmI>('GET', 'whoami', undefined, base64(`${user}:${password}`));
   credentials.set(user, password);
   return me;
+}
+
+/**
+ * Whether the broker has an endpoint (Warren's /api/warren extras may be missing from a build, and
+ * RabbitMQ has none): OPTIONS answers 200 with an Allow header for every route the API has, 404 otherwise.
+ */
+export async function available(p: string): Promise<boolean> {
+  try {
+    const res = await fetch(`api/${p}`, { method: 'OPTIONS' });
+    return res.status !== 404;
+  } catch {
+    return true;
+  }
 }
 
 export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

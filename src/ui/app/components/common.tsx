@@ -1,6 +1,7 @@
 /** Building blocks every page uses: sections, notes, form fields, key/value tables. */
 import type { ComponentChildren, JSX } from 'preact';
-import { ApiError, errorText } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { available, errorText } from '../api';
 import type { Status } from '../hooks';
 
 /** A titled section, folded like RabbitMQ's collapsible h2 sections. */
@@ -15,17 +16,32 @@ export function Section({ title, open = true, children }: { title: string; open?
   );
 }
 
-/** An API error in words; a missing Warren endpoint says the feature is not available here. */
-export function ErrorNote({ error, feature }: { error: unknown; feature?: string }): JSX.Element | null {
+/** An API error in words. */
+export function ErrorNote({ error }: { error: unknown }): JSX.Element | null {
   if (error === undefined || error === null) return null;
-  if (feature !== undefined && error instanceof ApiError && error.notAvailable) {
-    return <p class="note">{feature} is not available on this broker (the API has no such endpoint).</p>;
-  }
   return (
     <p class="error" role="alert">
       {errorText(error)}
     </p>
   );
+}
+
+/**
+ * The children when the API has the endpoint `probe` (checked once), else a note that `feature`
+ * is not available: Warren's /api/warren extras are optional to a client of the API.
+ */
+export function IfAvailable({ probe, feature, children }: { probe: string; feature: string; children: ComponentChildren }): JSX.Element {
+  const [has, setHas] = useState<boolean | null>(null);
+  useEffect(() => {
+    let live = true;
+    void available(probe).then((h) => live && setHas(h));
+    return () => {
+      live = false;
+    };
+  }, [probe]);
+  if (has === null) return <Loading />;
+  if (!has) return <p class="note">{feature} is not available on this broker (its API has no such endpoint).</p>;
+  return <>{children}</>;
 }
 
 export function StatusLine({ status }: { status: Status | null }): JSX.Element | null {

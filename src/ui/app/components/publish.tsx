@@ -23,7 +23,7 @@ export function PublishForm({ vhost, exchange, routingKey }: { vhost: string; ex
       if (PROPERTY_NAMES.includes(k)) properties[k] = v;
     }
     void run(
-      () => api.post<{ routed: boolean }>(path`exchanges/${vhost}/${exchange}/publish`, { routing_key: key, payload, payload_encoding: encoding, properties }),
+      () => api.post<{ routed: boolean }>(path`exchanges/${vhost}/${exchange === '' ? 'amq.default' : exchange}/publish`, { routing_key: key, payload, payload_encoding: encoding, properties }),
       (r) => (r.routed ? 'Message published.' : 'Message published, but not routed.'),
     );
   };

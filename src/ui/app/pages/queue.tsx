@@ -5,7 +5,12 @@ import { ErrorNote, Facts, Loading, Section, StatusLine, Table } from '../compon
 import { PublishForm } from '../components/publish';
 import { brief, bytes, num, rate } from '../format';
 import { href, useAction, useApi } from '../hooks';
+import { Bindings, type Binding } from '../components/bindings';
+import { Delayed } from '../components/delayed';
+import { BrowseMessages } from './queue-browse';
 import { GetMessages } from './queue-get';
+import { MoveMessages } from './queue-move';
+import { TracePanel } from './queue-trace';
 import { statRate, type QueueRow } from './queues';
 
 interface QueueDetail extends QueueRow {
@@ -43,7 +48,7 @@ export function QueuePage({ vhost, name }: { vhost: string; name: string }): JSX
               ['Features', [d.durable ? 'durable' : 'transient', d.auto_delete ? 'auto-delete' : '', d.exclusive === true ? 'exclusive' : ''].filter((x) => x !== '').join(', ')],
               ['Arguments', Object.entries(d.arguments).map(([k, v]) => `${k}: ${brief(v)}`).join(', ')],
               ['Policy', d.policy ?? ''],
-              ['Effective policy definition', brief(d.effective_policy_definition)],
+              ['Effective policy definition', Object.keys(d.effective_policy_definition ?? {}).length === 0 ? '' : brief(d.effective_policy_definition)],
               ['Node', d.node ?? ''],
               ['State', d.state ?? ''],
               ['Consumers', num(d.consumers)],
@@ -80,11 +85,33 @@ export function QueuePage({ vhost, name }: { vhost: string; name: string }): JSX
           ])}
         />
       </Section>
+      <Bindings vhost={vhost} of={{ type: 'queue', name }} />
       <PublishForm vhost={vhost} exchange="" routingKey={name} />
       <GetMessages vhost={vhost} queue={name} onDone={q.reload} />
+      <BrowseMessages vhost={vhost} queue={name} />
+      <MoveMessages vhost={vhost} queue={name} onDone={q.reload} />
+      <QueueDelayed vhost={vhost} queue={name} />
+      <TracePanel vhost={vhost} queue={name} />
       <DeletePurge vhost={vhost} name={name} onPurged={q.reload} />
     </>
   );
+}
+
+/** Delayed messages of the x-delayed-message exchanges bound to this queue. */
+function QueueDelayed({ vhost, queue }: { vhost: string; queue: string }): JSX.Element {
+  const sources = useApi(
+    async () => {
+      const [bindings, exchanges] = await Promise.all([
+        api.get<Binding[]>(path`queues/${vhost}/${queue}/bindings`),
+        api.get<{ name: string; type: string }[]>(path`exchanges/${vhost}` + '?columns=name,type'),
+      ]);
+      const delayed = new Set(exchanges.filter((x) => x.type === 'x-delayed-message').map((x) => x.name));
+      return [...new Set(bindings.map((b) => b.source).filter((s) => delayed.has(s)))];
+    },
+    `delayed-sources:${vhost}:${queue}`,
+    30_000,
+  );
+  return <Delayed vhost={vhost} exchanges={sources.data ?? []} />;
 }
 
 function DeletePurge({ vhost, name, onPurged }: { vhost: string; name: string; onPurged: () => void }): JSX.Element {
