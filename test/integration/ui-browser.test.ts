@@ -135,4 +135,49 @@ describe.skipIf(!HAVE_CHROMIUM)('web UI in chromium', () => {
     await waitUntil(() => new URL(page.url()).hash === '#/queues');
     expect((await api.get(`/api/queues/%2F/${seg(name)}`)).status).toBe(404);
   }, DEADLINE * 2);
+
+  it('adds an exchange, binds a queue to it, publishes through it and adds a user', async () => {
+    const x = `ui-x-${process.pid}`;
+    const q = `ui-bound-${process.pid}`;
+    const user = `ui-user-${process.pid}`;
+    expect((await api.put(`/api/queues/%2F/${seg(q)}`, {})).status).toBe(201);
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exchanges' }).click();
+      await page.locator('summary', { hasText: 'Add a new exchange' }).click();
+      const add = page.getByRole('form', { name: 'Add a new exchange' });
+      await add.getByLabel('Name').fill(x);
+      await add.getByLabel('Type').selectOption('topic');
+      await add.getByRole('button', { name: 'Add exchange' }).click();
+      await add.getByText(`Exchange '${x}' added.`).waitFor();
+      await page.getByRole('table', { name: 'Exchanges' }).getByRole('link', { name: x }).click();
+      await page.getByRole('heading', { name: new RegExp(`Exchange ${x}`) }).waitFor();
+
+      const bind = page.getByRole('form', { name: 'Add binding' });
+      await bind.getByLabel('Queue name').fill(q);
+      await bind.getByLabel('Routing key').fill('a.#');
+      await bind.getByRole('button', { name: 'Bind' }).click();
+      await page.getByRole('table', { name: 'Bindings from this exchange' }).getByRole('link', { name: q }).waitFor();
+
+      const publish = page.getByRole('form', { name: 'Publish message' });
+      await publish.getByLabel('Routing key').fill('a.b');
+      await publish.getByLabel('Payload', { exact: true }).fill('through the topic exchange');
+      await publish.getByRole('button', { name: 'Publish message' }).click();
+      await publish.getByText('Message published.').waitFor();
+      await waitUntil(async () => (await api.get(`/api/queues/%2F/${seg(q)}`)).body?.messages === 1);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+      await page.locator('summary', { hasText: 'Add a user' }).click();
+      const addUser = page.getByRole('form', { name: 'Add a user' });
+      await addUser.getByLabel('Username').fill(user);
+      await addUser.getByLabel('Password').fill('s3cret');
+      await addUser.getByRole('button', { name: 'monitoring' }).click();
+      await addUser.getByRole('button', { name: 'Add user' }).click();
+      await page.getByRole('table', { name: 'Users' }).getByRole('link', { name: user }).waitFor();
+      expect((await api.get(`/api/users/${seg(user)}`)).body.tags).toEqual(['monitoring']);
+    } finally {
+      await api.delete(`/api/exchanges/%2F/${seg(x)}`);
+      await api.delete(`/api/queues/%2F/${seg(q)}`);
+      await api.delete(`/api/users/${seg(user)}`);
+    }
+  }, DEADLINE * 2);
 });

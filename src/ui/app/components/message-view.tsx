@@ -15,6 +15,13 @@ export interface ApiMessage {
   position?: number;
 }
 
+/** Properties and headers on one line: "content_type: text/plain, headers: {n: 1}". */
+export function propsText(properties: Record<string, unknown>): string {
+  return Object.entries(properties)
+    .map(([k, v]) => `${k}: ${brief(v)}`)
+    .join(', ');
+}
+
 export function MessageView({ m, title }: { m: ApiMessage; title: string }): JSX.Element {
   const props = Object.entries(m.properties).filter(([k]) => k !== 'headers');
   const headers = m.properties['headers'] as Record<string, unknown> | undefined;

@@ -2,8 +2,9 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, path } from '../api';
-import { ErrorNote, Field, IfAvailable, Section, Select } from '../components/common';
-import { MessageView, type ApiMessage } from '../components/message-view';
+import { ErrorNote, Field, IfAvailable, Section, Select, Table } from '../components/common';
+import { propsText, type ApiMessage } from '../components/message-view';
+import { num } from '../format';
 
 export function BrowseMessages({ vhost, queue }: { vhost: string; queue: string }): JSX.Element {
   const [offset, setOffset] = useState('0');
@@ -41,7 +42,23 @@ export function BrowseMessages({ vhost, queue }: { vhost: string; queue: string 
       {messages === null ? null : messages.length === 0 ? (
         <p class="muted">No ready messages at this position.</p>
       ) : (
-        messages.map((m, i) => <MessageView key={m.position ?? i} m={m} title={`Position ${m.position ?? Number(offset) + i}`} />)
+        <Table
+          label="Queued messages"
+          head={['Position', 'Exchange', 'Routing key', 'Redelivered', 'Properties', 'Payload']}
+          rows={messages.map((m, i) => [
+            String(m.position ?? Number(offset) + i),
+            m.exchange === '' ? '(AMQP default)' : m.exchange,
+            <code>{m.routing_key}</code>,
+            m.redelivered ? '●' : '○',
+            <span class="props">{propsText(m.properties)}</span>,
+            <>
+              <span class="muted">
+                {num(m.payload_bytes)} bytes, {m.payload_encoding}
+              </span>
+              <pre class="payload">{m.payload}</pre>
+            </>,
+          ])}
+        />
       )}
       </IfAvailable>
     </Section>
