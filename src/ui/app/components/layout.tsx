@@ -1,7 +1,9 @@
 /** The page frame: header with the cluster, node and user, and RabbitMQ's tabs. */
 import type { ComponentChildren, JSX } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { useApi } from '../hooks';
+import { storedVhost, VhostContext } from '../vhost';
 
 export interface OverviewHead {
   cluster_name?: string;
@@ -29,6 +31,18 @@ export function tabOf(route: readonly string[]): string {
 
 export function Layout({ user, route, onLogout, children }: { user: string; route: readonly string[]; onLogout: () => void; children: ComponentChildren }): JSX.Element {
   const head = useApi(() => api.get<OverviewHead>('overview'), 'head', 30_000);
+  const vhosts = useApi(() => api.get<{ name: string }[]>('vhosts?columns=name'), 'header-vhosts', 30_000);
+  const [vhost, setVhostState] = useState(storedVhost.get);
+  const choice = useMemo(
+    () => ({
+      vhost,
+      setVhost: (v: string) => {
+        storedVhost.set(v);
+        setVhostState(v);
+      },
+    }),
+    [vhost],
+  );
   const h = head.data;
   const current = tabOf(route);
   return (
@@ -46,6 +60,17 @@ export function Layout({ user, route, onLogout, children }: { user: string; rout
           <dt>User</dt>
           <dd>{user}</dd>
         </dl>
+        <label class="field inline vhost-choice">
+          <span>Virtual host</span>
+          <select value={vhost} onChange={(e) => choice.setVhost(e.currentTarget.value)}>
+            <option value="">All</option>
+            {(vhosts.data ?? []).map((v) => (
+              <option key={v.name} value={v.name}>
+                {v.name}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="button" class="link" onClick={onLogout}>
           Log out
         </button>
@@ -57,7 +82,9 @@ export function Layout({ user, route, onLogout, children }: { user: string; rout
           </a>
         ))}
       </nav>
-      <main class="page">{children}</main>
+      <VhostContext.Provider value={choice}>
+        <main class="page">{children}</main>
+      </VhostContext.Provider>
     </div>
   );
 }

@@ -1,9 +1,10 @@
 /** A paged, filtered list as RabbitMQ's UI asks for it: ?page=&page_size=&name=&use_regex=&pagination=true. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, seg } from '../api';
 import { num } from '../format';
 import { useApi, type Loaded } from '../hooks';
+import { useVhost } from '../vhost';
 
 export interface Page<T> {
   items: T[];
@@ -14,13 +15,21 @@ export interface Page<T> {
   total_count: number;
 }
 
-export function usePaged<T>(resource: string, pageSize = 100): { list: Loaded<Page<T>>; controls: JSX.Element } {
+/**
+ * The list of `resource`, following the header's virtual host: `queues/{vhost}` where the API has
+ * such a path (`byPath`), else the page's items filtered here (connections, channels).
+ */
+export function usePaged<T extends { vhost: string }>(resource: string, byPath: boolean, pageSize = 100): { list: Loaded<Page<T>>; controls: JSX.Element } {
+  const { vhost } = useVhost();
   const [page, setPage] = useState(1);
   const [size, setSize] = useState(pageSize);
   const [filter, setFilter] = useState('');
   const [regex, setRegex] = useState(false);
   const query = `page=${page}&page_size=${size}&name=${encodeURIComponent(filter)}&use_regex=${regex}&pagination=true`;
-  const list = useApi(() => api.get<Page<T>>(`${resource}?${query}`), `${resource}?${query}`);
+  const url = `${resource}${byPath && vhost !== '' ? `/${seg(vhost)}` : ''}?${query}`;
+  const loaded = useApi(() => api.get<Page<T>>(url), url);
+  const list: Loaded<Page<T>> =
+    byPath || vhost === '' || loaded.data === undefined ? loaded : { ...loaded, data: { ...loaded.data, items: loaded.data.items.filter((i) => i.vhost === vhost) } };
   const d = list.data;
   const pages = Math.max(1, d?.page_count ?? 1);
   const controls = (

@@ -43,7 +43,7 @@ const r = (d: Details): string => `${bytes(d?.rate ?? 0)}/s`;
 const statRate = (s: Channel['message_stats'], k: string): string => rate((s?.[`${k}_details`] as Details)?.rate ?? 0);
 
 export function ConnectionsPage(): JSX.Element {
-  const { list, controls } = usePaged<Connection>('connections');
+  const { list, controls } = usePaged<Connection>('connections', false);
   const close = (name: string): void => {
     if (!confirm(`Force close connection ${name}?`)) return;
     api.del(path`connections/${name}`).then(list.reload, list.reload);
@@ -83,7 +83,7 @@ export function ConnectionsPage(): JSX.Element {
 }
 
 export function ChannelsPage(): JSX.Element {
-  const { list, controls } = usePaged<Channel>('channels');
+  const { list, controls } = usePaged<Channel>('channels', false);
   return (
     <>
       <h1>Channels</h1>

@@ -6,6 +6,7 @@ import { Check, ErrorNote, Field, parseArgs, Section, Select, StatusLine, Table,
 import { usePaged } from '../components/paged';
 import { rate } from '../format';
 import { href, useAction, useApi } from '../hooks';
+import { useVhost } from '../vhost';
 
 export interface ExchangeRow {
   name: string;
@@ -26,7 +27,7 @@ function features(x: ExchangeRow): string {
 }
 
 export function ExchangesPage(): JSX.Element {
-  const { list, controls } = usePaged<ExchangeRow>('exchanges');
+  const { list, controls } = usePaged<ExchangeRow>('exchanges', true);
   return (
     <>
       <h1>Exchanges</h1>
@@ -55,7 +56,8 @@ export function ExchangesPage(): JSX.Element {
 function AddExchange({ onAdded }: { onAdded: () => void }): JSX.Element {
   const vhosts = useApi(() => api.get<{ name: string }[]>('vhosts'), 'vhosts', 0);
   const types = useApi(() => api.get<{ exchange_types?: { name: string }[] }>('overview'), 'types', 0);
-  const [vhost, setVhost] = useState('/');
+  const chosen = useVhost().vhost;
+  const [vhost, setVhost] = useState(chosen === '' ? '/' : chosen);
   const [name, setName] = useState('');
   const [type, setType] = useState('direct');
   const [durable, setDurable] = useState(true);

@@ -6,6 +6,7 @@ import { Check, ErrorNote, Field, parseArgs, Section, Select, StatusLine, Table,
 import { usePaged } from '../components/paged';
 import { num, rate } from '../format';
 import { href, useAction, useApi } from '../hooks';
+import { useVhost } from '../vhost';
 
 export interface QueueRow {
   name: string;
@@ -36,7 +37,7 @@ function features(q: QueueRow): string {
 }
 
 export function QueuesPage(): JSX.Element {
-  const { list, controls } = usePaged<QueueRow>('queues');
+  const { list, controls } = usePaged<QueueRow>('queues', true);
   return (
     <>
       <h1>Queues</h1>
@@ -69,7 +70,8 @@ export function QueuesPage(): JSX.Element {
 
 function AddQueue({ onAdded }: { onAdded: () => void }): JSX.Element {
   const vhosts = useApi(() => api.get<{ name: string }[]>('vhosts'), 'vhosts', 0);
-  const [vhost, setVhost] = useState('/');
+  const chosen = useVhost().vhost;
+  const [vhost, setVhost] = useState(chosen === '' ? '/' : chosen);
   const [type, setType] = useState('classic');
   const [name, setName] = useState('');
   const [durable, setDurable] = useState(true);
