@@ -29,6 +29,11 @@ export function useApi<T>(fetch: () => Promise<T>, key: string, everyMs = REFRES
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = (): void => {
+      // A hidden tab does not poll (RabbitMQ's UI does the same); it catches up when shown.
+      if (document.hidden && everyMs > 0 && timer !== undefined) {
+        timer = setTimeout(run, everyMs);
+        return;
+      }
       latest.current().then(
         (d) => {
           if (!live) return;

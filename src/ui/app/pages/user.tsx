@@ -6,6 +6,7 @@ import { AdminNav } from '../components/admin-nav';
 import { ErrorNote, Facts, Field, Loading, Section, Select, StatusLine, Table } from '../components/common';
 import { tagList } from '../format';
 import { href, useAction, useApi } from '../hooks';
+import { TopicPermissions } from './user-topic';
 import { TagPicker, type Permission, type User } from './users';
 
 export function UserPage({ name }: { name: string }): JSX.Element {
@@ -49,6 +50,7 @@ export function UserPage({ name }: { name: string }): JSX.Element {
         />
         <SetPermission user={name} onSet={perms.reload} />
       </Section>
+      <TopicPermissions user={name} />
       {user.data === undefined ? null : <UpdateUser name={name} user={user.data} onDone={user.reload} />}
       <Section title="Delete this user" open={false}>
         <button type="button" class="danger" onClick={remove} disabled={del.busy}>
