@@ -29,7 +29,7 @@ export function LiveChart({ title, labels, series, unit }: { title: string; labe
         animation: false,
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
-        elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 2, tension: 0.25 } },
+        elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 2, cubicInterpolationMode: 'monotone' } },
         scales: {
           x: { ticks: { maxTicksLimit: 6, maxRotation: 0 }, grid: { display: false } },
           y: { beginAtZero: true, title: { display: true, text: unit }, ticks: { precision: 0 } },
