@@ -35,6 +35,7 @@ export default defineConfig(
     'node_modules/**',
     'coverage/**',
     'data/**',
+    'test-artifacts/**',
   ]),
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -49,7 +50,8 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/*.ts'],
+    // src/ui/app (the web UI, TSX) is type-checked through its own src/ui/tsconfig.json.
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {

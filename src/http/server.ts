@@ -28,6 +28,7 @@ import { vhostsResources } from './controllers/vhosts.js';
 import { certificateExpirationResource } from './controllers/certificate-expiration.js';
 import { warrenResources } from './controllers/warren.js';
 import { objectNotFound, toHttpError } from './errors.js';
+import { registerUi } from './ui-static.js';
 import { lazyValidatorCompiler } from './validation.js';
 import { installBodyParser, registerResource, sendJson, type ApiContext, type ListenerInfo, type Resource } from './router.js';
 
@@ -74,17 +75,21 @@ export interface ManagementServerOptions {
   nodeName?: string;
   /** the node's other listeners (AMQP), for /api/overview */
   listeners?: () => readonly ListenerInfo[];
+  /** directory of the built web UI served at `/`; default the package's dist/ui (ui-static.ts) */
+  uiDir?: string;
 }
 
 export class ManagementServer {
   private app: FastifyInstance | null = null;
   private bound: { port: number; ipAddress: string; tls: boolean; files: ManagementListenOptions['tlsFiles'] } | null = null;
   private readonly ctx: ApiContext;
+  private readonly uiDir: string | undefined;
 
   constructor(
     readonly broker: Broker,
     options: ManagementServerOptions = {},
   ) {
+    this.uiDir = options.uiDir;
     const others = options.listeners ?? (() => []);
     this.ctx = {
       broker,
@@ -115,6 +120,7 @@ export class ManagementServer {
     });
     app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, objectNotFound().body));
     for (const r of RESOURCES) registerResource(app, this.ctx, r);
+    registerUi(app, this.uiDir);
     try {
       await listenOn(app, options.port, options.host);
     } catch (err) {
