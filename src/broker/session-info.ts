@@ -49,6 +49,8 @@ export interface ChannelInfo {
   readonly acksUncommitted: number;
   readonly confirm: boolean;
   readonly transactional: boolean;
+  /** has published at least once (RabbitMQ's publishing_mode; rabbitmq_global_publishers counts these) */
+  readonly publishing: boolean;
   /** running, closing */
   readonly state: string;
 }

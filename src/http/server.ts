@@ -53,6 +53,9 @@ export const RESOURCES: readonly Resource[] = [
   ...parametersResources,
 ];
 
+/** The node's name as the management API and the Prometheus endpoint show it: `warren@<short hostname>`. */
+export const defaultNodeName = (): string => `warren@${hostname().split('.')[0] ?? 'localhost'}`;
+
 export interface ManagementListenOptions {
   port: number;
   /** interface to bind; default all */
@@ -81,7 +84,7 @@ export class ManagementServer {
     this.ctx = {
       broker,
       node: {
-        name: options.nodeName ?? `warren@${hostname().split('.')[0] ?? 'localhost'}`,
+        name: options.nodeName ?? defaultNodeName(),
         listeners: () => {
           const b = this.bound;
           const http = b === null ? [] : [{ protocol: b.tls ? 'https' : 'http', port: b.port, ipAddress: b.ipAddress }];

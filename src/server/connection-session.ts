@@ -93,6 +93,7 @@ export class ConnectionSession implements SessionInfo {
         acksUncommitted: ch.txSettles.reduce((n, s) => n + s.list.length, 0),
         confirm: ch.publisher.confirm,
         transactional: ch.publisher.tx,
+        publishing: ch.publisher.publishing,
         state: ch.state === 'open' || ch.state === 'opening' ? 'running' : 'closing',
       }));
   }

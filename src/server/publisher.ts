@@ -60,9 +60,22 @@ export class Publisher {
     return this.seq - this.sentUpTo;
   }
 
+  /** the context once the channel has published: it is a publisher (RabbitMQ's publishing_mode) */
+  private publishingCtx: PublishContext | null = null;
+
   /** who publishes (user, direct reply-to token), for the broker's publish path */
   get context(): PublishContext {
+    return (this.publishingCtx ??= this.replyContext);
+  }
+
+  /** the same context, for direct reply-to (which does not make the channel a publisher) */
+  get replyContext(): PublishContext {
     return (this.ctx ??= new PublishContext(this.channel.access));
+  }
+
+  /** true once the channel has published (read by the Prometheus endpoint, not on the message path) */
+  get publishing(): boolean {
+    return this.publishingCtx !== null;
   }
 
   get expectingContent(): boolean {
