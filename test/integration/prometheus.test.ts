@@ -104,6 +104,15 @@ describe('GET /metrics (aggregated)', () => {
       expect(m.get(name)?.samples.map((s) => s.labels), name).toEqual([{}]);
     }
     expect(m.get('rabbitmq_global_messages_received_total')?.samples.map((s) => s.labels)).toEqual([{ protocol: 'amqp091' }]);
+    // Scrape telemetry: summaries without quantiles, per registry.
+    await scrape(promUrl);
+    const t = await scrape(promUrl);
+    expect(t.get('telemetry_scrape_duration_seconds')).toMatchObject({ type: 'summary', help: 'Scrape duration' });
+    expect(t.get('telemetry_scrape_size_bytes')?.samples.find((s) => s.name === 'telemetry_scrape_size_bytes_count')?.labels).toEqual({
+      registry: 'default',
+      content_type: 'text/plain; version=0.0.4',
+    });
+    expect(t.get('telemetry_scrape_encoded_size_bytes')?.samples.some((s) => s.labels['encoding'] === 'gzip')).toBe(true); // fetch asks for gzip
     const byType = m.get('rabbitmq_global_messages_delivered_total')?.samples.map((s) => s.labels);
     expect(byType).toEqual(
       ['rabbit_classic_queue', 'rabbit_quorum_queue', 'rabbit_stream_queue'].map((queue_type) => ({ protocol: 'amqp091', queue_type })),
@@ -295,7 +304,7 @@ describe('GET /metrics/detailed', () => {
   it('serves the cluster families and nothing but identity without a family (both)', async () => {
     const m = await scrape(promUrl, '/metrics/detailed?family=vhost_status&family=exchange_names&family=connection_churn_metrics');
     expect(valueOf(m, 'rabbitmq_cluster_vhost_status', { vhost: '/' })).toBe(1);
-    expect(m.get('rabbitmq_cluster_exchange_name')?.samples.find((s) => s.labels['exchange'] === 'amq.direct')?.labels).toEqual({
+    expect(m.get('rabbitmq_cluster_exchange_name')?.samples.find((s) => s.labels['exchange'] === 'amq.direct' && s.labels['vhost'] === '/')?.labels).toEqual({
       vhost: '/',
       exchange: 'amq.direct',
       type: 'direct',

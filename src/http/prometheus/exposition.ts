@@ -42,10 +42,11 @@ export function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** The families in the text format, followed by the process metrics when `withProcess`. */
-export async function exposition(families: readonly Family[], withProcess: boolean): Promise<string> {
+/** The families in the text format, followed by the metrics of `others` (process, telemetry). */
+export async function exposition(families: readonly Family[], others: readonly Registry[]): Promise<string> {
   const registry = new Registry();
   for (const f of families) registry.registerMetric(new FamilyMetric(f) as unknown as Metric);
-  const text = await registry.metrics();
-  return withProcess ? `${text}\n${await processMetrics().metrics()}` : text;
+  const parts = [await registry.metrics()];
+  for (const r of others) parts.push(await r.metrics());
+  return parts.join('\n');
 }

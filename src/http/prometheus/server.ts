@@ -14,8 +14,9 @@ import { gzip } from 'node:zlib';
 import type { Broker } from '../../broker/broker.js';
 import { logger } from '../../util/logger.js';
 import { aggregatedFamilies, detailedFamilies, perObjectFamilies, type Family, type MetricsSource } from './collect.js';
-import { CLIENT_VERSION, CONTENT_TYPE, exposition } from './exposition.js';
+import { CLIENT_VERSION, CONTENT_TYPE, exposition, processMetrics } from './exposition.js';
 import { retiredOf } from './retired.js';
+import { ScrapeTelemetry, type RegistryName } from './telemetry.js';
 
 const log = logger('http.prometheus');
 const gzipAsync = promisify(gzip);
@@ -29,6 +30,7 @@ export interface PrometheusListenOptions {
 export class PrometheusServer {
   private server: Server | null = null;
   private readonly source: MetricsSource;
+  private readonly telemetry = new ScrapeTelemetry();
 
   constructor(broker: Broker, options: { nodeName: string }) {
     this.source = { broker, nodeName: options.nodeName, clientVersion: CLIENT_VERSION };
@@ -59,9 +61,14 @@ export class PrometheusServer {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
         return;
       }
-      const text = await exposition(families.list, families.withProcess);
+      const started = performance.now();
+      const others = families.withProcess ? [processMetrics()] : [];
+      const text = await exposition(families.list, [...others, this.telemetry.registry(families.registry)]);
+      const seconds = (performance.now() - started) / 1000;
       const gzipped = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-      const body = gzipped ? await gzipAsync(text) : Buffer.from(text);
+      const plain = Buffer.from(text);
+      const body = gzipped ? await gzipAsync(plain) : plain;
+      this.telemetry.observe(families.registry, seconds, plain.length, body.length, gzipped ? 'gzip' : 'identity');
       res.writeHead(200, {
         'content-type': CONTENT_TYPE,
         'content-encoding': gzipped ? 'gzip' : 'identity',
@@ -76,18 +83,18 @@ export class PrometheusServer {
   }
 
   /** The families of the path, or null for a path RabbitMQ does not serve. */
-  private families(url: URL): { list: Family[]; withProcess: boolean } | null {
+  private families(url: URL): { list: Family[]; registry: RegistryName; withProcess: boolean } | null {
     const path = url.pathname.replace(/\/+$/, '');
     const src = this.source;
     switch (path) {
       case '/metrics':
-        return { list: aggregatedFamilies(src), withProcess: true };
+        return { list: aggregatedFamilies(src), registry: 'default', withProcess: true };
       case '/metrics/per-object':
-        return { list: perObjectFamilies(src), withProcess: true };
+        return { list: perObjectFamilies(src), registry: 'per-object', withProcess: true };
       case '/metrics/detailed': {
         const q = url.searchParams;
         const vhosts = q.has('vhost') ? q.getAll('vhost') : undefined;
-        return { list: detailedFamilies(src, q.getAll('family'), vhosts), withProcess: false };
+        return { list: detailedFamilies(src, q.getAll('family'), vhosts), registry: 'detailed', withProcess: false };
       }
       default:
         return null;
