@@ -12,6 +12,7 @@ import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
 import type { BrokerObserver, DefinitionObserver } from './events.js';
 import { GlobalParameters } from './global-parameters.js';
+import { AuthAttempts } from './stats/auth-attempts.js';
 import { Churn } from './stats/churn.js';
 import { MessageStats } from './stats/message-stats.js';
 
@@ -83,6 +84,8 @@ export class Broker {
   readonly stats: MessageStats;
   /** connections, channels and queues opened and closed since start (Prometheus churn metrics) */
   readonly churn = new Churn();
+  /** logins by protocol, succeeded and failed (Prometheus auth_attempt_metrics) */
+  readonly authAttempts = new AuthAttempts();
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */

@@ -190,6 +190,22 @@ describe('GET /metrics (aggregated)', () => {
     await ch.deleteQueue(q);
   });
 
+  it('counts AMQP logins that succeed and fail, by protocol (both)', async () => {
+    const before = await scrape(promUrl);
+    const ok = await amqp.connect(amqpUrl);
+    await ok.close();
+    const bad = new URL(amqpUrl);
+    bad.password = 'wrong-password';
+    await expect(amqp.connect(bad.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
+    const m = await scrape(promUrl);
+    const amqp091 = { protocol: 'amqp091' };
+    const delta = (name: string): number => total(m, name, amqp091) - total(before, name, amqp091);
+    expect(m.get('rabbitmq_auth_attempts_total')).toMatchObject({ type: 'counter', help: 'Total number of authorization attempts' });
+    expect(delta('rabbitmq_auth_attempts_total')).toBe(2);
+    expect(delta('rabbitmq_auth_attempts_succeeded_total')).toBe(1);
+    expect(delta('rabbitmq_auth_attempts_failed_total')).toBe(1);
+  });
+
   warrenOnly('counts connections, channels and queues opened, closed, declared, created and deleted', async () => {
     const before = await scrape(promUrl);
     const c = await amqp.connect(amqpUrl);

@@ -77,9 +77,13 @@ const CORE_NAMES = Object.keys(CORE_GROUPS) as CoreGroup[];
 const served = (groups: readonly CoreGroup[]): CoreGroup[] =>
   groups.filter((g) => g !== 'queue_consumer_count' || !groups.includes('queue_metrics'));
 
+/** Groups RabbitMQ does not aggregate: their rows are by protocol, on /metrics too. */
+const NOT_AGGREGATED: readonly CoreGroup[] = ['auth_attempt_metrics'];
+
 function aggregatedCore(broker: Broker): Family[] {
   return served(CORE_NAMES).flatMap((g) => {
     const defs = CORE_GROUPS[g];
+    if (NOT_AGGREGATED.includes(g)) return groupFamilies(PREFIX, defs, ROWS[g](broker, null));
     const total = TOTAL_OVERRIDES[g]?.(broker) ?? sumRows(ROWS[g](broker, null), defs.length);
     return groupFamilies(PREFIX, defs, [{ labels: {}, values: total }]);
   });

@@ -42,6 +42,11 @@ export const CORE_GROUPS = {
     gauge('resident_memory_limit_bytes', 'Memory high watermark in bytes'),
     gauge('disk_space_available_limit_bytes', 'Free disk space low watermark in bytes'),
   ],
+  auth_attempt_metrics: [
+    counter('auth_attempts_total', 'Total number of authorization attempts'),
+    counter('auth_attempts_succeeded_total', 'Total number of successful authentication attempts'),
+    counter('auth_attempts_failed_total', 'Total number of failed authentication attempts'),
+  ],
   queue_coarse_metrics: [
     gauge('queue_messages_ready', 'Messages ready to be delivered to consumers'),
     gauge('queue_messages_unacked', 'Messages delivered to consumers but not yet acknowledged'),

@@ -86,6 +86,8 @@ export const ROWS: { readonly [G in CoreGroup]: (broker: Broker, vhosts: VhostFi
     const total = fdTotal();
     return [{ labels: NO_LABELS, values: [total, socketsTotal(total), a.memoryLimit, a.diskFreeLimit] }];
   },
+  auth_attempt_metrics: (broker) =>
+    broker.authAttempts.entries().map(([protocol, c]) => ({ labels: { protocol }, values: [c.succeeded + c.failed, c.succeeded, c.failed] })),
   queue_coarse_metrics: (broker, vhosts) =>
     queuesOf(broker, vhosts).map((q) => ({
       labels: queueLabels(q),
