@@ -183,6 +183,8 @@ export class Channel {
   destroy(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    const vhost = this.conn.vhost;
+    if (vhost !== null) vhost.counters.receivedConfirmClosed += this.publisher.retire();
     if (this.counted) {
       this.counted = false;
       this.conn.broker.sessions.closeChannel(this.access.user);

@@ -94,6 +94,7 @@ export class ConnectionSession implements SessionInfo {
         confirm: ch.publisher.confirm,
         transactional: ch.publisher.tx,
         publishing: ch.publisher.publishing,
+        receivedConfirm: ch.publisher.receivedConfirm,
         state: ch.state === 'open' || ch.state === 'opening' ? 'running' : 'closing',
       }));
   }

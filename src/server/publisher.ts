@@ -73,6 +73,23 @@ export class Publisher {
     return (this.ctx ??= new PublishContext(this.channel.access));
   }
 
+  /**
+   * Publishes received in confirm mode (RabbitMQ's messages_received_confirm), while the channel
+   * lives; `retire` hands them to the vhost's count when it closes. Read by the Prometheus endpoint.
+   */
+  get receivedConfirm(): number {
+    return this.retired ? 0 : this.seq;
+  }
+
+  private retired = false;
+
+  /** The channel is closing: its confirm-mode publishes, once (then receivedConfirm is 0). */
+  retire(): number {
+    if (this.retired) return 0;
+    this.retired = true;
+    return this.seq;
+  }
+
   /** true once the channel has published (read by the Prometheus endpoint, not on the message path) */
   get publishing(): boolean {
     return this.publishingCtx !== null;

@@ -153,6 +153,7 @@ describe('GET /metrics (aggregated)', () => {
     expect(total(published, 'rabbitmq_channel_messages_published_total') - total(before, 'rabbitmq_channel_messages_published_total')).toBe(N);
     expect(total(published, 'rabbitmq_global_messages_received_total') - total(before, 'rabbitmq_global_messages_received_total')).toBe(N);
     expect(total(published, 'rabbitmq_global_messages_confirmed_total') - total(before, 'rabbitmq_global_messages_confirmed_total')).toBe(N);
+    expect(total(published, 'rabbitmq_global_messages_received_confirm_total') - total(before, 'rabbitmq_global_messages_received_confirm_total')).toBe(N);
     expect(total(published, 'rabbitmq_global_messages_routed_total') - total(before, 'rabbitmq_global_messages_routed_total')).toBe(N);
     await waitFor(async () => valueOf(await scrape(promUrl, '/metrics/per-object'), 'rabbitmq_queue_messages', { queue: q }) === N, 15_000, 100);
 
@@ -226,7 +227,17 @@ describe('GET /metrics (aggregated)', () => {
     expect(delta('rabbitmq_queues_deleted_total')).toBe(1);
   });
 
-  warrenOnly('keeps global counters of deleted queues, counts publishers and adds Node process metrics', async () => {
+  warrenOnly('keeps global counters of deleted queues and closed channels, counts publishers and adds Node process metrics', async () => {
+    const start = await scrape(promUrl);
+    const confirming = await conn.createConfirmChannel();
+    for (let i = 0; i < 3; i++) confirming.publish('amq.fanout', '', Buffer.from('c'));
+    await confirming.waitForConfirms();
+    const open = await scrape(promUrl);
+    await confirming.close();
+    const closed = await scrape(promUrl);
+    const receivedConfirm = (m: Exposition): number => total(m, 'rabbitmq_global_messages_received_confirm_total') - total(start, 'rabbitmq_global_messages_received_confirm_total');
+    expect(receivedConfirm(open)).toBe(3);
+    expect(receivedConfirm(closed)).toBe(3);
     const q = uniqueName('prom-gone');
     await ch.assertQueue(q, { durable: false });
     ch.sendToQueue(q, Buffer.from('x'));

@@ -127,6 +127,10 @@ export const IDENTITY_INFO = untyped('identity_info', 'RabbitMQ node & cluster i
 export const GLOBAL_PROTOCOL = {
   consumers: gauge('global_consumers', 'Current number of consumers'),
   confirmed: counter('global_messages_confirmed_total', 'Total number of messages confirmed to publishers'),
+  receivedConfirm: counter(
+    'global_messages_received_confirm_total',
+    'Total number of messages received from publishers expecting confirmations',
+  ),
   received: counter('global_messages_received_total', 'Total number of messages received from publishers'),
   routed: counter('global_messages_routed_total', 'Total number of messages routed to queues or streams'),
   dropped: counter(

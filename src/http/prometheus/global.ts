@@ -48,11 +48,13 @@ export function globalSamples(broker: Broker): GlobalSamples {
   const exchanges: ExchangeTotals = { ...retired.exchanges };
   let confirmed = 0;
   let returned = 0;
+  let receivedConfirm = 0;
   let consumers = 0;
   const scratch = new Float64Array(QUEUE_SIZE);
   for (const v of broker.vhosts.values()) {
     confirmed += v.counters.confirmed;
     returned += v.counters.returned;
+    receivedConfirm += v.counters.receivedConfirmClosed;
     for (const x of v.exchanges.values()) addExchangeTotals(exchanges, x);
     for (const q of v.queues.values()) {
       consumers += q.consumerCount;
@@ -63,11 +65,17 @@ export function globalSamples(broker: Broker): GlobalSamples {
     }
   }
   let publishers = 0;
-  for (const s of broker.sessions.list()) for (const ch of s.channels()) if (ch.publishing) publishers++;
+  for (const s of broker.sessions.list()) {
+    for (const ch of s.channels()) {
+      if (ch.publishing) publishers++;
+      receivedConfirm += ch.receivedConfirm;
+    }
+  }
   const one = (value: number): Sample[] => [{ labels: { protocol: PROTOCOL }, value }];
   const byProtocol = {
     consumers: one(consumers),
     confirmed: one(confirmed),
+    receivedConfirm: one(receivedConfirm),
     received: one(exchanges.published),
     routed: one(exchanges.routed),
     dropped: one(Math.max(0, exchanges.unroutable - returned)),
