@@ -26,7 +26,7 @@ import {
   type MetricType,
 } from './families.js';
 import { globalSamples } from './global.js';
-import { ROWS, sumRows, TOTAL_OVERRIDES, type Labels, type Row, type VhostFilter } from './rows.js';
+import { ROWS, sumRows, TOTAL_OVERRIDES, vhostTotals, type Labels, type Row, type VhostFilter } from './rows.js';
 
 export interface Sample {
   readonly labels: Labels;
@@ -81,10 +81,12 @@ const served = (groups: readonly CoreGroup[]): CoreGroup[] =>
 const NOT_AGGREGATED: readonly CoreGroup[] = ['auth_attempt_metrics'];
 
 function aggregatedCore(broker: Broker): Family[] {
+  const totals = vhostTotals(broker);
   return served(CORE_NAMES).flatMap((g) => {
     const defs = CORE_GROUPS[g];
     if (NOT_AGGREGATED.includes(g)) return groupFamilies(PREFIX, defs, ROWS[g](broker, null));
-    const total = TOTAL_OVERRIDES[g]?.(broker) ?? sumRows(ROWS[g](broker, null), defs.length);
+    const override = TOTAL_OVERRIDES[g];
+    const total = override !== undefined ? override(totals) : sumRows(ROWS[g](broker, null), defs.length);
     return groupFamilies(PREFIX, defs, [{ labels: {}, values: total }]);
   });
 }

@@ -12,7 +12,7 @@ import { queueCounts, VHOST_COUNTS, vhostCounts } from '../../broker/stats/messa
 import { fdTotal, fdUsed, socketsTotal } from '../controllers/nodes.js';
 import { channelName } from '../session-json.js';
 import type { CoreGroup } from './families.js';
-import { qi } from './retired.js';
+import { qi, QUEUE_SIZE } from './retired.js';
 
 export type Labels = Record<string, string>;
 
@@ -126,8 +126,10 @@ export const ROWS: { readonly [G in CoreGroup]: (broker: Broker, vhosts: VhostFi
     return out;
   },
   // Per queue ({vhost, queue}) rather than per channel and queue.
-  channel_queue_metrics: (broker) =>
-    queuesOf(broker, null).map((q) => ({ labels: queueLabels(q), values: pick(queueCounts(q), CHANNEL_QUEUE) })),
+  channel_queue_metrics: (broker) => {
+    const scratch = new Float64Array(QUEUE_SIZE);
+    return queuesOf(broker, null).map((q) => ({ labels: queueLabels(q), values: pick(queueCounts(q, scratch), CHANNEL_QUEUE) }));
+  },
   connection_coarse_metrics: (broker) =>
     broker.sessions.list().map((s) => {
       const info = s.info();
@@ -143,11 +145,11 @@ export const ROWS: { readonly [G in CoreGroup]: (broker: Broker, vhosts: VhostFi
 
 /**
  * The aggregated row of groups whose rows do not sum to RabbitMQ's total: message counters come
- * from the vhosts' counts, which keep what deleted queues and exchanges had counted.
+ * from the vhosts' counts (vhostTotals), which keep what deleted queues and exchanges had counted.
  */
-export const TOTAL_OVERRIDES: { readonly [G in CoreGroup]?: (broker: Broker) => number[] } = {
-  channel_exchange_metrics: (broker) => pick(vhostTotals(broker), CHANNEL_EXCHANGE_V),
-  channel_queue_metrics: (broker) => pick(vhostTotals(broker), CHANNEL_QUEUE_V),
+export const TOTAL_OVERRIDES: { readonly [G in CoreGroup]?: (vhostTotals: Float64Array) => number[] } = {
+  channel_exchange_metrics: (totals) => pick(totals, CHANNEL_EXCHANGE_V),
+  channel_queue_metrics: (totals) => pick(totals, CHANNEL_QUEUE_V),
 };
 
 /** Sum rows, dropping labels (RabbitMQ's aggregation: undefined counts as nothing, totals start at 0). */
