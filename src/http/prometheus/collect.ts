@@ -81,12 +81,12 @@ const served = (groups: readonly CoreGroup[]): CoreGroup[] =>
 const NOT_AGGREGATED: readonly CoreGroup[] = ['auth_attempt_metrics'];
 
 function aggregatedCore(broker: Broker): Family[] {
-  const totals = vhostTotals(broker);
+  const vhostSums = vhostTotals(broker);
   return served(CORE_NAMES).flatMap((g) => {
     const defs = CORE_GROUPS[g];
     if (NOT_AGGREGATED.includes(g)) return groupFamilies(PREFIX, defs, ROWS[g](broker, null));
     const override = TOTAL_OVERRIDES[g];
-    const total = override !== undefined ? override(totals) : sumRows(ROWS[g](broker, null), defs.length);
+    const total = override !== undefined ? override(vhostSums) : sumRows(ROWS[g](broker, null), defs.length);
     return groupFamilies(PREFIX, defs, [{ labels: {}, values: total }]);
   });
 }
