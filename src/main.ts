@@ -14,7 +14,8 @@ import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
-import { ManagementServer } from './http/server.js';
+import { defaultNodeName, ManagementServer } from './http/server.js';
+import { PrometheusServer } from './http/prometheus/server.js';
 import type { ListenerInfo } from './http/router.js';
 import { inputChunks } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
@@ -31,6 +32,10 @@ export interface BrokerOptions {
   managementPort?: number;
   /** Serve the management HTTP API. Default true. */
   management?: boolean;
+  /** Prometheus metrics port (RabbitMQ's rabbitmq_prometheus); 0 picks a free one. Default 15692, or 0 when `port` is 0. */
+  prometheusPort?: number;
+  /** Serve the Prometheus metrics endpoint. Default true. */
+  prometheus?: boolean;
   /** Data directory. Default ./data */
   dataDir?: string;
   /** Memory alarm: RSS above this blocks publishers. A fraction of RAM if <= 1, else bytes. Default 0.4 */
@@ -90,6 +95,10 @@ export interface RunningBroker {
   readonly managementPort: number | undefined;
   /** The bound HTTPS management API port; undefined without `tls` or when the API is off. */
   readonly managementTlsPort: number | undefined;
+  /** http://127.0.0.1:PORT of the Prometheus endpoint (GET /metrics there); undefined when it is off */
+  readonly prometheusUrl: string | undefined;
+  /** The bound Prometheus port; undefined when it is off. */
+  readonly prometheusPort: number | undefined;
   /** The broker core, for embedders that want to inspect queues. */
   readonly broker: Broker;
   /**
@@ -161,6 +170,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     store.close();
     throw err;
   }
+  let prometheus: PrometheusServer | null = null;
+  let prometheusPort: number | undefined;
+  if (options.prometheus !== false) {
+    prometheus = new PrometheusServer(broker, { nodeName: defaultNodeName() });
+    try {
+      prometheusPort = await prometheus.listen({ port: options.prometheusPort ?? (options.port === 0 ? 0 : 15692), host: options.host });
+    } catch (err) {
+      await listener.close();
+      broker.stop();
+      store.close();
+      throw err;
+    }
+  }
   let management: ManagementServer | null = null;
   let managementTls: ManagementServer | null = null;
   let managementPort: number | undefined;
@@ -171,6 +193,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     const tlsFiles = options.tls === undefined ? undefined : { certfile: options.tls.cert, cacertfile: options.tls.ca };
     const amqpPorts: ListenerInfo[] = [{ protocol: 'amqp', port, ipAddress: ip }];
     if (tlsPort !== undefined) amqpPorts.push({ protocol: 'amqp/ssl', port: tlsPort, ipAddress: ip, ...tlsFiles });
+    if (prometheusPort !== undefined) amqpPorts.push({ protocol: 'http/prometheus', port: prometheusPort, ipAddress: ip });
     const httpsPort = (): readonly ListenerInfo[] =>
       managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip, ...tlsFiles }];
     const httpPort = (): readonly ListenerInfo[] =>
@@ -189,6 +212,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     } catch (err) {
       await management.close();
       await managementTls?.close();
+      await prometheus?.close();
       await listener.close();
       broker.stop();
       store.close();
@@ -207,6 +231,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     compaction.stop();
     await management?.close();
     await managementTls?.close();
+    await prometheus?.close();
     await listener.close();
     broker.stop();
     store.close();
@@ -218,6 +243,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     managementUrl: managementPort === undefined ? undefined : `http://127.0.0.1:${managementPort}`,
     managementPort,
     managementTlsPort,
+    prometheusUrl: prometheusPort === undefined ? undefined : `http://127.0.0.1:${prometheusPort}`,
+    prometheusPort,
     broker,
     reloadTls: () => (tls === undefined ? Promise.resolve(false) : tls.reload()),
     close: () => (closed ??= close()),

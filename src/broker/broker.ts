@@ -12,6 +12,8 @@ import type { MemoryBudget } from './queue/queue.js';
 import { PolicyRegistry, type Policy } from './policy.js';
 import type { BrokerObserver, DefinitionObserver } from './events.js';
 import { GlobalParameters } from './global-parameters.js';
+import { AuthAttempts } from './stats/auth-attempts.js';
+import { Churn } from './stats/churn.js';
 import { MessageStats } from './stats/message-stats.js';
 
 export interface BrokerConfig {
@@ -80,6 +82,10 @@ export class Broker {
   private readonly brokerObservers: BrokerObserver[] = [];
   /** message counts and rates for the management API; sampling starts with the API (stats.start) */
   readonly stats: MessageStats;
+  /** connections, channels and queues opened and closed since start (Prometheus churn metrics) */
+  readonly churn = new Churn();
+  /** logins by protocol, succeeded and failed (Prometheus auth_attempt_metrics) */
+  readonly authAttempts = new AuthAttempts();
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -92,7 +98,7 @@ export class Broker {
   ) {
     this.config = { ...DEFAULT_BROKER_CONFIG, ...config };
     const max = this.config.maxConnections;
-    this.sessions = new Sessions(this.vhosts, this.permissions, () => (max > 0 ? max : undefined));
+    this.sessions = new Sessions(this.vhosts, this.permissions, () => (max > 0 ? max : undefined), this.churn);
     // The first start's definitions, in memory; recovery keeps them only when the store is empty.
     const c = this.config;
     this.addVhost(c.defaultVhost).metadata = { description: DEFAULT_VHOST_DESCRIPTION };
@@ -115,6 +121,7 @@ export class Broker {
     if (v === undefined) {
       v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget, this.scheduler);
       v.observers.push(...this.observers);
+      v.churn = this.churn;
       this.vhosts.set(name, v);
     }
     return v;

@@ -49,6 +49,10 @@ export interface ChannelInfo {
   readonly acksUncommitted: number;
   readonly confirm: boolean;
   readonly transactional: boolean;
+  /** has published at least once (RabbitMQ's publishing_mode; rabbitmq_global_publishers counts these) */
+  readonly publishing: boolean;
+  /** publishes received in confirm mode (RabbitMQ's messages_received_confirm) */
+  readonly receivedConfirm: number;
   /** running, closing */
   readonly state: string;
 }

@@ -8,4 +8,6 @@ export class VhostCounters {
   confirmed = 0;
   /** unroutable mandatory messages sent back (basic.return) */
   returned = 0;
+  /** publishes received in confirm mode on channels since closed (open ones count their own) */
+  receivedConfirmClosed = 0;
 }

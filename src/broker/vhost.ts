@@ -1,4 +1,5 @@
 import { VhostCounters } from './vhost-counters.js';
+import { Churn } from './stats/churn.js';
 import { randomBytes } from 'node:crypto';
 import { accessRefused, commandInvalid, notFound, preconditionFailed, resourceLocked } from '../amqp/errors.js';
 import { TRUSTED, type AccessCheck } from './auth/access.js';
@@ -69,6 +70,8 @@ export class Vhost {
   readonly directReplies = new DirectReplies();
   /** confirms and returns, counted by the channels (queue and exchange counters are on those) */
   readonly counters = new VhostCounters();
+  /** the broker's churn counters (queues declared, created, deleted); the broker sets its own */
+  churn = new Churn();
   metadata: VhostMetadata = {};
   /** max-connections (Sessions), max-queues (declareQueue) */
   limits: VhostLimits = {};
@@ -237,6 +240,7 @@ export class Vhost {
     else checkReservedName('queue', name);
     // Permissions as RabbitMQ: configure on the queue (a server-named one too, by its new name).
     access.check('queue', name, 'configure');
+    this.churn.queuesDeclared++;
     options = this.withDefaultQueueType(options);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
@@ -265,6 +269,7 @@ export class Vhost {
       serverNamed,
     });
     const q = this.createQueue(name, options, parsed);
+    this.churn.queuesCreated++;
     for (const o of this.observers) o.queueDeclared?.(q);
     if (options.exclusiveOwner !== null) {
       let set = this.exclusive.get(options.exclusiveOwner);
@@ -314,6 +319,7 @@ export class Vhost {
   removeQueue(q: Queue): number {
     if (q.deleted) return 0;
     this.queues.delete(q.name);
+    this.churn.queuesDeleted++;
     for (const o of this.observers) o.queueDeleted?.(q);
     if (q.exclusiveOwner !== null) this.exclusive.get(q.exclusiveOwner)?.delete(q);
     for (const b of [...q.bindings]) this.bindings.drop(b);

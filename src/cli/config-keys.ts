@@ -105,6 +105,8 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   host: nonEmpty,
   managementPort: port,
   management: boolean,
+  prometheusPort: port,
+  prometheus: boolean,
   dataDir: nonEmpty,
   logLevel,
   maxMessageSize: int(1),

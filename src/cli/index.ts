@@ -7,7 +7,7 @@ import { resolveConfig } from './config.js';
 import { CONFIG_KEYS, envName, fromText, TLS_FIELDS, valueFromText, type ConfigKey } from './config-keys.js';
 
 /** Flags that set a config key; the option name is the key. */
-const FLAG_KEYS = ['port', 'managementPort', 'management', 'dataDir', 'logLevel', 'definitions'] as const satisfies readonly ConfigKey[];
+const FLAG_KEYS = ['port', 'managementPort', 'management', 'prometheusPort', 'prometheus', 'dataDir', 'logLevel', 'definitions'] as const satisfies readonly ConfigKey[];
 
 /** Flags that set a field of `tls`: option name -> field. Each flag overrides that field only. */
 const TLS_FLAGS = {
@@ -72,6 +72,8 @@ program
   .option('-p, --port <port>', 'AMQP port; 0 picks a free one (default 5672)', flag('port'))
   .option('--management-port <port>', 'management HTTP API port; 0 picks a free one (default 15672)', flag('managementPort'))
   .option('--no-management', 'do not serve the management HTTP API')
+  .option('--prometheus-port <port>', 'Prometheus metrics port (GET /metrics); 0 picks a free one (default 15692)', flag('prometheusPort'))
+  .option('--no-prometheus', 'do not serve Prometheus metrics')
   .option('--data-dir <dir>', 'data directory (default ./data)', flag('dataDir'))
   .option('--config <file>', 'JSON config file; keys are the camelCase option names (see README)')
   .option('--definitions <file>', "definitions file (or directory of them) imported at boot, as RabbitMQ's load_definitions", flag('definitions'))

@@ -68,8 +68,12 @@ export function authenticate(
 ): User {
   const creds = basicCredentials(header);
   if (creds === undefined) throw credentialsRequired();
-  if (creds === 'malformed') throw loginFailed();
+  if (creds === 'malformed') {
+    broker.authAttempts.record('http', false);
+    throw loginFailed();
+  }
   const { user } = broker.users.login(creds.name, creds.password);
+  broker.authAttempts.record('http', user !== undefined);
   if (user === undefined) throw loginFailed();
   if (broker.config.loopbackUsers.includes(user.name) && !isLoopback(remoteAddress)) {
     throw notAuthorised('User can only log in via localhost');

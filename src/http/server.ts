@@ -60,6 +60,9 @@ export const RESOURCES: readonly Resource[] = [
   ...warrenResources,
 ];
 
+/** The node's name as the management API and the Prometheus endpoint show it: `warren@<short hostname>`. */
+export const defaultNodeName = (): string => `warren@${hostname().split('.')[0] ?? 'localhost'}`;
+
 export interface ManagementListenOptions {
   port: number;
   /** interface to bind; default all */
@@ -94,7 +97,7 @@ export class ManagementServer {
     this.ctx = {
       broker,
       node: {
-        name: options.nodeName ?? `warren@${hostname().split('.')[0] ?? 'localhost'}`,
+        name: options.nodeName ?? defaultNodeName(),
         listeners: () => {
           const b = this.bound;
           const http = b === null ? [] : [{ protocol: b.tls ? 'https' : 'http', port: b.port, ipAddress: b.ipAddress, ...b.files }];

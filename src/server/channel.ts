@@ -183,6 +183,8 @@ export class Channel {
   destroy(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    const vhost = this.conn.vhost;
+    if (vhost !== null) vhost.counters.receivedConfirmClosed += this.publisher.retire();
     if (this.counted) {
       this.counted = false;
       this.conn.broker.sessions.closeChannel(this.access.user);
@@ -232,14 +234,14 @@ export class Channel {
     const sink: DirectReplySink = { deliverReply: (message) => this.deliverReply(consumerTag, message) };
     const token = this.vhost.directReplies.register(sink);
     this.directReply = { token, consumerTag };
-    this.publisher.context.directReplyToken = token;
+    this.publisher.replyContext.directReplyToken = token;
   }
 
   stopDirectReply(): void {
     if (this.directReply === null) return;
     this.vhost.directReplies.unregister(this.directReply.token);
     this.directReply = null;
-    this.publisher.context.directReplyToken = null;
+    this.publisher.replyContext.directReplyToken = null;
   }
 
   deliverReply(consumerTag: string, message: Message): void {

@@ -155,6 +155,7 @@ export class Handshake {
     if (user !== undefined && conn.broker.config.loopbackUsers.includes(user.name) && !isLoopback(conn.remoteAddress)) {
       reason = `user '${user.name}' can only connect via localhost`;
     }
+    conn.broker.authAttempts.record('amqp091', reason === undefined && user !== undefined);
     if (reason !== undefined || user === undefined) {
       // The reason goes to the log (with the peer, never the password); the client gets RabbitMQ's safe text.
       log.warn(`${mechanism} login refused from ${conn.remoteAddress}: ${reason ?? ''}`);

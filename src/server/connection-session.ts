@@ -93,6 +93,8 @@ export class ConnectionSession implements SessionInfo {
         acksUncommitted: ch.txSettles.reduce((n, s) => n + s.list.length, 0),
         confirm: ch.publisher.confirm,
         transactional: ch.publisher.tx,
+        publishing: ch.publisher.publishing,
+        receivedConfirm: ch.publisher.receivedConfirm,
         state: ch.state === 'open' || ch.state === 'opening' ? 'running' : 'closing',
       }));
   }

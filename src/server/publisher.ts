@@ -61,8 +61,16 @@ export class Publisher {
     return this.seq - this.sentUpTo;
   }
 
+  /** the context once the channel has published: it is a publisher (RabbitMQ's publishing_mode) */
+  private publishingCtx: PublishContext | null = null;
+
   /** who publishes (user, direct reply-to token), for the broker's publish path */
   get context(): PublishContext {
+    return (this.publishingCtx ??= this.replyContext);
+  }
+
+  /** the same context, for direct reply-to (which does not make the channel a publisher) */
+  get replyContext(): PublishContext {
     return (this.ctx ??= this.newContext());
   }
 
@@ -73,6 +81,28 @@ export class Publisher {
     ctx.connection = connectionName(s.remoteAddress ?? '', s.remotePort ?? 0, s.localAddress ?? '', s.localPort ?? 0);
     ctx.channel = this.channel.number;
     return ctx;
+  }
+
+  /**
+   * Publishes received in confirm mode (RabbitMQ's messages_received_confirm), while the channel
+   * lives; `retire` hands them to the vhost's count when it closes. Read by the Prometheus endpoint.
+   */
+  get receivedConfirm(): number {
+    return this.retired ? 0 : this.seq;
+  }
+
+  private retired = false;
+
+  /** The channel is closing: its confirm-mode publishes, once (then receivedConfirm is 0). */
+  retire(): number {
+    if (this.retired) return 0;
+    this.retired = true;
+    return this.seq;
+  }
+
+  /** true once the channel has published (read by the Prometheus endpoint, not on the message path) */
+  get publishing(): boolean {
+    return this.publishingCtx !== null;
   }
 
   get expectingContent(): boolean {

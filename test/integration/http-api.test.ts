@@ -172,7 +172,7 @@ describe('overview, cluster name', () => {
         messages_unacknowledged: 0,
         messages_unacknowledged_details: zero,
       });
-      expect(o.listeners.map((l: { protocol: string }) => l.protocol)).toEqual(['amqp', 'http']);
+      expect(o.listeners.map((l: { protocol: string }) => l.protocol)).toEqual(['amqp', 'http', 'http/prometheus']); // as RabbitMQ lists its Prometheus listener
     }
   });
 

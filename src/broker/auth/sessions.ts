@@ -4,6 +4,7 @@ import { limitOf, type VhostLimits } from './limits.js';
 import type { Permissions } from './permissions.js';
 import type { User } from './users.js';
 import type { SessionInfo } from '../session-info.js';
+import { Churn } from '../stats/churn.js';
 
 /** What sessions need of a vhost. */
 export interface SessionVhost {
@@ -31,6 +32,8 @@ export class Sessions {
     private readonly permissions: Permissions,
     /** server-wide connection limit (RabbitMQ's connection_max); undefined: none */
     private readonly maxConnections: () => number | undefined,
+    /** where opened and closed connections and channels are counted */
+    private readonly churn: Churn = new Churn(),
   ) {}
 
   /**
@@ -55,6 +58,7 @@ export class Sessions {
     const access = new Access(user, vhostName, this.permissions, clientId);
     if (!access.hasVhostAccess()) throw notAllowed(`access to vhost '${vhostName}' refused for user '${user.name}'`);
     this.connections++;
+    this.churn.connectionsOpened++;
     bump(this.byVhost, vhostName, 1);
     bump(this.byUser, user.name, 1);
     if (session !== undefined) this.described.set(access, session);
@@ -65,6 +69,7 @@ export class Sessions {
   close(access: Access): void {
     this.described.delete(access);
     this.connections--;
+    this.churn.connectionsClosed++;
     bump(this.byVhost, access.vhost, -1);
     bump(this.byUser, access.userName, -1);
   }
@@ -77,10 +82,12 @@ export class Sessions {
       throw notAllowed(`number of channels opened for user '${user.name}' has reached the maximum allowed user limit of (${limit})`);
     }
     bump(this.channelsByUser, user.name, 1);
+    this.churn.channelsOpened++;
   }
 
   closeChannel(user: User): void {
     bump(this.channelsByUser, user.name, -1);
+    this.churn.channelsClosed++;
   }
 
   connectionsIn(vhost: string): number {

@@ -15,7 +15,7 @@ import { exchangeTypesJson } from './overview.js';
 const PROC_TOTAL = 1_048_576;
 
 /** Open file descriptors of this process (Linux /proc), or 0 where that cannot be read. */
-function fdUsed(): number {
+export function fdUsed(): number {
   try {
     return readdirSync('/proc/self/fd').length - 1; // less the one reading the directory
   } catch {
@@ -24,7 +24,7 @@ function fdUsed(): number {
 }
 
 /** The soft limit on open files (Linux /proc), or 1024. */
-function fdTotal(): number {
+export function fdTotal(): number {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     return m === null ? 1024 : Number(m[1]);
@@ -32,6 +32,9 @@ function fdTotal(): number {
     return 1024;
   }
 }
+
+/** RabbitMQ keeps 100 descriptors for files and allows 90% of the rest to sockets. */
+export const socketsTotal = (fdLimit: number): number => Math.max(0, Math.ceil((fdLimit - 100) * 0.9));
 
 const AUTH_MECHANISMS: Json[] = [
   { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },
@@ -51,8 +54,7 @@ export function nodeJson(ctx: ApiContext): Record<string, Json> {
     partitions: [],
     os_pid: String(process.pid),
     fd_total: total,
-    // RabbitMQ keeps 100 descriptors for files and allows 90% of the rest to sockets.
-    sockets_total: Math.max(0, Math.ceil((total - 100) * 0.9)),
+    sockets_total: socketsTotal(total),
     mem_limit: alarms.memoryLimit,
     mem_alarm: state.memory,
     disk_free_limit: alarms.diskFreeLimit,
