@@ -61,7 +61,10 @@ function printStatus(c: Ctl, s: Json): void {
     '',
     `OS PID: ${String(s['pid'])}`,
     `Uptime (seconds): ${String(s['uptime'])}`,
-    `${String(s['product_name'])} version: ${String(s['product_version'])} (RabbitMQ ${String(s['rabbitmq_version'])} compatible)`,
+    ...(s['product_name'] === 'RabbitMQ' || s['product_name'] === undefined
+      ? []
+      : [`${String(s['product_name'])} version: ${String(s['product_version'])}`]),
+    `RabbitMQ version: ${String(s['rabbitmq_version'])}`,
     `Node name: ${String(s['node_name'])}`,
     '',
     'Alarms',
