@@ -22,11 +22,11 @@ function seconds(text: string): number {
 }
 
 const HELP = `
-Exit codes, as rabbitmqctl's: 0 done; 64 usage error (also delete_queue of a missing queue);
-65 data error (missing vhost for delete_vhost and the vhost listings, unreadable definitions);
-67 no such user; 69 unavailable (the API cannot be reached or answers 503; a missing vhost for
-set_permissions, a missing policy, queue to purge or connection); 70 any other API error (its
-reason on stderr).`;
+Exit codes, as rabbitmqctl's: 0 done; 64 usage error (also delete_queue of a missing, non-empty
+or used queue); 65 data error (a missing vhost for delete_vhost, trace_on/off and the permission
+and policy listings; a definitions file missing or not JSON); 67 no such user; 69 unavailable
+(the API cannot be reached or answers 503; a missing vhost for set_permissions, a missing policy,
+queue to purge or connection); 70 any other API error (its reason on stderr).`;
 
 export function registerCtl(program: Command): void {
   const ctl = program
