@@ -119,9 +119,10 @@ describe('warren ctl connections', () => {
     expect(channels[0]).toBe('connection\tnumber\tuser\tconsumer_count');
     expect(channels).toContain(`${name}\t1\tguest\t0`);
 
-    const close = await ctl(['close_connection', name, 'maintenance window']);
-    expect([close.code, close.stdout]).toEqual([0, `Closing connection ${name}, reason: maintenance window...\n`]);
-    expect(await closed).toContain('CONNECTION_FORCED - maintenance window');
+    // A reason in UTF-8 reaches the client as it was written (the X-Reason header carries bytes).
+    const close = await ctl(['close_connection', name, 'Wartung für Größe']);
+    expect([close.code, close.stdout]).toEqual([0, `Closing connection ${name}, reason: Wartung für Größe...\n`]);
+    expect(await closed).toContain('CONNECTION_FORCED - Wartung für Größe');
     await waitFor(async () => ((await tm.api.get('/api/connections')).body as { name: string }[]).every((c) => c.name !== name), 15_000);
     const again = await ctl(['close_connection', name, 'again']);
     expect(again.code).toBe(69);

@@ -75,7 +75,8 @@ export function registerConnections(ctl: Command): void {
       run(async (c, [name = '', reason = '']) => {
         c.out.info(`Closing connection ${name}, reason: ${reason}...`);
         await c.api.delete(`/api/connections/${seg(name)}`, {
-          headers: { 'x-reason': reason },
+          // A header carries bytes: the reason's UTF-8 as they are (RabbitMQ reads them so), no line breaks.
+          headers: { 'x-reason': Buffer.from(reason.replace(/[\r\n]+/g, ' '), 'utf8').toString('latin1') },
           notFound: () => new CtlError(EXIT.unavailable, `Connection "${name}" does not exist`),
         });
       }),
