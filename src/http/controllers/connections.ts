@@ -15,11 +15,14 @@ import { notAuthorised } from '../errors.js';
 /** What /api/connections and /api/channels answer to: RabbitMQ's reply_list_or_paginate. */
 export const PAGED_BY_VHOST_NAME: ListSpec = { sort: ['vhost', 'name'], paginate: 'ordered' };
 
-/** The X-Reason header, or RabbitMQ's default reason. */
+/**
+ * The X-Reason header, or RabbitMQ's default reason. Node reads header bytes as latin1; RabbitMQ
+ * takes them as they are, so UTF-8 reasons ("für") reach the client intact: decode them as UTF-8.
+ */
 function reason(req: ApiRequest): string {
   const h = req.headers['x-reason'];
   const v = Array.isArray(h) ? h[0] : h;
-  return v ?? 'Closed via management plugin';
+  return v === undefined ? 'Closed via management plugin' : Buffer.from(v, 'latin1').toString('utf8');
 }
 
 const find = (req: ApiRequest, ctx: ApiContext): SessionInfo | undefined => ctx.broker.sessions.find(param(req, 'connection'));
