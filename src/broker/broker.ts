@@ -80,6 +80,11 @@ export class Broker {
   private readonly brokerObservers: BrokerObserver[] = [];
   /** message counts and rates for the management API; sampling starts with the API (stats.start) */
   readonly stats: MessageStats;
+  /**
+   * Set once a cluster leader has lost its term (self-fencing, CLUSTER.md 6.2): no publisher
+   * confirm leaves this broker any more. Read by the confirm path on every flush, so a plain field.
+   */
+  confirmsHeld = false;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -198,6 +203,12 @@ export class Broker {
       this.vhosts.get(vhost)?.reapplyPolicies();
     }
     return existed;
+  }
+
+  /** A cluster leader lost its term: hold every confirm from now on and close the client connections. */
+  fence(reason: string): void {
+    this.confirmsHeld = true;
+    for (const o of this.brokerObservers) o.fenced?.(reason);
   }
 
   /** Shutdown: stop the timers of every vhost (the store is closed next). */

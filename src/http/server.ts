@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
 import { bindingsResources } from './controllers/bindings.js';
+import { clusterResources, type ClusterInfo } from './controllers/cluster.js';
 import { channelsResources } from './controllers/channels.js';
 import { connectionsResources } from './controllers/connections.js';
 import { definitionsResources } from './controllers/definitions.js';
@@ -51,6 +52,7 @@ export const RESOURCES: readonly Resource[] = [
   ...healthResources,
   ...policiesResources,
   ...parametersResources,
+  ...clusterResources,
 ];
 
 export interface ManagementListenOptions {
@@ -66,6 +68,8 @@ export interface ManagementServerOptions {
   nodeName?: string;
   /** the node's other listeners (AMQP), for /api/overview */
   listeners?: () => readonly ListenerInfo[];
+  /** the cluster this node belongs to, when clustered */
+  cluster?: ClusterInfo | undefined;
 }
 
 export class ManagementServer {
@@ -80,6 +84,7 @@ export class ManagementServer {
     const others = options.listeners ?? (() => []);
     this.ctx = {
       broker,
+      cluster: options.cluster,
       node: {
         name: options.nodeName ?? `warren@${hostname().split('.')[0] ?? 'localhost'}`,
         listeners: () => {

@@ -162,6 +162,8 @@ export class Publisher {
   }
 
   private sendConfirms(): void {
+    // A fenced cluster leader (lost its etcd lease) confirms nothing more; its clients are being closed.
+    if (this.channel.conn.broker.confirmsHeld) return;
     const w = this.channel.conn.writer;
     const ch = this.channel.number;
     while (this.sentUpTo < this.readyUpTo) {
