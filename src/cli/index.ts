@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --initial-old-space-size=128
 import { Command, InvalidArgumentError } from 'commander';
 import { startBroker, type BrokerOptions, type RunningBroker, type TlsOptions } from '../main.js';
+import { startClusterNode, type RunningClusterNode } from '../cluster/start-cluster-node.js';
 import { LOG_LEVELS } from '../util/logger.js';
 import { WARREN_VERSION } from '../server/handshake.js';
 import { resolveConfig } from './config.js';
@@ -98,9 +99,10 @@ program
       });
       // SIGHUP re-reads the TLS certificate, key and CA; connections stay up. Without TLS it is
       // ignored. Handled from before the broker logs that it listens, so no SIGHUP kills it.
-      let running: RunningBroker | undefined = undefined;
+      let running: RunningBroker | RunningClusterNode | undefined = undefined;
       process.on('SIGHUP', () => void running?.reloadTls());
-      const broker = await startBroker(options);
+      // Clustered, the node starts as a follower and runs a broker only while it leads.
+      const broker = options.cluster?.enabled === true ? await startClusterNode(options) : await startBroker(options);
       running = broker;
       const stop = (): void => {
         void broker.close().then(() => process.exit(0));

@@ -1,0 +1,147 @@
+/**
+ * The node's etcd session (CLUSTER.md 6.2): one lease of TTL leaseTtlMs, kept alive every
+ * `interval` (1 s, or TTL/5 when the TTL is short), under which the node registers and holds the
+ * leader key. The session is *lost* when etcd says the lease is gone or when no keepalive has
+ * succeeded for TTL − 2 × interval, counted from the send time of the last successful request;
+ * then the node must assume its keys are gone (a leader self-fences) and start a new session.
+ */
+import type { Etcd3 } from 'etcd3';
+import { logger } from '../util/logger.js';
+
+const log = logger('cluster.session');
+
+export class Session {
+  /** the lease id (etcd's int64 as a decimal string) */
+  readonly leaseId: string;
+  /** send time (Date.now()) of the last keepalive etcd answered */
+  lastOkSentAt: number;
+  lastError: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lostReason: string | null = null;
+  private inFlight = false;
+
+  private constructor(
+    private readonly client: Etcd3,
+    leaseId: string,
+    grantedSentAt: number,
+    readonly ttlMs: number,
+    readonly intervalMs: number,
+    private readonly onLost: (reason: string) => void,
+  ) {
+    this.leaseId = leaseId;
+    this.lastOkSentAt = grantedSentAt;
+  }
+
+  /** Grant a lease and start keeping it alive; rejects when etcd cannot be reached. */
+  static async open(client: Etcd3, ttlMs: number, onLost: (reason: string) => void): Promise<Session> {
+    const res = await client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000) });
+    const interval = Math.min(1000, Math.floor(ttlMs / 5));
+    // The grant may have waited out an etcd election: count from a first keepalive instead.
+    const sentAt = Date.now();
+    const session = new Session(client, res.ID, sentAt, ttlMs, interval, onLost);
+    try {
+      if ((await session.keepaliveOnce()) <= 0) throw new Error(`lease ${res.ID} expired at once`);
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    session.lastOkSentAt = sentAt;
+    session.timer = setInterval(() => session.tick(), interval);
+    return session;
+  }
+
+  /** True until the session is lost or closed. */
+  get alive(): boolean {
+    return this.lostReason === null && this.timer !== null;
+  }
+
+  /** The fencing deadline: no keepalive success for this long means the lease may be gone. */
+  get fenceAfterMs(): number {
+    return this.ttlMs - 2 * this.intervalMs;
+  }
+
+  private tick(): void {
+    if (!this.alive) return;
+    if (Date.now() - this.lastOkSentAt > this.fenceAfterMs) {
+      this.lose(`no etcd keepalive succeeded for ${Date.now() - this.lastOkSentAt} ms (limit ${this.fenceAfterMs} ms)`);
+      return;
+    }
+    if (this.inFlight) return; // one at a time; a hung call just counts as no success
+    this.inFlight = true;
+    const sentAt = Date.now();
+    this.keepaliveOnce()
+      .then((ttl) => {
+        if (ttl <= 0) this.lose(`etcd says lease ${this.leaseId} is gone`);
+        else {
+          this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
+          this.lastError = null;
+        }
+      })
+      .catch((err: unknown) => {
+        this.lastError = err instanceof Error ? err.message : String(err);
+      })
+      .finally(() => {
+        this.inFlight = false;
+      });
+  }
+
+  /**
+   * A keepalive now, before work that blocks the event loop (a leader starting its broker): the
+   * fencing deadline then counts from here. False when it did not succeed.
+   */
+  async refresh(): Promise<boolean> {
+    const sentAt = Date.now();
+    try {
+      if ((await this.keepaliveOnce()) <= 0) return false;
+    } catch {
+      return false;
+    }
+    this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
+    return true;
+  }
+
+  /** One keepalive on its own stream; the new TTL in seconds (0: the lease is gone). */
+  private async keepaliveOnce(): Promise<number> {
+    const stream = await this.client.leaseClient.leaseKeepAlive();
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('keepalive timed out')), this.fenceAfterMs);
+        stream.on('data', (res: { TTL: string }) => {
+          clearTimeout(timer);
+          resolve(Number(res.TTL));
+        });
+        stream.on('error', (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        stream.write({ ID: this.leaseId });
+      });
+    } finally {
+      stream.end();
+    }
+  }
+
+  private lose(reason: string): void {
+    if (this.lostReason !== null) return;
+    this.lostReason = reason;
+    this.stopTimer();
+    log.warn(`session lease ${this.leaseId} lost: ${reason}`);
+    this.onLost(reason);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Stop keeping the lease alive and revoke it (its keys go at once); best effort. */
+  async close(): Promise<void> {
+    this.stopTimer();
+    this.lostReason ??= 'closed';
+    try {
+      await this.client.leaseClient.leaseRevoke({ ID: this.leaseId });
+    } catch (err) {
+      log.debug(`revoking lease ${this.leaseId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
