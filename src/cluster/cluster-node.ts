@@ -23,6 +23,7 @@ import type { ClusterSnapshot, Keyspace, LeaderRecord } from './keyspace.js';
 import type { ManagedEtcd } from './managed-etcd.js';
 import { HttpProxy } from './http-proxy.js';
 import type { ReplicationSink, ReplicationSource } from './replicator.js';
+import { moveRaftLeaderAway } from './raft-leader.js';
 import { Session } from './session.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -45,6 +46,8 @@ export class ClusterNode implements ClusterInfo {
   private readonly amqpProxy: TcpProxy;
   private readonly httpProxy: HttpProxy | null;
   private proxiesUp = false;
+  /** a step-down is closing the broker: the proxies wait for its ports */
+  private switching = false;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
   private again = false;
@@ -95,7 +98,7 @@ export class ClusterNode implements ClusterInfo {
     this.busy = true;
     this.step()
       .catch((err: unknown) => {
-        if (this.etcdError === null) log.warn(`etcd: ${message(err)}`);
+        if (this.etcdError === null) log.warn(`control loop: ${message(err)}`);
         this.etcdError = message(err);
       })
       .finally(() => {
@@ -108,7 +111,7 @@ export class ClusterNode implements ClusterInfo {
   }
 
   private async step(): Promise<void> {
-    if (this.role !== 'leader' && !this.proxiesUp) await this.openProxies();
+    if (this.role !== 'leader' && !this.proxiesUp && !this.switching) await this.openProxies();
     if (this.session === null || !this.session.alive) {
       this.session = await Session.open(this.ks.client, this.cluster.leaseTtlMs, (reason) => this.sessionLost(reason));
       log.info(`etcd session lease ${this.session.leaseId} granted (TTL ${this.cluster.leaseTtlMs} ms, keepalive every ${this.session.intervalMs} ms)`);
@@ -217,6 +220,9 @@ export class ClusterNode implements ClusterInfo {
       this.running = running;
       this.replication.start(running.broker, epoch);
       log.info(`leader of epoch ${epoch} serving AMQP on ${this.cluster.self.host}:${running.port}`);
+      const { host, etcdClientPort } = this.cluster.self;
+      const alive = [...(this.snapshot?.nodes.keys() ?? [])].filter((id) => id !== this.me);
+      if (this.etcd !== null) void moveRaftLeaderAway(`http://${host}:${etcdClientPort}`, alive, 1500);
     } catch (err) {
       log.error(`cannot start the broker as leader of epoch ${epoch}`, err);
       this.holdOffUntil = Date.now() + this.cluster.leaseTtlMs;
@@ -232,11 +238,13 @@ export class ClusterNode implements ClusterInfo {
     this.setRole('follower', epoch, reason);
     const running = this.running;
     this.running = null;
+    this.switching = true;
     running?.broker.fence(`leadership of node ${this.me} ended: ${reason}`);
     this.replication.stop();
     if (this.session?.alive === true) await this.ks.resign(epoch, this.me).catch(() => false);
     this.epoch = null;
-    await running?.close();
+    await running?.close().finally(() => (this.switching = false));
+    this.switching = false;
     if (!this.closing) {
       await this.openProxies().catch((err: unknown) => log.warn(`proxies: ${message(err)}`));
       this.tick();

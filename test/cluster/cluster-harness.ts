@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
+const SETPRIV = '/usr/bin/setpriv';
 export const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 
 export interface NodeSpec {
@@ -94,7 +95,11 @@ export class ClusterNodeProcess {
 
   start(cwd: string): void {
     this.output = '';
-    const child = spawn(process.execPath, [CLI, 'server', '--config', this.configFile], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // With util-linux setpriv the broker dies with this test process even if it is killed (the
+    // broker's etcd member follows the broker the same way); setpriv execs, so the pid is node's.
+    const argv = [CLI, 'server', '--config', this.configFile];
+    const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', process.execPath, ...argv]] : [process.execPath, argv];
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child = child;
