@@ -81,10 +81,13 @@ export class Broker {
   /** message counts and rates for the management API; sampling starts with the API (stats.start) */
   readonly stats: MessageStats;
   /**
-   * Set once a cluster leader has lost its term (self-fencing, CLUSTER.md 6.2): no publisher
-   * confirm leaves this broker any more. Read by the confirm path on every flush, so a plain field.
+   * A cluster leader's self-fencing (CLUSTER.md 6.2): no publisher confirm leaves this broker after
+   * this time (Date.now()). The cluster moves it forward on every etcd keepalive (the last
+   * success's send time plus TTL − 2 × interval) and sets it to -Infinity when the term ends, so
+   * a leader paused past its lease confirms nothing when it resumes, whatever runs first.
+   * Infinity (never) on a single node; read by the confirm path on every flush.
    */
-  confirmsHeld = false;
+  confirmsUntil = Infinity;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -207,7 +210,7 @@ export class Broker {
 
   /** A cluster leader lost its term: hold every confirm from now on and close the client connections. */
   fence(reason: string): void {
-    this.confirmsHeld = true;
+    this.confirmsUntil = -Infinity;
     for (const o of this.brokerObservers) o.fenced?.(reason);
   }
 

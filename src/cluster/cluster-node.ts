@@ -218,6 +218,13 @@ export class ClusterNode implements ClusterInfo {
         return;
       }
       this.running = running;
+      // Confirms stop by themselves at the session's fencing deadline unless keepalives move it.
+      const session = this.session;
+      if (session === null || !session.alive) return this.stepDown('etcd session lost while starting the broker');
+      running.broker.confirmsUntil = session.deadline;
+      session.onRenewed = (deadline) => {
+        if (this.running === running) running.broker.confirmsUntil = deadline;
+      };
       this.replication.start(running.broker, epoch);
       log.info(`leader of epoch ${epoch} serving AMQP on ${this.cluster.self.host}:${running.port}`);
       const { host, etcdClientPort } = this.cluster.self;

@@ -16,6 +16,8 @@ export class Session {
   /** send time (Date.now()) of the last keepalive etcd answered */
   lastOkSentAt: number;
   lastError: string | null = null;
+  /** told the new fencing deadline (Date.now() based) after each successful keepalive */
+  onRenewed: ((deadline: number) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lostReason: string | null = null;
   private inFlight = false;
@@ -60,6 +62,11 @@ export class Session {
     return this.ttlMs - 2 * this.intervalMs;
   }
 
+  /** When this node must stop acting on the lease unless a keepalive succeeds first. */
+  get deadline(): number {
+    return this.lastOkSentAt + this.fenceAfterMs;
+  }
+
   private tick(): void {
     if (!this.alive) return;
     if (Date.now() - this.lastOkSentAt > this.fenceAfterMs) {
@@ -75,6 +82,7 @@ export class Session {
         else {
           this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
           this.lastError = null;
+          this.onRenewed?.(this.deadline);
         }
       })
       .catch((err: unknown) => {
@@ -97,6 +105,7 @@ export class Session {
       return false;
     }
     this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
+    this.onRenewed?.(this.deadline);
     return true;
   }
 

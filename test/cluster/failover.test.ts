@@ -146,5 +146,34 @@ describe('a three-node cluster with managed etcd', () => {
     await publishConfirmed(byId(leader.leader).url, 'after-transfer', 'y');
     const q = (await byId(next.leader).get('/api/queues/%2F/after-transfer')) as { messages: number };
     expect(q.messages).toBe(1);
+    leader = next;
   }, 30_000);
+
+  it('a leader paused past its lease (SIGSTOP) confirms nothing when it resumes, and steps down', async () => {
+    const zombie = byId(leader.leader);
+    const other = cluster.nodes.find((n) => n !== zombie && n.etcdAlive()) as ClusterNodeProcess;
+    // A client of the leader itself, not proxied.
+    const conn = await amqp.connect(zombie.url);
+    // amqplib treats 320 CONNECTION_FORCED as not fatal: no 'error', a 'close' carrying the code.
+    const closed = new Promise<number | undefined>((resolve) => conn.on('close', (err?: { code?: number }) => resolve(err?.code)));
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('zombie', { durable: true });
+    process.kill(zombie.pid as number, 'SIGSTOP');
+    let outcome: Promise<string>;
+    try {
+      // Sent while it sleeps; the kernel holds it until the process runs again.
+      outcome = new Promise<string>((resolve) => ch.sendToQueue('zombie', Buffer.from('late'), { persistent: true }, (err) => resolve(err == null ? 'ack' : 'not confirmed')));
+      await poll('the other node leads', LEASE_TTL_MS + 10_000, async () => {
+        const v = (await other.get('/api/warren/cluster')) as ClusterStatus | null;
+        return v?.role === 'leader' && (v.epoch ?? 0) > leader.epoch ? v : undefined;
+      }, 200);
+    } finally {
+      process.kill(zombie.pid as number, 'SIGCONT');
+    }
+    expect(await outcome).toBe('not confirmed');
+    expect(await closed).toBe(320);
+    const next = await poll('both agree again', 15_000, () => agreedLeader([zombie, other], leader.epoch), 200);
+    expect(next.leader).toBe(other.spec.id);
+    expect(zombie.output).toMatch(/role leader -> follower \(epoch \d+\): etcd session lost/);
+  }, 40_000);
 });
