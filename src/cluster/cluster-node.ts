@@ -11,7 +11,7 @@
  * it any more, its clients get 320 CONNECTION_FORCED), when its session is lost, when the leader
  * key is no longer its own of its epoch, when a fenced ISR write fails, or on purpose.
  */
-import type { Watcher } from 'etcd3';
+import type { Etcd3, Watcher } from 'etcd3';
 import { WARREN_VERSION } from '../server/handshake.js';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../main.js';
 import type { ClusterInfo, ClusterNodeInfo } from '../http/controllers/cluster.js';
@@ -31,6 +31,7 @@ const log = logger('cluster.node');
 
 export type Role = 'starting' | 'follower' | 'candidate' | 'leader' | 'stopped';
 
+const RAFT_CHECK_MS = 5000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -60,12 +61,16 @@ export class ClusterNode implements ClusterInfo {
   private following: string | null = null;
   private watcher: Watcher | null | 'pending' = null;
   private lastRefusal: string | undefined;
+  /** when the leader next checks where etcd's raft leader is */
+  private raftCheckDue = 0;
 
   constructor(
     readonly cluster: ResolvedCluster,
     /** what startBroker gets when this node leads */
     private readonly brokerOptions: BrokerOptions,
     private readonly ks: Keyspace,
+    /** one client per etcd endpoint, this node's own member first: where keepalives go (session.ts) */
+    private readonly members: readonly Etcd3[],
     readonly etcd: ManagedEtcd | null,
     private readonly replication: ReplicationSource & ReplicationSink,
   ) {
@@ -112,9 +117,11 @@ export class ClusterNode implements ClusterInfo {
 
   private async step(): Promise<void> {
     if (this.role !== 'leader' && !this.proxiesUp && !this.switching) await this.openProxies();
-    if (this.session === null || !this.session.alive) {
-      this.session = await Session.open(this.ks.client, this.cluster.leaseTtlMs, (reason) => this.sessionLost(reason));
-      log.info(`etcd session lease ${this.session.leaseId} granted (TTL ${this.cluster.leaseTtlMs} ms, keepalive every ${this.session.intervalMs} ms)`);
+    let session = this.session;
+    if (session === null || !session.alive) {
+      session = await Session.open(this.ks.client, this.members, this.cluster.leaseTtlMs, (reason) => this.sessionLost(reason));
+      this.session = session;
+      log.info(`etcd session lease ${session.leaseId} granted (TTL ${this.cluster.leaseTtlMs} ms, keepalive every ${session.intervalMs} ms)`);
     }
     if (this.watcher === null) {
       this.watcher = 'pending';
@@ -127,7 +134,7 @@ export class ClusterNode implements ClusterInfo {
     if (!snap.nodes.has(this.me)) {
       const { host, amqpPort, httpPort, replPort } = this.cluster.self;
       const record = { amqp: `${host}:${amqpPort}`, http: `${host}:${httpPort}`, repl: `${host}:${replPort}`, version: WARREN_VERSION };
-      await this.ks.register(this.me, this.session.leaseId, record);
+      await this.ks.register(this.me, session.leaseId, record);
       snap = await this.ks.read();
     }
     this.snapshot = snap;
@@ -152,6 +159,13 @@ export class ClusterNode implements ClusterInfo {
       return this.stepDown(`the leader key is ${now}`);
     }
     await this.updateIsr(snap);
+    if (this.etcd !== null && this.running !== null && Date.now() >= this.raftCheckDue) {
+      // Keep etcd's raft leader off this node's member (raft-leader.ts); checked every few seconds.
+      this.raftCheckDue = Date.now() + RAFT_CHECK_MS;
+      const { host, etcdClientPort } = this.cluster.self;
+      const alive = [...snap.nodes.keys()].filter((id) => id !== this.me);
+      if (!(await moveRaftLeaderAway(`http://${host}:${etcdClientPort}`, alive, 1500))) this.raftCheckDue = Date.now() + 1000;
+    }
   }
 
   /** Write the in-sync set if it changed: this node plus the followers the replication reports caught up. */
@@ -227,9 +241,8 @@ export class ClusterNode implements ClusterInfo {
       };
       this.replication.start(running.broker, epoch);
       log.info(`leader of epoch ${epoch} serving AMQP on ${this.cluster.self.host}:${running.port}`);
-      const { host, etcdClientPort } = this.cluster.self;
-      const alive = [...(this.snapshot?.nodes.keys() ?? [])].filter((id) => id !== this.me);
-      if (this.etcd !== null) void moveRaftLeaderAway(`http://${host}:${etcdClientPort}`, alive, 1500);
+      this.raftCheckDue = 0;
+      this.again = true; // the next step checks etcd's raft leader at once
     } catch (err) {
       log.error(`cannot start the broker as leader of epoch ${epoch}`, err);
       this.holdOffUntil = Date.now() + this.cluster.leaseTtlMs;
@@ -342,6 +355,7 @@ export class ClusterNode implements ClusterInfo {
     if (this.watcher !== null && this.watcher !== 'pending') await this.watcher.cancel().catch(() => undefined);
     await this.session?.close();
     this.ks.client.close();
+    for (const member of this.members) member.close();
     await this.etcd?.stop();
     this.setRole('stopped', null, 'shut down');
   }

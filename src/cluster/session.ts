@@ -4,6 +4,11 @@
  * leader key. The session is *lost* when etcd says the lease is gone or when no keepalive has
  * succeeded for TTL − 2 × interval, counted from the send time of the last successful request;
  * then the node must assume its keys are gone (a leader self-fences) and start a new session.
+ *
+ * Keepalives go to one etcd member at a time (a client per endpoint, this node's own member
+ * first): a pooled client picks a random member per call, so with one member dead a third of the
+ * keepalives would go nowhere. A keepalive that fails or takes longer than two intervals moves
+ * to the next member and is retried at once.
  */
 import type { Etcd3 } from 'etcd3';
 import { logger } from '../util/logger.js';
@@ -21,9 +26,13 @@ export class Session {
   private timer: NodeJS.Timeout | null = null;
   private lostReason: string | null = null;
   private inFlight = false;
+  /** index in `members` of the member keepalives go to */
+  private member = 0;
 
   private constructor(
     private readonly client: Etcd3,
+    /** one client per etcd endpoint, preferred first */
+    private readonly members: readonly Etcd3[],
     leaseId: string,
     grantedSentAt: number,
     readonly ttlMs: number,
@@ -35,19 +44,15 @@ export class Session {
   }
 
   /** Grant a lease and start keeping it alive; rejects when etcd cannot be reached. */
-  static async open(client: Etcd3, ttlMs: number, onLost: (reason: string) => void): Promise<Session> {
+  static async open(client: Etcd3, members: readonly Etcd3[], ttlMs: number, onLost: (reason: string) => void): Promise<Session> {
     const res = await client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000) });
     const interval = Math.min(1000, Math.floor(ttlMs / 5));
     // The grant may have waited out an etcd election: count from a first keepalive instead.
-    const sentAt = Date.now();
-    const session = new Session(client, res.ID, sentAt, ttlMs, interval, onLost);
-    try {
-      if ((await session.keepaliveOnce()) <= 0) throw new Error(`lease ${res.ID} expired at once`);
-    } catch (err) {
+    const session = new Session(client, members, res.ID, Date.now(), ttlMs, interval, onLost);
+    if (!(await session.refresh()) && !(await session.refresh())) {
       await session.close();
-      throw err;
+      throw new Error(`no keepalive of the new lease ${res.ID} succeeded (${session.lastError ?? 'expired'})`);
     }
-    session.lastOkSentAt = sentAt;
     session.timer = setInterval(() => session.tick(), interval);
     return session;
   }
@@ -73,21 +78,11 @@ export class Session {
       this.lose(`no etcd keepalive succeeded for ${Date.now() - this.lastOkSentAt} ms (limit ${this.fenceAfterMs} ms)`);
       return;
     }
-    if (this.inFlight) return; // one at a time; a hung call just counts as no success
+    if (this.inFlight) return; // one at a time
     this.inFlight = true;
-    const sentAt = Date.now();
-    this.keepaliveOnce()
-      .then((ttl) => {
-        if (ttl <= 0) this.lose(`etcd says lease ${this.leaseId} is gone`);
-        else {
-          this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
-          this.lastError = null;
-          this.onRenewed?.(this.deadline);
-        }
-      })
-      .catch((err: unknown) => {
-        this.lastError = err instanceof Error ? err.message : String(err);
-      })
+    // A failure moves to the next member; try that one at once rather than an interval later.
+    void this.refresh()
+      .then((ok) => (ok || !this.alive ? ok : this.refresh()))
       .finally(() => {
         this.inFlight = false;
       });
@@ -99,22 +94,31 @@ export class Session {
    */
   async refresh(): Promise<boolean> {
     const sentAt = Date.now();
+    const member = this.members[this.member % this.members.length] ?? this.client;
+    let ttl: number;
     try {
-      if ((await this.keepaliveOnce()) <= 0) return false;
-    } catch {
+      ttl = await this.keepaliveOnce(member);
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.member = (this.member + 1) % Math.max(1, this.members.length);
+      return false;
+    }
+    if (ttl <= 0) {
+      this.lose(`etcd says lease ${this.leaseId} is gone`);
       return false;
     }
     this.lastOkSentAt = Math.max(this.lastOkSentAt, sentAt);
+    this.lastError = null;
     this.onRenewed?.(this.deadline);
     return true;
   }
 
   /** One keepalive on its own stream; the new TTL in seconds (0: the lease is gone). */
-  private async keepaliveOnce(): Promise<number> {
-    const stream = await this.client.leaseClient.leaseKeepAlive();
+  private async keepaliveOnce(member: Etcd3): Promise<number> {
+    const stream = await member.leaseClient.leaseKeepAlive();
     try {
       return await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('keepalive timed out')), this.fenceAfterMs);
+        const timer = setTimeout(() => reject(new Error('keepalive timed out')), 2 * this.intervalMs);
         stream.on('data', (res: { TTL: string }) => {
           clearTimeout(timer);
           resolve(Number(res.TTL));

@@ -45,7 +45,11 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   const etcd = cluster.etcd.managed ? new ManagedEtcd(cluster, dataDir) : null;
   etcd?.start();
   const ks = new Keyspace(etcdClient(cluster.etcd.endpoints, ETCD_CALL_TIMEOUT_MS), cluster.etcd.prefix);
-  const node = new ClusterNode(cluster, brokerOptions, ks, etcd, SINGLE_COPY);
+  // Keepalives: one client per member, this node's own first (it is the nearest).
+  const own = `http://${host}:${cluster.self.etcdClientPort}`;
+  const endpoints = cluster.etcd.managed ? [own, ...cluster.etcd.endpoints.filter((e) => e !== own)] : cluster.etcd.endpoints;
+  const members = endpoints.map((e) => etcdClient([e], ETCD_CALL_TIMEOUT_MS));
+  const node = new ClusterNode(cluster, brokerOptions, ks, members, etcd, SINGLE_COPY);
   try {
     await node.start();
   } catch (err) {
