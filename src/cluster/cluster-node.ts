@@ -125,7 +125,11 @@ export class ClusterNode implements ClusterInfo {
     }
     if (this.watcher === null) {
       this.watcher = 'pending';
-      this.ks.watchLeader(() => this.tick()).then(
+      const failed = (err: Error): void => {
+        log.warn(`leader watch ended: ${err.message}; watching again`);
+        this.watcher = null;
+      };
+      this.ks.watchLeader(() => this.tick(), failed).then(
         (w) => (this.closing ? void w.cancel() : (this.watcher = w)),
         () => (this.watcher = null),
       );

@@ -78,6 +78,7 @@ export class HttpProxy {
       if (res.headersSent) res.destroy();
       else sendJson(res, 502, { error: 'bad_gateway', reason: `cluster leader unreachable: ${err.message}` });
     });
+    req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   }
 

@@ -150,12 +150,15 @@ export class Keyspace {
     return res.succeeded;
   }
 
-  /** Watch the leader key; `changed` runs on every put and delete. */
-  watchLeader(changed: () => void): Promise<Watcher> {
+  /**
+   * Watch the leader key; `changed` runs on every put and delete, `failed` when etcd cancels the
+   * watch (the watcher is dead then; the control loop's periodic read covers the gap).
+   */
+  watchLeader(changed: () => void, failed: (err: Error) => void): Promise<Watcher> {
     return this.client
       .watch()
       .key(this.leaderKey)
       .create()
-      .then((w) => w.on('put', changed).on('delete', changed));
+      .then((w) => w.on('put', changed).on('delete', changed).on('error', failed));
   }
 }
