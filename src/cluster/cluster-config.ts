@@ -180,11 +180,13 @@ export function resolveCluster(c: ClusterOptions, dataDir: string, node: NodeAdd
   const peers = (c.peers ?? []).map(peer);
   const self = peers.find((p) => p.id === c.nodeId);
   if (c.name === undefined || c.nodeId === undefined || self === undefined) throw new Error(checkCluster({ ...c, enabled: true }) ?? 'is incomplete');
-  const clash = (key: string, given: unknown, own: unknown): Error =>
-    new Error(`says ${c.nodeId} is at ${key} ${String(own)} but the top-level '${key === 'host' ? 'host' : key}' is ${String(given)}; make them agree`);
-  if (node.host !== undefined && node.host !== self.host) throw clash('host', node.host, self.host);
-  if (node.port !== undefined && node.port !== self.amqpPort) throw clash('port', node.port, self.amqpPort);
-  if (node.managementPort !== undefined && node.managementPort !== self.httpPort) throw clash('managementPort', node.managementPort, self.httpPort);
+  const clash = (key: string, peerKey: string, given: unknown, own: unknown): Error =>
+    new Error(`peer entry of ${c.nodeId} has ${peerKey} ${String(own)} but the top-level '${key}' is ${String(given)}; make them agree`);
+  if (node.host !== undefined && node.host !== self.host) throw clash('host', 'host', node.host, self.host);
+  if (node.port !== undefined && node.port !== self.amqpPort) throw clash('port', 'amqpPort', node.port, self.amqpPort);
+  if (node.managementPort !== undefined && node.managementPort !== self.httpPort) {
+    throw clash('managementPort', 'httpPort', node.managementPort, self.httpPort);
+  }
   const e = c.etcd ?? {};
   const managed = e.managed ?? true;
   const endpoints = managed ? peers.map((p) => `http://${p.host}:${p.etcdClientPort}`) : (e.endpoints ?? []);

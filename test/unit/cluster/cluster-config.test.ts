@@ -60,8 +60,8 @@ describe('resolveCluster', () => {
   });
 
   it('requires the top-level host and port to be the node’s own address', () => {
-    expect(() => resolveCluster(good, '/d', { host: '127.0.0.11' })).toThrow("says n2 is at host 127.0.0.12 but the top-level 'host' is 127.0.0.11");
-    expect(() => resolveCluster(good, '/d', { port: 5673 })).toThrow('port');
+    expect(() => resolveCluster(good, '/d', { host: '127.0.0.11' })).toThrow("peer entry of n2 has host 127.0.0.12 but the top-level 'host' is 127.0.0.11");
+    expect(() => resolveCluster(good, '/d', { port: 5673 })).toThrow("has amqpPort 5672 but the top-level 'port' is 5673");
     expect(resolveCluster(good, '/d', { host: '127.0.0.12', port: 5672, managementPort: 15672 }).nodeId).toBe('n2');
   });
 });
