@@ -16,16 +16,15 @@ import { WARREN_VERSION } from '../server/handshake.js';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../main.js';
 import type { ClusterInfo, ClusterNodeInfo } from '../http/controllers/cluster.js';
 import { logger } from '../util/logger.js';
-import type { ResolvedCluster, ResolvedPeer } from './cluster-config.js';
+import type { ResolvedCluster } from './cluster-config.js';
 import { clusterStatus } from './cluster-status.js';
 import { campaignRefusal, rankDelay } from './election.js';
 import type { ClusterSnapshot, Keyspace, LeaderRecord } from './keyspace.js';
 import type { ManagedEtcd } from './managed-etcd.js';
-import { HttpProxy } from './http-proxy.js';
+import { FollowerProxies } from './follower-proxies.js';
 import type { ReplicationSink, ReplicationSource } from './replicator.js';
 import { moveRaftLeaderAway } from './raft-leader.js';
 import { Session } from './session.js';
-import { TcpProxy } from './tcp-proxy.js';
 
 const log = logger('cluster.node');
 
@@ -44,9 +43,7 @@ export class ClusterNode implements ClusterInfo {
   etcdError: string | null = null;
   session: Session | null = null;
   private running: RunningBroker | null = null;
-  private readonly amqpProxy: TcpProxy;
-  private readonly httpProxy: HttpProxy | null;
-  private proxiesUp = false;
+  private readonly proxies: FollowerProxies;
   /** a step-down is closing the broker: the proxies wait for its ports */
   private switching = false;
   private timer: NodeJS.Timeout | null = null;
@@ -58,7 +55,6 @@ export class ClusterNode implements ClusterInfo {
   /** after resigning on purpose, leave the field to the others for a while */
   private holdOffUntil = 0;
   private lastLeader: string | null = null;
-  private following: string | null = null;
   private watcher: Watcher | null | 'pending' = null;
   private lastRefusal: string | undefined;
   /** when the leader next checks where etcd's raft leader is */
@@ -74,8 +70,8 @@ export class ClusterNode implements ClusterInfo {
     readonly etcd: ManagedEtcd | null,
     private readonly replication: ReplicationSource & ReplicationSink,
   ) {
-    this.amqpProxy = new TcpProxy('AMQP', cluster.leaseTtlMs + 5000);
-    this.httpProxy = brokerOptions.management === false ? null : new HttpProxy(() => this.status());
+    const local = brokerOptions.management === false ? null : (): Record<string, unknown> => this.status();
+    this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local);
   }
 
   get me(): string {
@@ -89,7 +85,7 @@ export class ClusterNode implements ClusterInfo {
 
   /** Open the proxies (a node starts as a follower) and start the control loop. */
   async start(): Promise<void> {
-    await this.openProxies();
+    await this.proxies.open();
     this.timer = setInterval(() => this.tick(), Math.min(1000, Math.floor(this.cluster.leaseTtlMs / 5)));
     this.tick();
   }
@@ -116,7 +112,7 @@ export class ClusterNode implements ClusterInfo {
   }
 
   private async step(): Promise<void> {
-    if (this.role !== 'leader' && !this.proxiesUp && !this.switching) await this.openProxies();
+    if (this.role !== 'leader' && !this.proxies.listening && !this.switching) await this.proxies.open();
     let session = this.session;
     if (session === null || !session.alive) {
       session = await Session.open(this.ks.client, this.members, this.cluster.leaseTtlMs, (reason) => this.sessionLost(reason));
@@ -221,10 +217,9 @@ export class ClusterNode implements ClusterInfo {
   private async promote(epoch: number, snap: ClusterSnapshot): Promise<void> {
     const term = ++this.term;
     this.epoch = epoch;
-    this.following = null;
     this.setRole('leader', epoch, 'won the election');
     await this.updateIsr(snap);
-    await this.closeProxies();
+    await this.proxies.close();
     // Starting the broker blocks the event loop for a while (store, API routes): start it with
     // a fresh keepalive, so the fencing deadline does not run out on the way.
     if (this.session === null || !(await this.session.refresh())) return this.stepDown('no etcd keepalive before serving');
@@ -270,7 +265,7 @@ export class ClusterNode implements ClusterInfo {
     await running?.close().finally(() => (this.switching = false));
     this.switching = false;
     if (!this.closing) {
-      await this.openProxies().catch((err: unknown) => log.warn(`proxies: ${message(err)}`));
+      await this.proxies.open().catch((err: unknown) => log.warn(`proxies: ${message(err)}`));
       this.tick();
     }
   }
@@ -286,39 +281,14 @@ export class ClusterNode implements ClusterInfo {
     if (leader !== null) this.setRole('follower', leader.epoch, `following ${leader.id}`);
     else if (this.role !== 'follower') this.setRole('follower', null, 'no leader');
     this.epoch = leader?.epoch ?? null;
-    const id = leader?.id ?? null;
-    if (id === this.following) return;
-    this.following = id;
-    if (id !== null) log.info(`following ${id} (epoch ${leader?.epoch ?? '-'})`);
-    const peer: ResolvedPeer | undefined = this.cluster.peers.find((p) => p.id === id);
-    this.amqpProxy.setTarget(peer === undefined ? null : { host: peer.host, port: peer.amqpPort });
-    this.httpProxy?.setTarget(peer === undefined ? null : { host: peer.host, port: peer.httpPort });
+    const peer = this.cluster.peers.find((p) => p.id === leader?.id) ?? null;
+    if (this.proxies.follow(peer) && leader !== null) log.info(`following ${leader.id} (epoch ${leader.epoch})`);
   }
 
   private setRole(role: Role, epoch: number | null, why: string): void {
     if (role === this.role) return;
     log.info(`role ${this.role} -> ${role} (epoch ${epoch ?? '-'}): ${why}`);
     this.role = role;
-  }
-
-  private async openProxies(): Promise<void> {
-    if (this.proxiesUp) return;
-    const { host, amqpPort, httpPort } = this.cluster.self;
-    await this.amqpProxy.listen(host, amqpPort);
-    try {
-      await this.httpProxy?.listen(host, httpPort);
-    } catch (err) {
-      await this.amqpProxy.close();
-      throw err;
-    }
-    this.proxiesUp = true;
-  }
-
-  private async closeProxies(): Promise<void> {
-    this.proxiesUp = false;
-    this.following = null;
-    await this.amqpProxy.close();
-    await this.httpProxy?.close();
   }
 
   // ---- ClusterInfo (the management API) ----------------------------------------------------
@@ -355,7 +325,7 @@ export class ClusterNode implements ClusterInfo {
     this.closing = true;
     await this.stepDown('node shutting down');
     if (this.timer !== null) clearInterval(this.timer);
-    await this.closeProxies();
+    await this.proxies.close();
     if (this.watcher !== null && this.watcher !== 'pending') await this.watcher.cancel().catch(() => undefined);
     await this.session?.close();
     this.ks.client.close();
