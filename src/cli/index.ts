@@ -59,7 +59,7 @@ function wrap(words: string[], width: number, indent: string): string {
 const ENV_HELP = `
 Settings, lowest to highest precedence: built-in defaults, the --config file, environment
 variables, flags given here. Each config key has a variable, WARREN_ and the key in upper
-snake case; numbers, queueMemoryBudget and tls are JSON:
+snake case; numbers, queueMemoryBudget, tls and cluster are JSON:
 ${wrap((Object.keys(CONFIG_KEYS) as ConfigKey[]).map(envName), 80, '  ')}
 `;
 
