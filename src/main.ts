@@ -20,6 +20,8 @@ import type { ListenerInfo } from './http/router.js';
 import { inputChunks } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
+import type { ClusterOptions } from './cluster/cluster-config.js';
+import type { ClusterInfo } from './http/controllers/cluster.js';
 
 const log = logger('warren.main');
 
@@ -73,6 +75,8 @@ export interface BrokerOptions {
   tls?: TlsOptions;
   /** A definitions file (or a directory of *.json ones) imported at every boot, after recovery (RabbitMQ's load_definitions). */
   definitions?: string;
+  /** Clustering (CLUSTER.md 6.8): peers, etcd, lease; off unless `enabled` (the CLI then runs startClusterNode). */
+  cluster?: ClusterOptions;
 }
 
 export interface TlsOptions extends TlsSettings {
@@ -126,7 +130,15 @@ function pick<K extends keyof BrokerOptions>(options: BrokerOptions, keys: reado
   return out as Pick<BrokerOptions, K>;
 }
 
-export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+/** What a cluster node adds to the broker it runs while leader (src/cluster/cluster-node.ts). */
+export interface ClusterHooks {
+  readonly cluster: ClusterInfo;
+  /** `warren@<nodeId>` in /api/overview and /api/nodes */
+  readonly nodeName: string;
+  readonly clusterName: string;
+}
+
+export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHooks): Promise<RunningBroker> {
   if (options.logLevel !== undefined) setLogLevel(options.logLevel);
   const dataDir = resolve(options.dataDir ?? 'data');
   await mkdir(dataDir, { recursive: true });
@@ -149,6 +161,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
         ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
         ...(options.consumerTimeout !== undefined ? { consumerTimeout: options.consumerTimeout } : {}),
+        ...(hooks !== undefined ? { clusterName: hooks.clusterName } : {}),
         ...pick(options, ['loopbackUsers', 'defaultUser', 'defaultPass', 'defaultVhost', 'maxConnections', 'maxConsumersPerChannel']),
       },
       new Persistence(store, PROPERTIES_CODEC),
@@ -198,12 +211,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       managementTlsPort === undefined ? [] : [{ protocol: 'https', port: managementTlsPort, ipAddress: ip, ...tlsFiles }];
     const httpPort = (): readonly ListenerInfo[] =>
       managementPort === undefined ? [] : [{ protocol: 'http', port: managementPort, ipAddress: ip }];
-    management = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpsPort()] });
+    const clustered = hooks === undefined ? {} : { cluster: hooks.cluster, nodeName: hooks.nodeName };
+    management = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpsPort()], ...clustered });
     try {
       managementPort = await management.listen({ port: options.managementPort ?? (options.port === 0 ? 0 : 15672), host: options.host });
       if (tls !== undefined) {
         // HTTPS beside HTTP, with the AMQPS certificate; SIGHUP reloads both.
-        managementTls = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpPort()] });
+        managementTls = new ManagementServer(broker, { listeners: () => [...amqpPorts, ...httpPort()], ...clustered });
         const wanted = options.tls?.managementPort ?? (options.port === 0 ? 0 : 15671);
         managementTlsPort = await managementTls.listen({ port: wanted, host: options.host, https: tls.serverOptions(), tlsFiles });
         const server = managementTls.server;

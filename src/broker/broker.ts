@@ -86,6 +86,14 @@ export class Broker {
   readonly churn = new Churn();
   /** logins by protocol, succeeded and failed (Prometheus auth_attempt_metrics) */
   readonly authAttempts = new AuthAttempts();
+  /**
+   * A cluster leader's self-fencing (CLUSTER.md 6.2): no publisher confirm leaves this broker after
+   * this time (Date.now()). The cluster moves it forward on every etcd keepalive (the last
+   * success's send time plus TTL − 2 × interval) and sets it to -Infinity when the term ends, so
+   * a leader paused past its lease confirms nothing when it resumes, whatever runs first.
+   * Infinity (never) on a single node; read by the confirm path on every flush.
+   */
+  confirmsUntil = Infinity;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */
@@ -213,6 +221,12 @@ export class Broker {
       this.vhosts.get(vhost)?.reapplyPolicies();
     }
     return existed;
+  }
+
+  /** A cluster leader lost its term: hold every confirm from now on and close the client connections. */
+  fence(reason: string): void {
+    this.confirmsUntil = -Infinity;
+    for (const o of this.brokerObservers) o.fenced?.(reason);
   }
 
   /** Shutdown: stop the timers of every vhost (the store is closed next). */

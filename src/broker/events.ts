@@ -21,4 +21,6 @@ export interface DefinitionObserver {
 export interface BrokerObserver {
   vhostDeleted?(name: string): void;
   userDeleted?(name: string): void;
+  /** A cluster leader lost its term (broker.fence): every client connection goes (320). */
+  fenced?(reason: string): void;
 }

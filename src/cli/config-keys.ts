@@ -6,6 +6,7 @@ import { FRAME_MIN_SIZE } from '../amqp/generated/constants.js';
 import type { BrokerOptions, TlsOptions } from '../main.js';
 import { LOG_LEVELS } from '../util/logger.js';
 import { CERT_LOGIN_FROM } from '../server/tls-context.js';
+import { checkCluster } from '../cluster/cluster-config.js';
 
 export type ConfigKey = keyof BrokerOptions;
 
@@ -131,6 +132,8 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]-?: KeySpec } = {
   tls,
   // A definitions file or directory imported at boot (RabbitMQ's load_definitions).
   definitions: nonEmpty,
+  // Peers, etcd and the lease of a clustered node (CLUSTER.md 6.8); checked whole, even when disabled.
+  cluster: { text: 'json', check: checkCluster },
 };
 
 export const isConfigKey = (key: string): key is ConfigKey => Object.hasOwn(CONFIG_KEYS, key);

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 // Types only: the broker is loaded by `server` (below), so `warren ctl` starts without it (~0.4 s of CPU).
 import type { BrokerOptions, RunningBroker, TlsOptions } from '../main.js';
+import type { RunningClusterNode } from '../cluster/start-cluster-node.js';
 import { LOG_LEVELS } from '../util/logger.js';
 import { WARREN_VERSION } from '../server/handshake.js';
 import { resolveConfig } from './config.js';
@@ -60,7 +61,7 @@ function wrap(words: string[], width: number, indent: string): string {
 const ENV_HELP = `
 Settings, lowest to highest precedence: built-in defaults, the --config file, environment
 variables, flags given here. Each config key has a variable, WARREN_ and the key in upper
-snake case; numbers, queueMemoryBudget and tls are JSON:
+snake case; numbers, queueMemoryBudget, tls and cluster are JSON:
 ${wrap((Object.keys(CONFIG_KEYS) as ConfigKey[]).map(envName), 80, '  ')}
 `;
 
@@ -103,10 +104,13 @@ program
       });
       // SIGHUP re-reads the TLS certificate, key and CA; connections stay up. Without TLS it is
       // ignored. Handled from before the broker logs that it listens, so no SIGHUP kills it.
-      let running: RunningBroker | undefined = undefined;
+      let running: RunningBroker | RunningClusterNode | undefined = undefined;
       process.on('SIGHUP', () => void running?.reloadTls());
-      const { startBroker } = await import('../main.js');
-      const broker = await startBroker(options);
+      // Clustered, the node starts as a follower and runs a broker only while it leads.
+      const broker =
+        options.cluster?.enabled === true
+          ? await (await import('../cluster/start-cluster-node.js')).startClusterNode(options)
+          : await (await import('../main.js')).startBroker(options);
       running = broker;
       const stop = (): void => {
         void broker.close().then(() => process.exit(0));

@@ -15,6 +15,7 @@ import type { User } from '../broker/auth/users.js';
 import { authenticate, type AuthRule } from './auth.js';
 import { badRequest, objectNotFound } from './errors.js';
 import { applyListQuery, type ListSpec } from './list-query.js';
+import type { ClusterInfo } from './controllers/cluster.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -38,6 +39,8 @@ export interface NodeInfo {
 export interface ApiContext {
   readonly broker: Broker;
   readonly node: NodeInfo;
+  /** set when the node runs clustered (controllers/cluster.ts) */
+  readonly cluster?: ClusterInfo | undefined;
 }
 
 export interface ApiRequest {

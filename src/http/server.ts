@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
 import { bindingsResources } from './controllers/bindings.js';
+import { clusterResources, type ClusterInfo } from './controllers/cluster.js';
 import { channelsResources } from './controllers/channels.js';
 import { connectionsResources } from './controllers/connections.js';
 import { definitionsResources } from './controllers/definitions.js';
@@ -58,6 +59,7 @@ export const RESOURCES: readonly Resource[] = [
   ...parametersResources,
   ...tracesResources,
   ...warrenResources,
+  ...clusterResources,
 ];
 
 /** The node's name as the management API and the Prometheus endpoint show it: `warren@<short hostname>`. */
@@ -80,6 +82,8 @@ export interface ManagementServerOptions {
   listeners?: () => readonly ListenerInfo[];
   /** directory of the built web UI served at `/`; default the package's dist/ui (ui-static.ts) */
   uiDir?: string;
+  /** the cluster this node belongs to, when clustered */
+  cluster?: ClusterInfo | undefined;
 }
 
 export class ManagementServer {
@@ -96,6 +100,7 @@ export class ManagementServer {
     const others = options.listeners ?? (() => []);
     this.ctx = {
       broker,
+      cluster: options.cluster,
       node: {
         name: options.nodeName ?? defaultNodeName(),
         listeners: () => {

@@ -29,6 +29,7 @@ export class AmqpListener {
     broker.observeBroker({
       vhostDeleted: (name) => this.closeWhere((c) => c.vhost?.name === name, `vhost '${name}' is deleted`),
       userDeleted: (name) => this.closeWhere((c) => c.user === name, `user '${name}' is deleted`),
+      fenced: (reason) => this.closeWhere(() => true, reason),
     });
   }
 

@@ -203,6 +203,9 @@ export class Publisher {
   }
 
   private sendConfirms(): void {
+    // A cluster leader past its lease confirms nothing (it is stepping down, its clients are being closed).
+    const until = this.channel.conn.broker.confirmsUntil;
+    if (until !== Infinity && Date.now() > until) return;
     const w = this.channel.conn.writer;
     const ch = this.channel.number;
     while (this.sentUpTo < this.readyUpTo) {

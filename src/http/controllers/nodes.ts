@@ -87,13 +87,27 @@ export function nodeJson(ctx: ApiContext): Record<string, Json> {
   };
 }
 
+/**
+ * Clustered, every node of the cluster: this one in full, the others by name, running flag and
+ * role (Warren's `cluster_role`, `in_sync`), as RabbitMQ lists the other members of a cluster.
+ */
+function nodesJson(ctx: ApiContext): Record<string, Json>[] {
+  const self = nodeJson(ctx);
+  if (ctx.cluster === undefined) return [self];
+  return ctx.cluster.nodes().map((n) => ({
+    ...(n.self ? self : { name: n.name, type: 'disc', running: n.running }),
+    cluster_role: n.role,
+    in_sync: n.inSync,
+  }));
+}
+
 export const nodesResources: readonly Resource[] = [
-  { path: '/api/nodes', auth: 'monitor', list: BY_VHOST_NAME, get: (_req, ctx) => [nodeJson(ctx)] },
+  { path: '/api/nodes', auth: 'monitor', list: BY_VHOST_NAME, get: (_req, ctx) => nodesJson(ctx) },
   {
     path: '/api/nodes/:node',
     auth: 'monitor',
-    exists: (req, ctx) => param(req, 'node') === ctx.node.name,
-    get: (_req, ctx) => nodeJson(ctx),
+    exists: (req, ctx) => nodesJson(ctx).some((n) => n['name'] === param(req, 'node')),
+    get: (req, ctx) => nodesJson(ctx).find((n) => n['name'] === param(req, 'node')),
   },
   // The management UI's plugins; Warren serves no UI. Any management user (RabbitMQ's is_authorized).
   { path: '/api/extensions', auth: 'any', get: () => [] },
