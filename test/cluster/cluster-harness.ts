@@ -178,6 +178,7 @@ export async function startCluster(leaseTtlMs: number): Promise<Cluster> {
       host: spec.host,
       port: spec.amqpPort,
       managementPort: spec.httpPort,
+      prometheusPort: await freePort(spec.host),
       dataDir: `./data/${spec.id}`,
       logLevel: 'info',
       cluster: { enabled: true, name: 'ctest', nodeId: spec.id, peers: specs, etcd: { managed: true }, leaseTtlMs },
