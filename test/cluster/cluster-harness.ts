@@ -10,20 +10,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ResolvedPeer } from '../../src/cluster/cluster-config.js';
 
 const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const SETPRIV = '/usr/bin/setpriv';
 export const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 
-export interface NodeSpec {
-  readonly id: string;
-  readonly host: string;
-  readonly amqpPort: number;
-  readonly httpPort: number;
-  readonly replPort: number;
-  readonly etcdClientPort: number;
-  readonly etcdPeerPort: number;
-}
+/** One node's peer entry, as the config file lists it. */
+export type NodeSpec = ResolvedPeer;
 
 /** A free TCP port on `host` (bound, read, released). */
 export function freePort(host: string): Promise<number> {
