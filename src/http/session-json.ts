@@ -97,7 +97,7 @@ export function consumerJson(s: SessionInfo, c: ConsumerInfo, node: string): Rec
     arguments: tableToJson(c.arguments),
     ack_required: c.ackRequired,
     active: c.active,
-    activity_status: c.active ? 'up' : 'waiting',
+    activity_status: c.activityStatus,
     channel_details: {
       connection_name: s.name,
       name: channelName(s, c.channel),

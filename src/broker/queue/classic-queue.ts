@@ -7,6 +7,8 @@ import { DeliveryPass } from './delivery-pass.js';
 import { EntryState, QueuedMessage, type Message } from '../message.js';
 import type { QueueConsumer } from './consumer.js';
 import { QueueConsumers } from './consumers.js';
+import { queueDetails, type QueueDetails } from './queue-details.js';
+import { UnackedTally } from './unacked-tally.js';
 import type { DeathReason } from './dead-letter.js';
 import { QueueExpiry } from './queue-expiry.js';
 import { PAGE_SIZE, type QueueStore } from './queue-store.js';
@@ -35,7 +37,7 @@ export class ClassicQueue extends QueueBase implements Queue {
   private readonly delays: QueueDelays;
   private readonly flow = new QueueFlow(this);
   /** messages delivered and not yet acked, rejected or requeued */
-  unackedCount = 0;
+  private readonly unacked = new UnackedTally();
 
   constructor(
     name: string,
@@ -67,14 +69,10 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   // ---- store -----------------------------------------------------------------------------
 
-  get type(): QueueType {
-    return 'classic';
-  }
+  readonly type: QueueType = 'classic';
 
   /** Every message is stored, persistent or not (quorum queues). */
-  protected storesEveryMessage(): boolean {
-    return false;
-  }
+  protected readonly storesEveryMessage: boolean = false;
 
   /** Deliveries are counted (x-delivery-count): under a delivery limit; always in quorum queues. */
   protected countsDeliveries(): boolean {
@@ -99,7 +97,7 @@ export class ClassicQueue extends QueueBase implements Queue {
   /** Is this message kept in the store on its own account? Persistent ones (any, in a quorum queue) of a stored queue. */
   private storesMessage(message: Message): boolean {
     const store = this.store;
-    return store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage());
+    return store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage);
   }
 
   /**
@@ -142,8 +140,6 @@ export class ClassicQueue extends QueueBase implements Queue {
     this.store?.remove(entry);
   }
 
-  // ---- counts ----------------------------------------------------------------------------
-
   get messageCount(): number {
     return this.ready.length + (this.store?.tailCount ?? 0);
   }
@@ -158,6 +154,14 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   get consumerCount(): number {
     return this.consumers.length;
+  }
+
+  get unackedCount(): number {
+    return this.unacked.count;
+  }
+
+  details(): QueueDetails {
+    return queueDetails(this.durable, this.settings.singleActiveConsumer, this.ready, this.unacked, this.store, this.consumers);
   }
 
   /** The queue was used (basic.get, redeclare): restarts the x-expires clock. */
@@ -199,7 +203,7 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (this.paging()) {
       // Not kept across a restart: transient messages, and anything a queue that is not stored pages out.
       const store = this.store as QueueStore;
-      const transient = store.pagingOnly || (!message.persistent && !this.storesEveryMessage());
+      const transient = store.pagingOnly || (!message.persistent && !this.storesEveryMessage);
       store.addToTail(this.nextSeq++, message, expiresAt, priority, transient);
     } else {
       const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
@@ -255,18 +259,18 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (noAck) return this.forget(entry);
     this.store?.delivered(entry);
     entry.state = EntryState.Unacked;
-    this.unackedCount++;
+    this.unacked.add(entry);
   }
 
   ack(entry: QueuedMessage): void {
-    this.unackedCount--;
+    this.unacked.remove(entry);
     this.counters.acked++;
     this.forget(entry);
   }
 
   /** Reject without requeue: the message leaves the queue, dead-lettered if configured. */
   discard(entry: QueuedMessage): void {
-    this.unackedCount--;
+    this.unacked.remove(entry);
     this.counters.discarded++;
     this.forget(entry);
     if (!this.deleted) this.deadLetter(entry.message, 'rejected');
@@ -274,7 +278,7 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   /** Put a delivered message back in its original place, marked redelivered. */
   requeue(entry: QueuedMessage): void {
-    this.unackedCount--;
+    this.unacked.remove(entry);
     if (this.deleted) return;
     if (this.countsDeliveries()) {
       entry.deliveryCount++;
@@ -294,10 +298,11 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (this.consumers.length > 0) this.scheduleDrain();
   }
 
-  private expireEntry(entry: QueuedMessage): void {
+  /** An entry's TTL passed: in the ready messages (`inReady`), or just taken from them. */
+  private expireEntry(entry: QueuedMessage, inReady = true): void {
     this.counters.expired++;
     this.forget(entry);
-    this.ready.removed(entry);
+    if (inReady) this.ready.removed(entry);
     this.deadLetter(entry.message, 'expired');
   }
 
@@ -371,7 +376,7 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   /** One delivery of a pass: the next live message to the consumer whose turn it is. */
   private deliverOne(now: number): boolean {
-    if (this.messageCount === 0) return false;
+    if (this.messageCount === 0) return this.consumers.idle(this.settings.singleActiveConsumer);
     const consumer = this.consumers.pick(this.settings.singleActiveConsumer);
     if (consumer === undefined) return false;
     const entry = this.shiftLive(now);
@@ -388,9 +393,7 @@ export class ClassicQueue extends QueueBase implements Queue {
       const entry = this.ready.shift();
       // Expired once its deadline has passed (a TTL 0 message is still deliverable at its own instant).
       if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt >= now) return entry;
-      this.counters.expired++;
-      this.forget(entry);
-      this.deadLetter(entry.message, 'expired');
+      this.expireEntry(entry, false);
     }
   }
 }

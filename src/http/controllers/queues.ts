@@ -10,7 +10,10 @@
 import type { Queue } from '../../broker/queue/queue.js';
 import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js';
 import { badRequest, objectNotFound } from '../errors.js';
-import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson, queueJson } from '../resource-json.js';
+import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson } from '../resource-json.js';
+import { queueDetailJson, queueJson } from '../queue-json.js';
+import { consumerJson } from '../session-json.js';
+import { rangesOf } from '../stats-range.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
 import { PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
@@ -51,8 +54,20 @@ function bindings(req: ApiRequest, ctx: ApiContext): unknown[] {
   return [defaultBindingJson(q), ...[...q.bindings].map(explicitBindingJson)].sort(byBinding);
 }
 
-const queuesOf = (ctx: ApiContext) => (req: ApiRequest) =>
-  listOver(req, ctx, (v) => [...v.queues.values()].map((q) => queueJson(q, ctx.node.name)), byVhostName);
+const queuesOf = (ctx: ApiContext) => (req: ApiRequest) => {
+  const ranges = rangesOf(req.query, true);
+  return listOver(req, ctx, (v) => [...v.queues.values()].map((q) => queueJson(q, ctx.node.name, ranges)), byVhostName);
+};
+
+/** GET of one queue, with its consumers (RabbitMQ's consumer_details). */
+function queueDetail(req: ApiRequest, ctx: ApiContext): unknown {
+  const q = pathQueue(req, ctx) as Queue;
+  const node = ctx.node.name;
+  const consumers = ctx.broker.sessions
+    .list()
+    .flatMap((s) => s.consumers().flatMap((c) => (c.queue === q.name && c.vhost === q.vhost ? [consumerJson(s, c, node)] : [])));
+  return queueDetailJson(q, node, consumers, rangesOf(req.query, true));
+}
 
 export const queuesResources: readonly Resource[] = [
   { path: '/api/queues', auth: 'vhost', list: PAGED_SORTED_BY_VHOST_NAME, get: (req, ctx) => queuesOf(ctx)(req) },
@@ -67,7 +82,7 @@ export const queuesResources: readonly Resource[] = [
     path: '/api/queues/:vhost/:queue',
     auth: 'vhost',
     exists: queueExists,
-    get: (req, ctx) => queueJson(pathQueue(req, ctx) as Queue, ctx.node.name),
+    get: queueDetail,
     put: { schema: QUEUE_SCHEMA, handle: put },
     delete: (req, ctx) => {
       vhostOf(req, ctx).deleteQueue(nameOf(req), queryFlag(req, 'if-unused'), queryFlag(req, 'if-empty'), null, accessOf(req, ctx));
