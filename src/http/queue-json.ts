@@ -45,6 +45,17 @@ function headTimestamp(head: Message | undefined): number | null {
   }
 }
 
+/** RabbitMQ keeps a queue's publishes and its deliveries in two series; each shows once it counted something. */
+const DELIVERY_GROUP = ['ack', 'deliver', 'deliver_get', 'deliver_no_ack', 'get', 'get_empty', 'get_no_ack', 'redeliver'];
+
+function withCountedGroups(stats: Obj): Obj | undefined {
+  const counted = (keys: string[]): boolean => keys.some((k) => (stats[k] as number) > 0);
+  const groups = [['publish'], DELIVERY_GROUP].filter(counted);
+  if (groups.length === 0) return undefined;
+  const keep = new Set(groups.flat().flatMap((k) => [k, `${k}_details`]));
+  return Object.fromEntries(Object.entries(stats).filter(([k]) => keep.has(k)));
+}
+
 const byKey = ([a]: [string, Json], [b]: [string, Json]): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The JSON of one queue in lists; `ranges` adds sample histories. */
@@ -56,8 +67,9 @@ export function queueJson(q: Queue, node: string, ranges?: Ranges): Obj {
   const ram = d.readyRam + unacked;
   const ramBytes = d.readyRamBytes + d.unackedBytes;
   const stats = queueStats(q, ranges);
-  const messageStats = stats['message_stats'] as Obj;
-  if (!Object.values(messageStats).some((v) => typeof v === 'number' && v > 0)) delete stats['message_stats'];
+  const messageStats = withCountedGroups(stats['message_stats'] as Obj);
+  if (messageStats === undefined) delete stats['message_stats'];
+  else stats['message_stats'] = messageStats;
   const out: Obj = {
     arguments: tableToJson(q.arguments),
     auto_delete: q.autoDelete,

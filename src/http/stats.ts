@@ -17,11 +17,14 @@ import {
   QUEUE_COUNTS,
   queueCounts,
   queueRates,
+  SESSION_COUNTS,
+  sessionRates,
   VHOST_COUNTS,
   vhostCounts,
   vhostRates,
 } from '../broker/stats/message-stats.js';
 import type { SamplePoint } from '../broker/stats/sample-history.js';
+import type { SessionInfo } from '../broker/session-info.js';
 import type { Vhost } from '../broker/vhost.js';
 import type { Json } from './format.js';
 import { detailsJson, NO_RANGES, pointsOf, sumPoints, type Range, type Ranges } from './stats-range.js';
@@ -57,7 +60,7 @@ function lengths(keys: readonly (typeof LENGTHS)[number][], counts: Float64Array
 }
 
 /** Series of an object's history over a range, or none when the range was not asked for. */
-const seriesOf = (key: Queue | Exchange | Vhost, r: Range | undefined): Points =>
+const seriesOf = (key: Queue | Exchange | Vhost | SessionInfo, r: Range | undefined): Points =>
   r === undefined ? NONE : (i) => pointsOf(historyOf(key), i, r);
 
 /** A queue's messages, messages_ready, messages_unacknowledged (with rates) and message_stats. */
@@ -109,4 +112,10 @@ export function overviewStats(vhosts: readonly Vhost[], ranges: Ranges = NO_RANG
   const msgPoints = summed(vhosts, ranges.msgRates);
   for (const k of OVERVIEW_ORDER) withDetails(message_stats, [k], counts, rates, VHOST_COUNTS.indexOf(k), msgPoints);
   return { message_stats, queue_totals: lengths(LENGTHS, counts, rates, VHOST_COUNTS.length, summed(vhosts, ranges.lengths)) };
+}
+
+/** A connection's recv_oct_details and send_oct_details (`?data_rates_age=` adds samples); counts as `recvOct`, `sendOct`. */
+export function connectionRates(s: SessionInfo, recvOct: number, sendOct: number, ranges: Ranges = NO_RANGES): Obj {
+  const out = withDetails({}, SESSION_COUNTS, Float64Array.of(recvOct, sendOct), sessionRates(s), 0, seriesOf(s, ranges.dataRates), true);
+  return { recv_oct_details: out['recv_oct_details'] as Obj, send_oct_details: out['send_oct_details'] as Obj };
 }

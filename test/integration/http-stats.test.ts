@@ -171,7 +171,8 @@ describe('message stats', () => {
     expect(lengths['messages_ready_details']).toEqual({ rate: expect.any(Number) });
     await statsReach(() => queueJson('q2'), { ack: 5, deliver: 6, deliver_get: 6, deliver_no_ack: 0, get: 0, get_empty: 0, get_no_ack: 0, publish: 5, redeliver: 1 });
     if (!tm.external) {
-      // RabbitMQ 3.10 leaves this queue's publish out (nothing was published to it) and its get_empty at 0.
+      // Nothing was published to this queue: its publish is left out, as RabbitMQ 3.10 does; RabbitMQ
+      // also leaves its get_empty at 0 (and so its deliveries out), Warren counts it.
       await statsReach(() => queueJson('empty'), {
         ack: 0,
         deliver: 0,
@@ -180,7 +181,6 @@ describe('message stats', () => {
         get: 0,
         get_empty: 1,
         get_no_ack: 0,
-        publish: 0,
         redeliver: 0,
       });
     }

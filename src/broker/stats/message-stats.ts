@@ -3,6 +3,8 @@
  * mode: cumulative counts per queue, exchange and vhost, and their rates per second over the last
  * sample interval (collect_statistics_interval, 5 s by default).
  *
+ * Connections' byte counts are sampled too, for their recv_oct / send_oct rates.
+ *
  * Counting stays where the messages go (QueueCounters, ExchangeCounters, VhostCounters: plain
  * fields bumped in place, nothing allocated, nothing scheduled per message). This module only
  * reads them: one timer per broker takes a sample of every queue, exchange and vhost into a
@@ -18,6 +20,7 @@
 import type { Broker } from '../broker.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Queue } from '../queue/queue.js';
+import type { SessionInfo } from '../session-info.js';
 import type { Vhost } from '../vhost.js';
 import { RETENTION_MS, SampleHistory } from './sample-history.js';
 
@@ -137,10 +140,10 @@ function record(key: object, at: number, size: number, fill: (out: Float64Array)
 }
 
 /** An object's sample history, if it has been sampled. */
-export const historyOf = (key: Queue | Exchange | Vhost): SampleHistory | undefined => HISTORIES.get(key);
+export const historyOf = (key: Queue | Exchange | Vhost | SessionInfo): SampleHistory | undefined => HISTORIES.get(key);
 
 /** Per-second rates of change over the last sample interval, in the object's count order; zeros before two samples. */
-export function ratesOf(key: Queue | Exchange | Vhost, size: number): Float64Array {
+export function ratesOf(key: object, size: number): Float64Array {
   const out = new Float64Array(size);
   return HISTORIES.get(key)?.rates(out) ?? out;
 }
@@ -148,6 +151,19 @@ export function ratesOf(key: Queue | Exchange | Vhost, size: number): Float64Arr
 export const queueRates = (q: Queue): Float64Array => ratesOf(q, Q_SIZE);
 export const exchangeRates = (x: Exchange): Float64Array => ratesOf(x, X_SIZE);
 export const vhostRates = (v: Vhost): Float64Array => ratesOf(v, V_SIZE);
+
+/** A connection's byte counts: received, sent (RabbitMQ's recv_oct, send_oct). */
+export const SESSION_COUNTS = ['recvOct', 'sendOct'] as const;
+const S_SIZE = SESSION_COUNTS.length;
+
+function sessionCounts(s: SessionInfo, out: Float64Array): Float64Array {
+  const c = s.info();
+  out[0] = c.recvOct;
+  out[1] = c.sendOct;
+  return out;
+}
+
+export const sessionRates = (s: SessionInfo): Float64Array => ratesOf(s, S_SIZE);
 
 /**
  * Since when (epoch ms) a queue has been idle, or undefined while it is active: RabbitMQ shows
@@ -201,5 +217,6 @@ export class MessageStats {
       for (const x of v.exchanges.values()) record(x, at, X_SIZE, (out) => exchangeCounts(x, out));
       record(v, at, V_SIZE, (out) => vhostCounts(v, out));
     }
+    for (const s of this.broker.sessions.list()) record(s, at, S_SIZE, (out) => sessionCounts(s, out));
   }
 }
