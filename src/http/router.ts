@@ -15,6 +15,7 @@ import type { User } from '../broker/auth/users.js';
 import { authenticate, type AuthRule } from './auth.js';
 import { badRequest, objectNotFound } from './errors.js';
 import { applyListQuery, type ListSpec } from './list-query.js';
+import { applyLazyList, LazyList } from './lazy-list.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -163,8 +164,10 @@ export function registerResource(app: FastifyInstance, ctx: ApiContext, r: Resou
   }
 }
 
-const listed = (r: Resource, req: ApiRequest, out: unknown): unknown =>
-  r.list !== undefined && Array.isArray(out) ? applyListQuery(out, req.query, r.list) : out;
+function listed(r: Resource, req: ApiRequest, out: unknown): unknown {
+  if (r.list !== undefined && out instanceof LazyList) return applyLazyList(out as LazyList<unknown>, req.query, r.list);
+  return r.list !== undefined && Array.isArray(out) ? applyListQuery(out, req.query, r.list) : out;
+}
 
 const methodKey = (m: Method): 'get' | 'put' | 'post' | 'delete' => m.toLowerCase() as 'get' | 'put' | 'post' | 'delete';
 

@@ -35,7 +35,13 @@ type Points = (index: number) => SamplePoint[] | undefined;
 
 const NONE: Points = () => undefined;
 
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const SNAKE = new Map<string, string>();
+/** RabbitMQ's name of a count (`deliverGet` -> `deliver_get`), computed once per name. */
+function snake(k: string): string {
+  let s = SNAKE.get(k);
+  if (s === undefined) SNAKE.set(k, (s = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+  return s;
+}
 
 /** A rate as RabbitMQ shows it: one decimal. */
 const rate = (r: number): number => Math.round(r * 10) / 10;

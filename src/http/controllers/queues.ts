@@ -10,13 +10,14 @@
 import type { Queue } from '../../broker/queue/queue.js';
 import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js';
 import { badRequest, objectNotFound } from '../errors.js';
-import { byBinding, byVhostName, defaultBindingJson, explicitBindingJson } from '../resource-json.js';
+import { byBinding, defaultBindingJson, explicitBindingJson } from '../resource-json.js';
+import { LazyList } from '../lazy-list.js';
 import { queueDetailJson, queueJson } from '../queue-json.js';
 import { consumerJson } from '../session-json.js';
 import { rangesOf } from '../stats-range.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
-import { accessOf, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
-import { PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
+import { accessOf, listedVhosts, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
+import { compareTerms, PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
 import { queueGetResource } from './queue-get.js';
 
 const nameOf = (req: ApiRequest): string => param(req, 'queue');
@@ -54,10 +55,30 @@ function bindings(req: ApiRequest, ctx: ApiContext): unknown[] {
   return [defaultBindingJson(q), ...[...q.bindings].map(explicitBindingJson)].sort(byBinding);
 }
 
-const queuesOf = (ctx: ApiContext) => (req: ApiRequest) => {
-  const ranges = rangesOf(req.query, true);
-  return listOver(req, ctx, (v) => [...v.queues.values()].map((q) => queueJson(q, ctx.node.name, ranges)), byVhostName);
+/** Fields of a queue's JSON read straight from the queue, to sort and page 10,000 queues without building their JSON. */
+const QUEUE_KEYS = {
+  name: (q: Queue) => q.name,
+  vhost: (q: Queue) => q.vhost,
+  type: (q: Queue) => q.type,
+  durable: (q: Queue) => q.durable,
+  auto_delete: (q: Queue) => q.autoDelete,
+  exclusive: (q: Queue) => q.exclusiveOwner !== null,
+  consumers: (q: Queue) => q.consumerCount,
+  messages: (q: Queue) => q.messageCount + q.unackedCount,
+  messages_ready: (q: Queue) => q.messageCount,
+  messages_unacknowledged: (q: Queue) => q.unackedCount,
+  policy: (q: Queue) => q.settings.policy ?? null,
+  state: () => 'running',
 };
+
+/** The listed vhosts' queues; built into JSON only for the page asked for, when it can be (lazy-list.ts). */
+function queuesOf(req: ApiRequest, ctx: ApiContext): LazyList<Queue> {
+  const ranges = rangesOf(req.query, true);
+  const queues = listedVhosts(req, ctx).flatMap((v) => [...v.queues.values()]);
+  // Natural order (sort=''): by vhost, then name, as the JSON list was.
+  if (req.query['sort'] === '') queues.sort((a, b) => compareTerms(a.vhost, b.vhost) || compareTerms(a.name, b.name));
+  return new LazyList(queues, (q) => queueJson(q, ctx.node.name, ranges), { ...QUEUE_KEYS, node: () => ctx.node.name });
+}
 
 /** GET of one queue, with its consumers (RabbitMQ's consumer_details). */
 function queueDetail(req: ApiRequest, ctx: ApiContext): unknown {
@@ -70,13 +91,13 @@ function queueDetail(req: ApiRequest, ctx: ApiContext): unknown {
 }
 
 export const queuesResources: readonly Resource[] = [
-  { path: '/api/queues', auth: 'vhost', list: PAGED_SORTED_BY_VHOST_NAME, get: (req, ctx) => queuesOf(ctx)(req) },
+  { path: '/api/queues', auth: 'vhost', list: PAGED_SORTED_BY_VHOST_NAME, get: queuesOf },
   {
     path: '/api/queues/:vhost',
     auth: 'vhost',
     list: PAGED_SORTED_BY_VHOST_NAME,
     exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
-    get: (req, ctx) => queuesOf(ctx)(req),
+    get: queuesOf,
   },
   {
     path: '/api/queues/:vhost/:queue',
