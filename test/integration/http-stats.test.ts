@@ -6,13 +6,12 @@
  * Queues and exchanges through /api/queues and /api/exchanges on both.
  */
 import amqp from 'amqplib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { uniqueName, waitFor } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/broker.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite({ statsInterval: 100 });
+const { api } = tm;
 let vhost: string;
 
 /** RabbitMQ emits stats every 5 s: allow a few intervals. */
@@ -20,20 +19,8 @@ const STATS_TIMEOUT = 25_000;
 /** Per test: a few stats waits against RabbitMQ. */
 const TEST_TIMEOUT = 90_000;
 
-beforeAll(async () => {
-  tm = await startTestManagement({ statsInterval: 100 });
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
-
 beforeEach(async () => {
-  vhost = cleanup.vhost(uniqueName('http-stats'));
-  await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+  vhost = await tm.vhost('http-stats');
 });
 
 type Stats = Record<string, unknown>;
