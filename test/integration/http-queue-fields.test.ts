@@ -82,10 +82,12 @@ async function queueWhen(name: string, ready: (q: Json) => boolean): Promise<Jso
 }
 
 const idle = (q: Json): boolean => typeof q['idle_since'] === 'string';
+/** RabbitMQ fills a queue's keys from several stats events: wait for the whole set. */
+const keysAre = (q: Json, keys: string[]): boolean => JSON.stringify(keysOf(q)) === JSON.stringify([...keys].sort());
 
 describe('queue fields', () => {
   it('a plain queue has RabbitMQ 3.10 keys, idle_since in its format, no consumers and no message_stats', async () => {
-    const q = await queueWhen('plain', idle);
+    const q = await queueWhen('plain', (x) => idle(x) && keysAre(x, DETAIL_KEYS));
     expect(keysOf(q)).toEqual([...DETAIL_KEYS].sort());
     expect(q['idle_since']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
     expect(Math.abs(Date.parse(q['idle_since'] as string) - Date.now())).toBeLessThan(120_000);
@@ -104,12 +106,16 @@ describe('queue fields', () => {
       incoming: [],
     });
     expect(q['memory']).toBeGreaterThan(0);
-    const listed = ((await api.get(`/api/queues/${seg(vhost)}`)).body as Json[]).find((x) => x['name'] === 'plain') as Json;
+    let listed: Json = {};
+    await waitFor(async () => {
+      listed = ((await api.get(`/api/queues/${seg(vhost)}`)).body as Json[]).find((x) => x['name'] === 'plain') ?? {};
+      return keysAre(listed, LIST_KEYS);
+    }, STATS_TIMEOUT, 100).catch(() => undefined);
     expect(keysOf(listed)).toEqual([...LIST_KEYS].sort());
   });
 
   it('a single-active-consumer queue names its active consumer; the other waits', async () => {
-    const q = await queueWhen('sac', (x) => idle(x) && x['consumers'] === 2);
+    const q = await queueWhen('sac', (x) => keysAre(x, DETAIL_KEYS) && x['consumers'] === 2 && (x['consumer_details'] as Json[]).length === 2);
     expect(keysOf(q)).toEqual([...DETAIL_KEYS].sort());
     expect(q['single_active_consumer_tag']).toBe(tags.sac[0]);
     expect(q['consumer_utilisation']).toBe(1);
@@ -122,8 +128,13 @@ describe('queue fields', () => {
     };
     expect(status(tags.sac[0])).toEqual([true, 'single_active']);
     expect(status(tags.sac[1])).toEqual([false, 'waiting']);
-    const consumers = (await api.get(`/api/consumers/${seg(vhost)}`)).body as Json[];
-    const statuses = consumers.map((c) => [(c['queue'] as Json)['name'], c['consumer_tag'], c['active'], c['activity_status']]);
+    // RabbitMQ lists consumers from its stats database: poll until all three are there.
+    let statuses: unknown[][] = [];
+    await waitFor(async () => {
+      const consumers = (await api.get(`/api/consumers/${seg(vhost)}`)).body as Json[];
+      statuses = consumers.map((c) => [(c['queue'] as Json)['name'], c['consumer_tag'], c['active'], c['activity_status']]);
+      return statuses.length === 3;
+    }, STATS_TIMEOUT, 100).catch(() => undefined);
     expect(statuses).toEqual(
       expect.arrayContaining([
         ['sac', tags.sac[0], true, 'single_active'],
@@ -134,7 +145,10 @@ describe('queue fields', () => {
   });
 
   it('a queue with unacknowledged messages sizes ready, unacknowledged, persistent and in-memory messages', async () => {
-    const q = await queueWhen('unacked', (x) => idle(x) && x['messages_unacknowledged'] === 2 && x['message_stats'] !== undefined);
+    const q = await queueWhen(
+      'unacked',
+      (x) => keysAre(x, [...DETAIL_KEYS, 'message_stats']) && x['messages_unacknowledged'] === 2 && (x['consumer_details'] as Json[]).length === 1,
+    );
     expect(keysOf(q)).toEqual([...DETAIL_KEYS, 'message_stats'].sort());
     expect(q).toMatchObject({
       messages: 5,
@@ -167,7 +181,7 @@ describe('queue fields', () => {
   it('an exclusive consumer is the queue exclusive_consumer_tag', async () => {
     await ch.assertQueue('exclusive-consumer', { durable: false });
     const { consumerTag } = await ch.consume('exclusive-consumer', () => {}, { exclusive: true });
-    const q = await queueWhen('exclusive-consumer', (x) => x['consumers'] === 1);
+    const q = await queueWhen('exclusive-consumer', (x) => x['consumers'] === 1 && (x['consumer_details'] as Json[]).length === 1);
     expect(q['exclusive_consumer_tag']).toBe(consumerTag);
     expect(((q['consumer_details'] as Json[])[0] as Json)['exclusive']).toBe(true);
   });

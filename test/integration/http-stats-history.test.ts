@@ -109,19 +109,25 @@ describe('sample histories', () => {
   });
 
   it('the vhost, the exchange and the overview', async () => {
-    const v = await getWhen(`/api/vhosts/${seg(vhost)}?${RANGE}`, (b) => samplesOf(details(b, 'messages'))?.[0]?.sample === 10);
+    const v = await getWhen(
+      `/api/vhosts/${seg(vhost)}?${RANGE}`,
+      (b) => samplesOf(details(b, 'messages'))?.[0]?.sample === 10 && b['message_stats'] !== undefined && samplesOf(details(b['message_stats'], 'publish'))?.[0]?.sample === 10,
+    );
     expect(expectHistory(details(v, 'messages'), 10)[0]?.sample).toBe(10);
     expect(nonIncreasing(expectHistory(details(v['message_stats'], 'publish'), 10))).toBe(true);
 
     const x = await getWhen(`/api/exchanges/${seg(vhost)}/x?${RANGE}`, (b) => {
       const stats = b['message_stats'] as Json | undefined;
-      return stats !== undefined && samplesOf(details(stats, 'publish_in'))?.[0]?.sample === 10;
+      return stats !== undefined && samplesOf(details(stats, 'publish_in'))?.[0]?.sample === 10 && samplesOf(details(stats, 'publish_out'))?.[0]?.sample === 10;
     });
     expect(nonIncreasing(expectHistory(details(x['message_stats'], 'publish_in'), 10))).toBe(true);
     expect(expectHistory(details(x['message_stats'], 'publish_out'), 10)[0]?.sample).toBe(10);
 
     // The overview sums every vhost (others' too, on a shared broker).
-    const o = await getWhen(`/api/overview?${RANGE}`, (b) => (samplesOf(details(b['queue_totals'], 'messages'))?.[0]?.sample ?? 0) >= 10);
+    const o = await getWhen(
+      `/api/overview?${RANGE}`,
+      (b) => (samplesOf(details(b['queue_totals'], 'messages'))?.[0]?.sample ?? 0) >= 10 && samplesOf(details(b['message_stats'], 'publish')) !== undefined,
+    );
     expectHistory(details(o['queue_totals'], 'messages'), Number.MAX_SAFE_INTEGER);
     expectHistory(details(o['message_stats'], 'publish'), Number.MAX_SAFE_INTEGER);
   });
