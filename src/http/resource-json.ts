@@ -13,6 +13,9 @@ import type { Vhost } from '../broker/vhost.js';
 import { packBindingProps } from './binding-props.js';
 import { exchangeStats } from './stats.js';
 import type { Ranges } from './stats-range.js';
+
+/** Queues moved to queue-json.ts; re-exported for code that imports them from here. */
+export { queueJson } from './queue-json.js';
 import { byFields, tableToJson, type Json } from './format.js';
 
 type Obj = Record<string, Json>;
