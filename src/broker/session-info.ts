@@ -5,6 +5,7 @@
  * Sessions when it opens a vhost (Sessions.open) and it is forgotten when the connection closes.
  * Names follow RabbitMQ's (rabbit_reader:info_keys, rabbit_channel:info_keys), in camelCase.
  */
+import type { ConsumerStatus } from './queue/consumers.js';
 import type { FieldTable } from '../amqp/field-types.js';
 
 export interface ConnectionInfo {
@@ -67,6 +68,8 @@ export interface ConsumerInfo {
   readonly prefetchCount: number;
   readonly arguments: FieldTable;
   readonly active: boolean;
+  /** RabbitMQ's activity_status: up, or single_active / waiting on a single-active-consumer queue */
+  readonly activityStatus: ConsumerStatus;
 }
 
 export interface SessionInfo {

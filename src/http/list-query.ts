@@ -72,15 +72,47 @@ export function paginationParams(q: Query): Pagination | undefined {
   return { page, pageSize, name: q['name'], useRegex: q['use_regex'] === 'true' };
 }
 
+/**
+ * How a list's items are read: a dotted field's value (for sorting), the name (for the name
+ * filter) and their JSON. Plain lists are of JSON objects already; a lazy list (lazy-list.ts)
+ * reads sort keys from the objects themselves and builds JSON for the page only.
+ */
+export interface ListAccess<T> {
+  value(item: T, path: readonly string[]): unknown;
+  name(item: T): unknown;
+  toJson(items: T[]): Item[];
+  /** order of items whose sort keys are equal (plain lists: the whole item, as RabbitMQ) */
+  readonly tieBreak?: (a: T, b: T) => number;
+}
+
+const PLAIN: ListAccess<Item> = {
+  value: (i, path) => dotted(i, path),
+  name: (i) => i['name'],
+  toJson: (items) => items,
+  tieBreak: (a, b) => compareTerms(a, b),
+};
+
 /** Apply the list parameters to a GET's list; returns the list, or the paged object. */
 export function applyListQuery(items: readonly unknown[], q: Query, spec: ListSpec): unknown {
+  return listQuery(items as Item[], q, spec, PLAIN);
+}
+
+/** The same, over items read through `access`: sorted and filtered first, made JSON after paging. */
+export function listQuery<T>(items: readonly T[], q: Query, spec: ListSpec, access: ListAccess<T>): unknown {
   const pagination = spec.paginate === undefined ? undefined : paginationParams(q);
   const columns = parseColumns(q['columns']);
-  const picked = spec.columnsFirst === true && columns !== undefined ? (items.map((i) => pickColumns(i, columns)) as Item[]) : (items as Item[]);
-  const sorted = sortItems(picked, spec.sort, q['sort'], q['sort_reverse'] === 'true');
-  const pick = (list: Item[]): unknown[] => (columns === undefined || picked !== items ? list : list.map((i) => pickColumns(i, columns)));
+  if (spec.columnsFirst === true && columns !== undefined) {
+    // These lists pick their columns before sorting (as RabbitMQ does there): sort the picked JSON.
+    const picked = access.toJson([...items]).map((i) => pickColumns(i, columns) as Item);
+    return listQuery(picked, { ...q, columns: undefined }, { ...spec, columnsFirst: false }, PLAIN);
+  }
+  const sorted = sortItems(items, sortPaths(q, spec), q['sort_reverse'] === 'true', access);
+  const pick = (list: T[]): unknown[] => {
+    const json = access.toJson(list);
+    return columns === undefined ? json : json.map((i) => pickColumns(i, columns));
+  };
   if (pagination === undefined) return pick(sorted);
-  const filtered = filterByName(sorted, pagination);
+  const filtered = filterByName(sorted, pagination, access);
   const { page, pageSize } = pagination;
   const offset = (page - 1) * pageSize;
   if (offset > filtered.length) {
@@ -101,7 +133,7 @@ export function applyListQuery(items: readonly unknown[], q: Query, spec: ListSp
   return { filtered_count, item_count, items: its, page, page_count, page_size, total_count };
 }
 
-function filterByName(items: Item[], p: Pagination): Item[] {
+function filterByName<T>(items: T[], p: Pagination, access: ListAccess<T>): T[] {
   const name = p.name;
   if (name === undefined || name === '') return items;
   let match: (s: string) => boolean;
@@ -117,19 +149,29 @@ function filterByName(items: Item[], p: Pagination): Item[] {
     const needle = name.toLowerCase();
     match = (s) => s.toLowerCase().includes(needle);
   }
-  return items.filter((i) => typeof i['name'] === 'string' && match(i['name']));
+  return items.filter((i) => {
+    const n = access.name(i);
+    return typeof n === 'string' && match(n);
+  });
 }
 
 // ---- sorting -----------------------------------------------------------------------------
 
-function sortItems(items: Item[], defaults: readonly string[], sort: string | undefined, reverse: boolean): Item[] {
+/** The dotted fields a list is sorted on: `sort`, then the defaults; undefined keeps the natural order. */
+export function sortPaths(q: Query, spec: ListSpec): string[][] | undefined {
+  const sort = q['sort'];
   // An explicit empty sort keeps the natural order, sort_reverse or not (RabbitMQ's sort_list(Facts, _, [], _)).
-  if (sort === '') return [...items];
-  const keys = sort === undefined ? defaults : [sort, ...defaults];
-  const paths = keys.map((k) => k.split('.').filter((p) => p !== ''));
-  const keyed = items.map((item) => ({ item, key: paths.map((p) => dotted(item, p)) }));
+  if (sort === '') return undefined;
+  const keys = sort === undefined ? spec.sort : [sort, ...spec.sort];
+  return keys.map((k) => k.split('.').filter((p) => p !== ''));
+}
+
+function sortItems<T>(items: readonly T[], paths: string[][] | undefined, reverse: boolean, access: ListAccess<T>): T[] {
+  if (paths === undefined) return [...items];
+  const keyed = items.map((item) => ({ item, key: paths.map((p) => access.value(item, p)) }));
+  const tie = access.tieBreak;
   // Ties go by the whole item, as RabbitMQ's lists:sort of {SortKey, Item} pairs does.
-  keyed.sort((a, b) => compareLists(a.key, b.key) || compareTerms(a.item, b.item));
+  keyed.sort(tie === undefined ? (a, b) => compareLists(a.key, b.key) : (a, b) => compareLists(a.key, b.key) || tie(a.item, b.item));
   const out = keyed.map((k) => k.item);
   return reverse ? out.reverse() : out;
 }
@@ -178,7 +220,12 @@ export function compareTerms(a: unknown, b: unknown): number {
 function compareLists(a: readonly unknown[], b: readonly unknown[]): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = compareTerms(a[i], b[i]);
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    // Two strings or two numbers, the usual keys, compare at once (as compareTerms would).
+    if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : 1;
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : compareTerms(x, y);
     if (c !== 0) return c;
   }
   return a.length - b.length;

@@ -16,6 +16,7 @@ import { authenticate, type AuthRule } from './auth.js';
 import { badRequest, objectNotFound } from './errors.js';
 import { applyListQuery, type ListSpec } from './list-query.js';
 import type { ClusterInfo } from './controllers/cluster.js';
+import { applyLazyList, LazyList } from './lazy-list.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -169,8 +170,10 @@ export function registerResource(app: FastifyInstance, ctx: ApiContext, r: Resou
   }
 }
 
-const listed = (r: Resource, req: ApiRequest, out: unknown): unknown =>
-  r.list !== undefined && Array.isArray(out) ? applyListQuery(out, req.query, r.list) : out;
+function listed(r: Resource, req: ApiRequest, out: unknown): unknown {
+  if (r.list !== undefined && out instanceof LazyList) return applyLazyList(out as LazyList<unknown>, req.query, r.list);
+  return r.list !== undefined && Array.isArray(out) ? applyListQuery(out, req.query, r.list) : out;
+}
 
 const methodKey = (m: Method): 'get' | 'put' | 'post' | 'delete' => m.toLowerCase() as 'get' | 'put' | 'post' | 'delete';
 

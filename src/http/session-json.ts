@@ -9,12 +9,15 @@ import type { User } from '../broker/auth/users.js';
 import { isAdmin, isMonitor } from './auth.js';
 import { notAuthorised } from './errors.js';
 import { tableToJson, type Json } from './format.js';
+import { connectionRates } from './stats.js';
+import type { Ranges } from './stats-range.js';
 
 /** `127.0.0.1:54321 -> 127.0.0.1:5672 (1)` */
 export const channelName = (s: SessionInfo, number: number): string => `${s.name} (${number})`;
 
-export function connectionJson(s: SessionInfo, node: string): Record<string, Json> {
+export function connectionJson(s: SessionInfo, node: string, ranges?: Ranges): Record<string, Json> {
   const c = s.info();
+  const rates = connectionRates(s, c.recvOct, c.sendOct, ranges);
   const out: Record<string, Json> = {
     auth_mechanism: c.authMechanism,
     channel_max: c.channelMax,
@@ -33,7 +36,9 @@ export function connectionJson(s: SessionInfo, node: string): Record<string, Jso
     port: c.port,
     protocol: c.protocol,
     recv_oct: c.recvOct,
+    recv_oct_details: rates['recv_oct_details'] as Json,
     send_oct: c.sendOct,
+    send_oct_details: rates['send_oct_details'] as Json,
     send_pend: 0,
     ssl: c.ssl !== null,
     ssl_cipher: c.ssl?.cipher ?? null,
@@ -97,7 +102,7 @@ export function consumerJson(s: SessionInfo, c: ConsumerInfo, node: string): Rec
     arguments: tableToJson(c.arguments),
     ack_required: c.ackRequired,
     active: c.active,
-    activity_status: c.active ? 'up' : 'waiting',
+    activity_status: c.activityStatus,
     channel_details: {
       connection_name: s.name,
       name: channelName(s, c.channel),

@@ -103,6 +103,7 @@ export class ConnectionSession implements SessionInfo {
     const out: ConsumerInfo[] = [];
     for (const ch of this.conn.channels.values()) {
       for (const c of ch.consumers.values()) {
+        const activityStatus = c.queue.details().statusOf(c);
         out.push({
           channel: ch.number,
           consumerTag: c.consumerTag,
@@ -112,7 +113,8 @@ export class ConnectionSession implements SessionInfo {
           exclusive: c.exclusive,
           prefetchCount: c.prefetch,
           arguments: c.args,
-          active: true,
+          active: activityStatus !== 'waiting',
+          activityStatus,
         });
       }
     }

@@ -1,7 +1,8 @@
 /**
  * The broker's publish path without sockets: vhost.publish through a fanout to two classic
- * queues, then basic.get (no-ack) of both copies, so the queues stay empty. What the per-message
- * counters (QueueCounters, ExchangeCounters) cost shows here, without the e2e bench's noise.
+ * queues, then basic.get (no-ack) of both copies, so the queues stay empty; and basic.get with an
+ * ack. What the per-message counters (QueueCounters, ExchangeCounters, the unacked and persistent
+ * tallies) cost shows here, without the e2e bench's noise.
  */
 import { bench, describe } from 'vitest';
 import { encodeProperties } from '../../src/amqp/basic-properties.js';
@@ -32,6 +33,14 @@ describe('publish path', () => {
     for (let i = 0; i < 100; i++) {
       a?.get(true);
       b?.get(true);
+    }
+  });
+
+  bench('publish to one queue, get with ack, ack', () => {
+    for (let i = 0; i < 100; i++) v.publish(ctx, '', 'a', properties, body, out);
+    for (let i = 0; i < 100; i++) {
+      const e = a?.get(false);
+      if (e !== undefined) a?.ack(e);
     }
   });
 });

@@ -10,7 +10,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
+import { uniqueName } from './broker.js';
 
 export interface TestManagement {
   /** base URL of the API, without credentials: http://127.0.0.1:PORT */
@@ -86,10 +88,17 @@ export interface RequestOptions {
 /** A client of the management API, as one user. */
 export class Api {
   constructor(
-    readonly url: string,
-    readonly user: string,
-    readonly password: string,
+    public url: string,
+    public user: string,
+    public password: string,
   ) {}
+
+  /** Become a client of what `other` points at (a suite's client, made before its broker starts). */
+  retarget(other: Api): void {
+    this.url = other.url;
+    this.user = other.user;
+    this.password = other.password;
+  }
 
   /** The same API as another user. */
   as(user: string, password: string): Api {
@@ -151,4 +160,60 @@ export class Cleanup {
     this.users.clear();
     this.vhosts.clear();
   }
+}
+
+/** A test file's management API set-up (managementSuite): the running broker, its admin client and a Cleanup. */
+export interface ManagementSuite extends TestManagement {
+  /** deletes the users and vhosts a test registers, after the file's tests */
+  readonly cleanup: Cleanup;
+  /** A new vhost, uniquely named from `prefix` and deleted at the end; guest, its creator, has every permission on it (RabbitMQ's rule). */
+  vhost(prefix: string): Promise<string>;
+}
+
+/**
+ * The set-up every management API test file shares: beforeAll starts the broker (or points at the
+ * external one, see startTestManagement) with `options`, afterAll deletes what the tests
+ * registered with `cleanup` and stops the broker. Call it at module level; `api` and `cleanup`
+ * are usable objects from the start (the client is pointed at the broker once it runs), the
+ * other members read the running broker's.
+ */
+export function managementSuite(options: BrokerOptions = {}): ManagementSuite {
+  let tm: TestManagement | undefined;
+  const api = new Api('', 'guest', 'guest');
+  const cleanup = new Cleanup(api);
+  const running = (): TestManagement => {
+    if (tm === undefined) throw new Error('managementSuite: the broker is not running (use it inside tests and hooks)');
+    return tm;
+  };
+  beforeAll(async () => {
+    tm = await startTestManagement(options);
+    api.retarget(tm.api);
+  });
+  afterAll(async () => {
+    await cleanup.run();
+    await tm?.close();
+  });
+  return {
+    api,
+    cleanup,
+    get url() {
+      return running().url;
+    },
+    get amqpBase() {
+      return running().amqpBase;
+    },
+    get external() {
+      return running().external;
+    },
+    get broker() {
+      return running().broker;
+    },
+    amqpUrl: (user, password, vhost) => running().amqpUrl(user, password, vhost),
+    close: async () => running().close(),
+    vhost: async (prefix) => {
+      const name = cleanup.vhost(uniqueName(prefix));
+      await api.mustPut(`/api/vhosts/${seg(name)}`, {});
+      return name;
+    },
+  };
 }

@@ -4,24 +4,12 @@
  * for vhost `/`; and /api/overview, /api/whoami, /api/cluster-name. Checked against RabbitMQ
  * 3.10 with WARREN_TEST_MGMT_URL (see test/helpers/management.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { type Api, managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
-
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
+const tm = managementSuite();
+const { api, cleanup } = tm;
 
 /** A user with these tags (password "pw"). */
 async function userWithTags(tags: string): Promise<Api> {

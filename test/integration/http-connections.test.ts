@@ -6,25 +6,16 @@
  * channels only after its next statistics emission, so every read polls.
  */
 import amqp, { type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { type Api, managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 const open: ChannelModel[] = [];
-
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
 
 afterAll(async () => {
   for (const c of open) await c.close().catch(() => {});
-  await cleanup.run();
-  await tm.close();
 });
 
 const STATS_MS = 15_000;

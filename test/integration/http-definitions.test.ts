@@ -8,30 +8,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { uniqueName } from '../helpers/broker.js';
 import { NOT_SURVIVING, only, sampleCalls, surviving, type Definitions } from '../helpers/definitions.js';
-import { Api, Cleanup, seg, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { Api, managementSuite, seg } from '../helpers/management.js';
 
 const FIXTURE = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/definitions-rabbitmq-3.10.8.json'), 'utf8')) as Definitions;
 const FIXTURE_VHOST = 'warren-fixture-vh';
 const FIXTURE_USERS = ['warren-fixture-user', 'warren-fixture-md5', 'warren-fixture-sha512'];
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
+afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -186,8 +177,7 @@ describe('definitions API', () => {
   });
 
   it('refuses what cannot be imported, with RabbitMQ texts', async () => {
-    const vhost = cleanup.vhost(uniqueName('defs-err'));
-    await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+    const vhost = await tm.vhost('defs-err');
     const missingVhost = uniqueName('defs-none');
     const noVhost = await api.post('/api/definitions', { queues: [{ name: 'q', vhost: missingVhost, durable: true, auto_delete: false, arguments: {} }] });
     expect(noVhost.status).toBe(400);
@@ -206,8 +196,7 @@ describe('definitions API', () => {
   });
 
   it('skips a binding whose queue is missing, and leaves existing queues as they are', async () => {
-    const vhost = cleanup.vhost(uniqueName('defs-skip'));
-    await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+    const vhost = await tm.vhost('defs-skip');
     const queue = (args: Record<string, unknown>): unknown => ({ name: 'q', vhost, durable: true, auto_delete: false, arguments: args });
     expect((await api.post('/api/definitions', { queues: [queue({ 'x-max-length': 5, 'x-queue-type': 'classic' })] })).status).toBe(204);
     expect((await api.post('/api/definitions', { queues: [queue({ 'x-max-length': 9, 'x-queue-type': 'classic' })] })).status).toBe(204);
@@ -219,8 +208,7 @@ describe('definitions API', () => {
   });
 
   it('imports and exports one vhost, without vhost fields', async () => {
-    const vhost = cleanup.vhost(uniqueName('defs-one'));
-    await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+    const vhost = await tm.vhost('defs-one');
     const r = await api.post(`/api/definitions/${seg(vhost)}`, {
       exchanges: [{ name: 'x1', type: 'topic', durable: true, auto_delete: false, internal: false, arguments: {} }],
       queues: [{ name: 'q1', durable: true, auto_delete: false, arguments: { 'x-queue-type': 'classic' } }],

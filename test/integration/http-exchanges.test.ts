@@ -3,29 +3,16 @@
  * through the broker's publish path. RabbitMQ's status codes, shapes and texts; checked against
  * RabbitMQ 3.10 with WARREN_TEST_MGMT_URL. Each test works in a vhost of its own.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 let vhost: string;
 
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
-
 beforeEach(async () => {
-  vhost = cleanup.vhost(uniqueName('http-x'));
-  await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+  vhost = await tm.vhost('http-x');
 });
 
 const xPath = (name: string): string => `/api/exchanges/${seg(vhost)}/${seg(name)}`;

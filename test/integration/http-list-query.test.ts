@@ -4,30 +4,21 @@
  * (not paginated there): the paged answer's shape, name and regex filters, KEDA's regex query,
  * RabbitMQ's 400s for bad pages. Checked against RabbitMQ 3.10 with WARREN_TEST_MGMT_URL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 /** three vhosts and three users named `${prefix}-a`, `-b`, `-c` */
 let prefix: string;
 
 beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
   prefix = uniqueName('lq');
   for (const s of ['b', 'c', 'a']) {
     await api.mustPut(`/api/vhosts/${seg(cleanup.vhost(`${prefix}-${s}`))}`, { description: `d-${s}` });
     await api.mustPut(`/api/users/${seg(cleanup.user(`${prefix}-${s}`))}`, { password: 'pw', tags: s === 'a' ? 'management' : 'monitoring' });
   }
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
 });
 
 const ours = (items: { name: string }[]): string[] => items.map((i) => i.name).filter((n) => n.startsWith(prefix));

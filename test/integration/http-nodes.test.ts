@@ -4,24 +4,12 @@
  * {"status":"failed", ...}, and 400s for bad parameters. Checked against RabbitMQ 3.10 with
  * WARREN_TEST_MGMT_URL; the alarm tests raise alarms only on the in-process broker.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
-
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
+const tm = managementSuite();
+const { api, cleanup } = tm;
 
 const amqpPort = (): number => Number(new URL(tm.amqpBase).port);
 

@@ -4,26 +4,14 @@
  * effect on AMQP clients. Checked against RabbitMQ 3.10 with WARREN_TEST_MGMT_URL.
  */
 import amqp from 'amqplib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 let user: string;
 let vhost: string;
-
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
 
 beforeEach(async () => {
   vhost = cleanup.vhost(uniqueName('http-pv'));

@@ -8,30 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Api as Client, Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { Api as Client, managementSuite, seg } from '../helpers/management.js';
 import { startBroker } from '../../src/index.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 let vhost: string;
 
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
-
 beforeEach(async () => {
-  vhost = cleanup.vhost(uniqueName('http-pol'));
-  await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+  vhost = await tm.vhost('http-pol');
 });
 
 const policyPath = (name: string, kind = 'policies'): string => `/api/${kind}/${seg(vhost)}/${seg(name)}`;

@@ -6,27 +6,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { managementSuite } from '../helpers/management.js';
 
 const RABBITMQADMIN = '/usr/bin/rabbitmqadmin';
 const run = promisify(execFile);
 
-let tm: TestManagement;
-let cleanup: Cleanup;
+const tm = managementSuite();
 let vhost: string;
 
 beforeAll(async () => {
-  tm = await startTestManagement();
-  cleanup = new Cleanup(tm.api);
-  vhost = cleanup.vhost(uniqueName('http-admin'));
-  await tm.api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
+  vhost = await tm.vhost('http-admin');
 });
 
 /** rabbitmqadmin's output for `args` in the test's vhost (async: the in-process broker keeps serving). */

@@ -6,13 +6,12 @@
  * Queues and exchanges through /api/queues and /api/exchanges on both.
  */
 import amqp from 'amqplib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { uniqueName, waitFor } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/broker.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite({ statsInterval: 100 });
+const { api } = tm;
 let vhost: string;
 
 /** RabbitMQ emits stats every 5 s: allow a few intervals. */
@@ -20,30 +19,18 @@ const STATS_TIMEOUT = 25_000;
 /** Per test: a few stats waits against RabbitMQ. */
 const TEST_TIMEOUT = 90_000;
 
-beforeAll(async () => {
-  tm = await startTestManagement({ statsInterval: 100 });
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
-
 beforeEach(async () => {
-  vhost = cleanup.vhost(uniqueName('http-stats'));
-  await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+  vhost = await tm.vhost('http-stats');
 });
 
 type Stats = Record<string, unknown>;
 
 /**
- * basic.get on an empty queue: Warren counts it; RabbitMQ 3.10.8 shows get_empty but never
- * increments it (deviation kept: the count is what the field promises).
+ * basic.get on an empty queue: counted in the vhost's get_empty by both (RabbitMQ 3.10.8 counts
+ * it there, from the channel's stats, though not on the queue: see the per-queue test). An
+ * earlier expectation of 0 for RabbitMQ passed only while its stats had not arrived.
  */
-const GET_EMPTY_COUNTED = !process.env['WARREN_TEST_MGMT_URL'];
-const GET_EMPTY = GET_EMPTY_COUNTED ? 1 : 0;
+const GET_EMPTY = 1;
 
 async function vhostJson(): Promise<Stats> {
   return (await api.get(`/api/vhosts/${seg(vhost)}`)).body as Stats;
@@ -171,7 +158,8 @@ describe('message stats', () => {
     expect(lengths['messages_ready_details']).toEqual({ rate: expect.any(Number) });
     await statsReach(() => queueJson('q2'), { ack: 5, deliver: 6, deliver_get: 6, deliver_no_ack: 0, get: 0, get_empty: 0, get_no_ack: 0, publish: 5, redeliver: 1 });
     if (!tm.external) {
-      // RabbitMQ 3.10 leaves this queue's publish out (nothing was published to it) and its get_empty at 0.
+      // Nothing was published to this queue: its publish is left out, as RabbitMQ 3.10 does; RabbitMQ
+      // also leaves its get_empty at 0 (and so its deliveries out), Warren counts it.
       await statsReach(() => queueJson('empty'), {
         ack: 0,
         deliver: 0,
@@ -180,7 +168,6 @@ describe('message stats', () => {
         get: 0,
         get_empty: 1,
         get_no_ack: 0,
-        publish: 0,
         redeliver: 0,
       });
     }

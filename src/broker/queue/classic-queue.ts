@@ -7,6 +7,8 @@ import { DeliveryPass } from './delivery-pass.js';
 import { EntryState, QueuedMessage, type Message } from '../message.js';
 import type { QueueConsumer } from './consumer.js';
 import { QueueConsumers } from './consumers.js';
+import { queueDetails, type QueueDetails } from './queue-details.js';
+import { UnackedTally } from './unacked-tally.js';
 import type { DeathReason } from './dead-letter.js';
 import { QueueExpiry } from './queue-expiry.js';
 import { PAGE_SIZE, type QueueStore } from './queue-store.js';
@@ -36,7 +38,7 @@ export class ClassicQueue extends QueueBase implements Queue {
   private readonly delays: QueueDelays;
   private readonly flow = new QueueFlow(this);
   /** messages delivered and not yet acked, rejected or requeued */
-  unackedCount = 0;
+  private readonly unacked = new UnackedTally();
 
   constructor(
     name: string,
@@ -67,14 +69,10 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   // ---- store -----------------------------------------------------------------------------
-  get type(): QueueType {
-    return 'classic';
-  }
+  readonly type: QueueType = 'classic';
 
   /** Every message is stored, persistent or not (quorum queues). */
-  protected storesEveryMessage(): boolean {
-    return false;
-  }
+  protected readonly storesEveryMessage: boolean = false;
 
   /** Deliveries are counted (x-delivery-count): under a delivery limit; always in quorum queues. */
   protected countsDeliveries(): boolean {
@@ -99,14 +97,11 @@ export class ClassicQueue extends QueueBase implements Queue {
   /** Is this message kept in the store on its own account? Persistent ones (any, in a quorum queue) of a stored queue. */
   private storesMessage(message: Message): boolean {
     const store = this.store;
-    return store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage());
+    return store !== null && !store.pagingOnly && (message.persistent || this.storesEveryMessage);
   }
 
-  /**
-   * Over the memory budget (or already paging): new messages go to the store only. A queue that
-   * is not stored pages too, into a store link of its own (its entries never survive a restart).
-   * Not for priority queues.
-   */
+  /** Over the memory budget (or already paging; never a priority queue): new messages go to the store only,
+   *  a queue that is not stored into a store link of its own (its entries never survive a restart). */
   private paging(): boolean {
     const budget = this.hooks?.memoryBudget;
     if (budget === undefined || this.settings.maxPriority !== undefined) return false;
@@ -159,6 +154,14 @@ export class ClassicQueue extends QueueBase implements Queue {
     return this.consumers.length;
   }
 
+  get unackedCount(): number {
+    return this.unacked.count;
+  }
+
+  details(): QueueDetails {
+    return queueDetails(this.durable, this.settings.singleActiveConsumer, this.ready, this.unacked, this.store, this.consumers);
+  }
+
   /** The queue was used (basic.get, redeclare): restarts the x-expires clock. */
   touch(): void {
     this.unused.touch(this.consumers.length === 0);
@@ -197,7 +200,7 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (this.paging()) {
       // Not kept across a restart: transient messages, and anything a queue that is not stored pages out.
       const store = this.store as QueueStore;
-      const transient = store.pagingOnly || (!message.persistent && !this.storesEveryMessage());
+      const transient = store.pagingOnly || (!message.persistent && !this.storesEveryMessage);
       store.addToTail(this.nextSeq++, message, expiresAt, priority, transient);
     } else {
       const entry = new QueuedMessage(this.nextSeq++, message, false, expiresAt, priority);
@@ -252,7 +255,7 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (noAck) return this.forget(entry);
     this.store?.delivered(entry);
     entry.state = EntryState.Unacked;
-    this.unackedCount++;
+    this.unacked.add(entry);
   }
 
   browse(offset: number, count: number): QueuedMessage[] {
@@ -260,14 +263,14 @@ export class ClassicQueue extends QueueBase implements Queue {
   }
 
   ack(entry: QueuedMessage): void {
-    this.unackedCount--;
+    this.unacked.remove(entry);
     this.counters.acked++;
     this.forget(entry);
   }
 
   /** Reject without requeue: the message leaves the queue, dead-lettered if configured. */
   discard(entry: QueuedMessage): void {
-    this.unackedCount--;
+    this.unacked.remove(entry);
     this.counters.discarded++;
     this.forget(entry);
     if (!this.deleted) this.deadLetter(entry.message, 'rejected');
@@ -275,7 +278,7 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   /** Put a delivered message back in its original place, marked redelivered. */
   requeue(entry: QueuedMessage): void {
-    this.unackedCount--;
+    this.unacked.remove(entry);
     if (this.deleted) return;
     if (this.countsDeliveries()) {
       entry.deliveryCount++;
@@ -295,7 +298,7 @@ export class ClassicQueue extends QueueBase implements Queue {
     if (this.consumers.length > 0) this.scheduleDrain();
   }
 
-  /** A ready entry's time is up (`inReady`: it still sits in the ready list): gone, dead-lettered. */
+  /** An entry's TTL passed: in the ready messages (`inReady`), or just taken from them. */
   private expireEntry(entry: QueuedMessage, inReady = true): void {
     this.counters.expired++;
     this.forget(entry);
@@ -373,7 +376,7 @@ export class ClassicQueue extends QueueBase implements Queue {
 
   /** One delivery of a pass: the next live message to the consumer whose turn it is. */
   private deliverOne(now: number): boolean {
-    if (this.messageCount === 0) return false;
+    if (this.messageCount === 0) return this.consumers.idle(this.settings.singleActiveConsumer);
     const consumer = this.consumers.pick(this.settings.singleActiveConsumer);
     if (consumer === undefined) return false;
     const entry = this.shiftLive(now);

@@ -1,14 +1,19 @@
 import { accessRefused } from '../../amqp/errors.js';
 import type { QueueConsumer } from './consumer.js';
+import { ConsumerUse } from './consumer-use.js';
+
+/** A consumer as the management API shows it: RabbitMQ's activity_status. */
+export type ConsumerStatus = 'up' | 'single_active' | 'waiting';
 
 /**
  * A queue's consumers, highest priority first then arrival order, and the choice of who gets
  * the next message: round-robin within the highest priority group that has capacity, or the
- * single active consumer (the first in line).
+ * single active consumer (the first in line). Keeps the queue's consumer utilisation (`use`).
  */
 export class QueueConsumers {
   private list: QueueConsumer[] = [];
   private rr = 0;
+  readonly use = new ConsumerUse();
 
   get length(): number {
     return this.list.length;
@@ -21,6 +26,7 @@ export class QueueConsumers {
     let i = this.list.length;
     while (i > 0 && (this.list[i - 1] as QueueConsumer).priority < consumer.priority) i--;
     this.list.splice(i, 0, consumer);
+    this.use.setActive();
   }
 
   /** Remove; returns its former index, or -1. */
@@ -43,7 +49,42 @@ export class QueueConsumers {
     return false;
   }
 
+  /** Who takes the next message; none makes the queue inactive for its utilisation. */
   pick(singleActive: boolean): QueueConsumer | undefined {
+    const c = this.next(singleActive);
+    if (c === undefined) this.use.setInactive();
+    else if (!this.use.active) this.use.setActive();
+    return c;
+  }
+
+  /** The queue has no message to give: it counts as active again once a consumer could take one. */
+  idle(singleActive: boolean): false {
+    if (!this.use.active && this.list.some((c, i) => (!singleActive || i === 0) && c.canDeliver())) this.use.setActive();
+    return false;
+  }
+
+  /** RabbitMQ's consumer_utilisation: 0 without consumers. */
+  utilisation(): number {
+    return this.list.length === 0 ? 0 : this.use.capacity();
+  }
+
+  /** activity_status: the first in line of a single-active-consumer queue is the active one. */
+  status(consumer: QueueConsumer, singleActive: boolean): ConsumerStatus {
+    if (!singleActive) return 'up';
+    return this.list[0] === consumer ? 'single_active' : 'waiting';
+  }
+
+  /** single_active_consumer_tag */
+  activeTag(singleActive: boolean): string | null {
+    return singleActive ? (this.list[0]?.consumerTag ?? null) : null;
+  }
+
+  /** exclusive_consumer_tag: the basic.consume exclusive consumer's, else null */
+  exclusiveTag(): string | null {
+    return this.list.find((c) => c.exclusive)?.consumerTag ?? null;
+  }
+
+  private next(singleActive: boolean): QueueConsumer | undefined {
     const list = this.list;
     if (singleActive) {
       const active = list[0];

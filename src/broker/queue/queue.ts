@@ -4,6 +4,7 @@ import type { DelayedMessages, DelayStore } from '../delayed-messages.js';
 import type { Message, QueuedMessage } from '../message.js';
 import type { QueueArguments, QueueType } from '../queue-arguments.js';
 import type { QueueConsumer } from './consumer.js';
+import type { QueueDetails } from './queue-details.js';
 import type { DeathReason } from './dead-letter.js';
 import type { QueueStore } from './queue-store.js';
 import type { QueueSettings } from './settings.js';
@@ -105,6 +106,9 @@ export interface Queue {
   discard(entry: QueuedMessage): void;
   /** Put a delivered message back in its original place, marked redelivered. */
   requeue(entry: QueuedMessage): void;
+
+  /** Memory, persistence, head message and consumer figures for the management API (read on request). */
+  details(): QueueDetails;
 
   addConsumer(consumer: QueueConsumer): void;
   removeConsumer(consumer: QueueConsumer): void;

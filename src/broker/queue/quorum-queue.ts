@@ -9,13 +9,9 @@ import { ClassicQueue } from './classic-queue.js';
  * queue type behind the same Queue interface).
  */
 export class QuorumQueue extends ClassicQueue {
-  override get type(): QueueType {
-    return 'quorum';
-  }
+  override readonly type: QueueType = 'quorum';
 
-  protected override storesEveryMessage(): boolean {
-    return true;
-  }
+  protected override readonly storesEveryMessage: boolean = true;
 
   protected override countsDeliveries(): boolean {
     return true;

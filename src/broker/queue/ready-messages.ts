@@ -17,6 +17,9 @@ export class ReadyMessages {
   private live = 0;
   private tombstones = 0;
   bytes = 0;
+  /** of the ready ones, persistent messages and their bytes (management API) */
+  persistent = 0;
+  persistentBytes = 0;
 
   constructor(readonly maxPriority: number) {
     this.levels = [];
@@ -30,24 +33,38 @@ export class ReadyMessages {
 
   push(entry: QueuedMessage): void {
     (this.levels[entry.priority] as Deque<QueuedMessage>).push(entry);
-    this.live++;
-    this.bytes += entry.message.body.length;
+    this.added(entry);
   }
 
   /** Back to its original place (a requeue). */
   requeue(entry: QueuedMessage): void {
     this.requeued.push(entry);
+    this.added(entry);
+  }
+
+  private added(entry: QueuedMessage): void {
+    const m = entry.message;
     this.live++;
-    this.bytes += entry.message.body.length;
+    this.bytes += m.body.length;
+    if (m.persistent) this.countPersistent(m.body.length, 1);
+  }
+
+  private taken(entry: QueuedMessage): void {
+    const m = entry.message;
+    this.live--;
+    this.bytes -= m.body.length;
+    if (m.persistent) this.countPersistent(-m.body.length, -1);
+  }
+
+  private countPersistent(bytes: number, n: number): void {
+    this.persistent += n;
+    this.persistentBytes += bytes;
   }
 
   /** The next message to deliver (highest priority, lowest seq), removed; undefined when empty. */
   shift(): QueuedMessage | undefined {
     const e = this.peekInternal(true);
-    if (e !== undefined) {
-      this.live--;
-      this.bytes -= e.message.body.length;
-    }
+    if (e !== undefined) this.taken(e);
     return e;
   }
 
@@ -57,9 +74,8 @@ export class ReadyMessages {
 
   /** An entry left the queue from the middle (expiry): it becomes a tombstone. */
   removed(entry: QueuedMessage): void {
-    this.live--;
+    this.taken(entry);
     this.tombstones++;
-    this.bytes -= entry.message.body.length;
     if (this.tombstones > 1024 && this.tombstones > this.live) this.compact();
   }
 
@@ -71,6 +87,8 @@ export class ReadyMessages {
     this.live = 0;
     this.tombstones = 0;
     this.bytes = 0;
+    this.persistent = 0;
+    this.persistentBytes = 0;
     return out;
   }
 

@@ -3,11 +3,14 @@
  * mode: cumulative counts per queue, exchange and vhost, and their rates per second over the last
  * sample interval (collect_statistics_interval, 5 s by default).
  *
+ * Connections' byte counts are sampled too, for their recv_oct / send_oct rates.
+ *
  * Counting stays where the messages go (QueueCounters, ExchangeCounters, VhostCounters: plain
  * fields bumped in place, nothing allocated, nothing scheduled per message). This module only
- * reads them: one timer per broker takes a sample of every queue, exchange and vhost, keeping the
- * last two per object in a side table keyed by the object (so a deleted one is simply forgotten).
- * Counts are read live; rates come from the last two samples.
+ * reads them: one timer per broker takes a sample of every queue, exchange and vhost into a
+ * bounded history per object (sample-history.ts), in a side table keyed by the object (so a
+ * deleted one is simply forgotten). Counts are read live; rates come from the last two samplings,
+ * histories (`?msg_rates_age=`) from the stored samples.
  *
  * A vhost's counts are the sums over its queues and exchanges, plus what deleted ones had counted
  * (retired when they go), plus its own confirms and returns, so they never go down.
@@ -17,10 +20,14 @@
 import type { Broker } from '../broker.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Queue } from '../queue/queue.js';
+import type { SessionInfo } from '../session-info.js';
 import type { Vhost } from '../vhost.js';
+import { RETENTION_MS, SampleHistory } from './sample-history.js';
 
 /** RabbitMQ's default collect_statistics_interval, ms. */
 export const DEFAULT_STATS_INTERVAL = 5000;
+/** At most this many samples per object, whatever the interval (short ones are for tests). */
+const MAX_SLOTS = 1201;
 
 /** A queue's counts (RabbitMQ's queue message_stats, in its key order), then LENGTHS. */
 export const QUEUE_COUNTS = ['ack', 'deliver', 'deliverGet', 'deliverNoAck', 'get', 'getEmpty', 'getNoAck', 'publish', 'redeliver'] as const;
@@ -117,41 +124,59 @@ export function vhostCounts(v: Vhost, out: Float64Array = new Float64Array(V_SIZ
 
 const EMPTY_V = new Float64Array(V_SIZE);
 
-interface Sample {
-  prev: Float64Array;
-  cur: Float64Array;
-  /** ms (monotonic) of the samples; prevAt 0: only one sample yet */
-  prevAt: number;
-  curAt: number;
-}
+/** The sample history of each queue, exchange and vhost, keyed by the object (a deleted one is simply forgotten). */
+const HISTORIES = new WeakMap<object, SampleHistory>();
+const SCRATCH = new Float64Array(Math.max(Q_SIZE, X_SIZE, V_SIZE));
 
-/** The last two samples of each queue, exchange and vhost. */
-const SAMPLES = new WeakMap<object, Sample>();
+/** Sample capacity per object: RabbitMQ's 600 s retention at the sampling interval (bounded for short test intervals). */
+let capacity = RETENTION_MS / DEFAULT_STATS_INTERVAL + 1;
 
 function record(key: object, at: number, size: number, fill: (out: Float64Array) => void): void {
-  let s = SAMPLES.get(key);
-  if (s === undefined) SAMPLES.set(key, (s = { prev: new Float64Array(size), cur: new Float64Array(size), prevAt: 0, curAt: 0 }));
-  const older = s.prev;
-  s.prev = s.cur;
-  s.prevAt = s.curAt;
-  fill(older);
-  s.cur = older;
-  s.curAt = at;
+  let h = HISTORIES.get(key);
+  if (h === undefined) HISTORIES.set(key, (h = new SampleHistory(size, capacity)));
+  const sample = SCRATCH.subarray(0, size);
+  fill(sample);
+  h.record(at, sample);
 }
 
+/** An object's sample history, if it has been sampled. */
+export const historyOf = (key: Queue | Exchange | Vhost | SessionInfo): SampleHistory | undefined => HISTORIES.get(key);
+
 /** Per-second rates of change over the last sample interval, in the object's count order; zeros before two samples. */
-export function ratesOf(key: Queue | Exchange | Vhost, size: number): Float64Array {
+export function ratesOf(key: object, size: number): Float64Array {
   const out = new Float64Array(size);
-  const s = SAMPLES.get(key);
-  if (s === undefined || s.prevAt === 0 || s.curAt <= s.prevAt) return out;
-  const seconds = (s.curAt - s.prevAt) / 1000;
-  for (let i = 0; i < size; i++) out[i] = ((s.cur[i] as number) - (s.prev[i] as number)) / seconds;
-  return out;
+  return HISTORIES.get(key)?.rates(out) ?? out;
 }
 
 export const queueRates = (q: Queue): Float64Array => ratesOf(q, Q_SIZE);
 export const exchangeRates = (x: Exchange): Float64Array => ratesOf(x, X_SIZE);
 export const vhostRates = (v: Vhost): Float64Array => ratesOf(v, V_SIZE);
+
+/** A connection's byte counts: received, sent (RabbitMQ's recv_oct, send_oct). */
+export const SESSION_COUNTS = ['recvOct', 'sendOct'] as const;
+const S_SIZE = SESSION_COUNTS.length;
+
+function sessionCounts(s: SessionInfo, out: Float64Array): Float64Array {
+  const c = s.info();
+  out[0] = c.recvOct;
+  out[1] = c.sendOct;
+  return out;
+}
+
+export const sessionRates = (s: SessionInfo): Float64Array => ratesOf(s, S_SIZE);
+
+/**
+ * Since when (epoch ms) a queue has been idle, or undefined while it is active: RabbitMQ shows
+ * idle_since once a queue process hibernates after a quiet spell. Here: the time of the sample
+ * since which nothing the queue counts (messages in and out, lengths) has changed; read against
+ * the live counts, so any activity after that sample makes it active at once. Costs nothing per
+ * message. A queue not sampled yet is not known to be idle.
+ */
+export function idleSince(q: Queue): number | undefined {
+  const h = HISTORIES.get(q);
+  if (h === undefined || h.newestAt === 0) return undefined;
+  return h.equalsNewest(queueCounts(q, SCRATCH.subarray(0, Q_SIZE))) ? h.newestAt : undefined;
+}
 
 /** The sampler of one broker: one unref'd timer, stopped with the broker. */
 export class MessageStats {
@@ -174,6 +199,7 @@ export class MessageStats {
   /** Sample every `intervalMs` from now on (idempotent). */
   start(intervalMs: number = DEFAULT_STATS_INTERVAL): void {
     if (this.timer !== null) return;
+    capacity = Math.min(MAX_SLOTS, Math.ceil(RETENTION_MS / intervalMs) + 1);
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
@@ -184,12 +210,13 @@ export class MessageStats {
     this.timer = null;
   }
 
-  /** Take one sample of everything (the timer's work; tests may call it). */
-  sample(at: number = performance.now()): void {
+  /** Take one sample of everything at `at` (epoch ms; the timer's work; tests may call it). */
+  sample(at: number = Date.now()): void {
     for (const v of this.broker.vhosts.values()) {
       for (const q of v.queues.values()) record(q, at, Q_SIZE, (out) => queueCounts(q, out));
       for (const x of v.exchanges.values()) record(x, at, X_SIZE, (out) => exchangeCounts(x, out));
       record(v, at, V_SIZE, (out) => vhostCounts(v, out));
     }
+    for (const s of this.broker.sessions.list()) record(s, at, S_SIZE, (out) => sessionCounts(s, out));
   }
 }

@@ -9,6 +9,7 @@ import type { SessionInfo } from '../../broker/session-info.js';
 import { BY_VHOST_NAME, type ListSpec } from '../list-query.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { authorizeOwner, channelJson, connectionJson, visibleSessions } from '../session-json.js';
+import { rangesOf } from '../stats-range.js';
 import { isAdmin, isMonitor } from '../auth.js';
 import { notAuthorised } from '../errors.js';
 
@@ -50,14 +51,14 @@ export const connectionsResources: readonly Resource[] = [
     path: '/api/connections',
     auth: 'any',
     list: PAGED_BY_VHOST_NAME,
-    get: (req, ctx) => sessionsOf(req, ctx).map((s) => connectionJson(s, ctx.node.name)),
+    get: (req, ctx) => sessionsOf(req, ctx).map((s) => connectionJson(s, ctx.node.name, rangesOf(req.query, true))),
   },
   {
     path: '/api/vhosts/:vhost/connections',
     auth: 'vhost',
     exists: (req, ctx) => ctx.broker.vhosts.has(param(req, 'vhost')),
     list: BY_VHOST_NAME,
-    get: (req, ctx) => sessionsOf(req, ctx, param(req, 'vhost')).map((s) => connectionJson(s, ctx.node.name)),
+    get: (req, ctx) => sessionsOf(req, ctx, param(req, 'vhost')).map((s) => connectionJson(s, ctx.node.name, rangesOf(req.query, true))),
   },
   {
     path: '/api/connections/username/:username',
@@ -72,7 +73,7 @@ export const connectionsResources: readonly Resource[] = [
     path: '/api/connections/:connection',
     auth: 'any',
     exists: (req, ctx) => owned(req, ctx) !== undefined,
-    get: (req, ctx) => connectionJson(find(req, ctx) as SessionInfo, ctx.node.name),
+    get: (req, ctx) => connectionJson(find(req, ctx) as SessionInfo, ctx.node.name, rangesOf(req.query, true)),
     delete: (req, ctx) => find(req, ctx)?.close(reason(req)),
   },
   {

@@ -8,6 +8,7 @@
 import type { Exchange } from '../../broker/exchange/exchange.js';
 import { boolField, jsonToArgs, stringField, type Body } from '../body-fields.js';
 import { byBinding, byVhostName, defaultBindingJson, exchangeJson, explicitBindingJson } from '../resource-json.js';
+import { rangesOf } from '../stats-range.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { accessOf, exchangeName, listOver, pathVhost, queryFlag, targetVhost, vhostOf } from '../vhost-resources.js';
 import { BY_BINDING, PAGED_SORTED_BY_VHOST_NAME } from '../list-query.js';
@@ -60,20 +61,20 @@ export const exchangesResources: readonly Resource[] = [
     path: '/api/exchanges',
     auth: 'vhost',
     list: PAGED_SORTED_BY_VHOST_NAME,
-    get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies)), byVhostName),
+    get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies, rangesOf(req.query))), byVhostName),
   },
   {
     path: '/api/exchanges/:vhost',
     auth: 'vhost',
     list: PAGED_SORTED_BY_VHOST_NAME,
     exists: (req, ctx) => pathVhost(req, ctx) !== undefined,
-    get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies)), byVhostName),
+    get: (req, ctx) => listOver(req, ctx, (v) => [...v.exchanges.values()].map((x) => exchangeJson(x, ctx.broker.policies, rangesOf(req.query))), byVhostName),
   },
   {
     path: '/api/exchanges/:vhost/:exchange',
     auth: 'vhost',
     exists: (req, ctx) => pathExchange(req, ctx) !== undefined,
-    get: (req, ctx) => exchangeJson(pathExchange(req, ctx) as Exchange, ctx.broker.policies),
+    get: (req, ctx) => exchangeJson(pathExchange(req, ctx) as Exchange, ctx.broker.policies, rangesOf(req.query)),
     put: { schema: EXCHANGE_SCHEMA, handle: put },
     delete: (req, ctx) => vhostOf(req, ctx).deleteExchange(nameOf(req), queryFlag(req, 'if-unused'), accessOf(req, ctx)),
   },

@@ -11,6 +11,7 @@ import { RABBITMQ_VERSION, type Json } from '../format.js';
 import type { ApiContext, ApiRequest, Resource } from '../router.js';
 import { CLUSTER_NAME_SCHEMA } from './parameters.js';
 import { overviewStats } from '../stats.js';
+import { rangesOf } from '../stats-range.js';
 
 /** RabbitMQ's descriptions of the exchange types (each type module's description/0). */
 const DESCRIPTIONS: Record<string, string> = {
@@ -58,7 +59,7 @@ function totals(req: ApiRequest, ctx: ApiContext): { object_totals: Json } {
 function overview(req: ApiRequest, ctx: ApiContext): Record<string, Json> {
   const { broker } = ctx;
   const vhosts = visibleVhosts(broker, req.user).flatMap((name) => broker.vhosts.get(name) ?? []);
-  const stats = overviewStats(vhosts);
+  const stats = overviewStats(vhosts, rangesOf(req.query));
   const out: Record<string, Json> = {
     management_version: RABBITMQ_VERSION,
     rates_mode: 'basic',

@@ -10,6 +10,7 @@ import { visibleVhosts } from '../auth.js';
 import { badRequest } from '../errors.js';
 import { parseTags, vhostJson } from '../format.js';
 import { vhostStats } from '../stats.js';
+import { rangesOf } from '../stats-range.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 
 interface VhostBody {
@@ -38,7 +39,7 @@ function list(req: ApiRequest, ctx: ApiContext): unknown[] {
     .sort(byName)
     .flatMap((name) => {
       const v = broker.vhosts.get(name);
-      return v === undefined ? [] : [{ ...vhostJson(v, node.name), ...vhostStats(v) }];
+      return v === undefined ? [] : [{ ...vhostJson(v, node.name), ...vhostStats(v, rangesOf(req.query)) }];
     });
 }
 
@@ -72,7 +73,7 @@ export const vhostsResources: readonly Resource[] = [
     exists: (req, ctx) => ctx.broker.vhosts.has(param(req, 'vhost')),
     get: (req, ctx) => {
       const v = ctx.broker.vhosts.get(param(req, 'vhost')) as Vhost;
-      return { ...vhostJson(v, ctx.node.name), ...vhostStats(v) };
+      return { ...vhostJson(v, ctx.node.name), ...vhostStats(v, rangesOf(req.query)) };
     },
     put: {
       schema: VHOST_SCHEMA,
