@@ -82,7 +82,8 @@ export function sampleCalls(n: SampleNames): [method: string, path: string, body
   ];
 }
 
-const list = (defs: Definitions, key: string): Entry[] => (Array.isArray(defs[key]) ? (defs[key] as Entry[]) : []);
+/** The entries of one category of an export (none when absent). */
+export const list = (defs: Definitions, key: string): Entry[] => (Array.isArray(defs[key]) ? (defs[key] as Entry[]) : []);
 
 /** An export cut down to one vhost's objects and some users (the node is shared). */
 export function only(defs: Definitions, vhost: string, users: readonly string[]): Definitions {
@@ -131,7 +132,7 @@ export function surviving(defs: Definitions): Record<string, string[]> {
 }
 
 /** Objects with sorted keys, so two JSON texts compare by content. */
-function normalise(v: unknown): unknown {
+export function normalise(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalise);
   if (typeof v === 'object' && v !== null) {
     return Object.fromEntries(

@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll } from 'vitest';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
 import { uniqueName } from './broker.js';
@@ -30,10 +31,12 @@ export interface TestManagement {
   close(): Promise<void>;
 }
 
+/** Whether the tests run against an external management API (WARREN_TEST_MGMT_URL). */
+const isExternal = (): boolean => Boolean(process.env['WARREN_TEST_MGMT_URL']);
+
 export async function startTestManagement(options: BrokerOptions = {}): Promise<TestManagement> {
-  const external = process.env['WARREN_TEST_MGMT_URL'];
-  if (external) {
-    const u = new URL(external);
+  if (isExternal()) {
+    const u = new URL(process.env['WARREN_TEST_MGMT_URL'] as string);
     const url = `${u.protocol}//${u.host}`;
     const amqp = new URL(process.env['WARREN_TEST_URL'] || `amqp://${u.hostname}:5672`);
     const amqpBase = `amqp://${amqp.hostname}:${amqp.port || 5672}`;
@@ -166,21 +169,27 @@ export class Cleanup {
 export interface ManagementSuite extends TestManagement {
   /** deletes the users and vhosts a test registers, after the file's tests */
   readonly cleanup: Cleanup;
-  /** A new vhost, uniquely named from `prefix` and deleted at the end; guest, its creator, has every permission on it (RabbitMQ's rule). */
-  vhost(prefix: string): Promise<string>;
+  /**
+   * A new vhost, uniquely named from `prefix`, made with `body` (PUT /api/vhosts) and deleted at
+   * the end; guest, its creator, has every permission on it (RabbitMQ's rule).
+   */
+  vhost(prefix: string, body?: object): Promise<string>;
+  /** A channel of a new guest connection to `vhost`, its errors ignored (tests assert on them), closed after the file's tests. */
+  channel(vhost: string): Promise<Channel>;
 }
 
 /**
  * The set-up every management API test file shares: beforeAll starts the broker (or points at the
  * external one, see startTestManagement) with `options`, afterAll deletes what the tests
  * registered with `cleanup` and stops the broker. Call it at module level; `api` and `cleanup`
- * are usable objects from the start (the client is pointed at the broker once it runs), the
- * other members read the running broker's.
+ * are usable objects from the start (the client is pointed at the broker once it runs), and so is
+ * `external` (for skipIf); the other members read the running broker's.
  */
 export function managementSuite(options: BrokerOptions = {}): ManagementSuite {
   let tm: TestManagement | undefined;
   const api = new Api('', 'guest', 'guest');
   const cleanup = new Cleanup(api);
+  const connections: ChannelModel[] = [];
   const running = (): TestManagement => {
     if (tm === undefined) throw new Error('managementSuite: the broker is not running (use it inside tests and hooks)');
     return tm;
@@ -190,6 +199,7 @@ export function managementSuite(options: BrokerOptions = {}): ManagementSuite {
     api.retarget(tm.api);
   });
   afterAll(async () => {
+    for (const c of connections.splice(0)) await c.close().catch(() => {});
     await cleanup.run();
     await tm?.close();
   });
@@ -203,17 +213,25 @@ export function managementSuite(options: BrokerOptions = {}): ManagementSuite {
       return running().amqpBase;
     },
     get external() {
-      return running().external;
+      return isExternal();
     },
     get broker() {
       return running().broker;
     },
     amqpUrl: (user, password, vhost) => running().amqpUrl(user, password, vhost),
     close: async () => running().close(),
-    vhost: async (prefix) => {
+    vhost: async (prefix, body = {}) => {
       const name = cleanup.vhost(uniqueName(prefix));
-      await api.mustPut(`/api/vhosts/${seg(name)}`, {});
+      await api.mustPut(`/api/vhosts/${seg(name)}`, body);
       return name;
+    },
+    channel: async (vhost) => {
+      const conn = await amqp.connect(running().amqpUrl('guest', 'guest', vhost));
+      conn.on('error', () => {});
+      connections.push(conn);
+      const ch = await conn.createChannel();
+      ch.on('error', () => {});
+      return ch;
     },
   };
 }

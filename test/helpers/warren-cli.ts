@@ -92,3 +92,17 @@ export class WarrenProcess {
     clearTimeout(timer);
   }
 }
+
+/**
+ * Runs `warren server --port 0 --data-dir <dataDir> --log-level info <args>` until it logs its AMQP
+ * port, hands the running process to `use` (its output so far is `output`), then stops it.
+ */
+export async function whileServing<T>(dataDir: string, args: string[], use: (w: WarrenProcess) => Promise<T>): Promise<T> {
+  const w = new WarrenProcess(['server', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...args], { cwd: process.cwd() });
+  try {
+    await w.waitFor(/AMQP listening on port \d+/);
+    return await use(w);
+  } finally {
+    await w.stop();
+  }
+}

@@ -13,35 +13,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/index.js';
 import { uniqueName, waitFor } from '../helpers/broker.js';
 import { ctlFor, runCtl, type CtlResult } from '../helpers/ctl.js';
-import { Cleanup, seg, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
 /** Each verb is a node process (~0.2 s of CPU); on a loaded machine a test of 15 of them needs room. */
 const SLOW = { timeout: 60_000 };
 
-let tm: TestManagement;
-let ctl: ReturnType<typeof ctlFor>;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { cleanup } = tm;
+const ctl = ctlFor(tm);
 let dir: string;
 
 beforeAll(async () => {
-  tm = await startTestManagement();
-  ctl = ctlFor(tm);
-  cleanup = new Cleanup(tm.api);
   dir = await mkdtemp(join(tmpdir(), 'warren-ctl-'));
 });
 
 afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function newVhost(): Promise<string> {
-  const vh = cleanup.vhost(uniqueName('ctl-vh'));
-  await tm.api.mustPut(`/api/vhosts/${seg(vh)}`, {});
-  await tm.api.mustPut(`/api/permissions/${seg(vh)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-  return vh;
-}
+/** A new vhost where guest has every permission. */
+const newVhost = (): Promise<string> => tm.vhost('ctl-vh');
 
 const lines = (r: CtlResult): string[] => r.stdout.split('\n').filter((l) => l !== '');
 

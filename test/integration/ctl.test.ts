@@ -6,36 +6,20 @@
  */
 import { createServer } from 'node:net';
 import amqp from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nextError, uniqueName, waitFor, withConfirmChannel } from '../helpers/broker.js';
 import { ctlFor, runCtl, type CtlResult } from '../helpers/ctl.js';
-import { Cleanup, seg, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
 /** Each verb is a node process (~0.2 s of CPU); on a loaded machine a test of 15 of them needs room. */
 const SLOW = { timeout: 60_000 };
 
-let tm: TestManagement;
-let ctl: ReturnType<typeof ctlFor>;
-let cleanup: Cleanup;
-
-beforeAll(async () => {
-  tm = await startTestManagement();
-  ctl = ctlFor(tm);
-  cleanup = new Cleanup(tm.api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
-});
+const tm = managementSuite();
+const { cleanup } = tm;
+const ctl = ctlFor(tm);
 
 /** A new vhost where guest has every permission. */
-async function newVhost(): Promise<string> {
-  const vh = cleanup.vhost(uniqueName('ctl-vh'));
-  await tm.api.mustPut(`/api/vhosts/${seg(vh)}`, {});
-  await tm.api.mustPut(`/api/permissions/${seg(vh)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-  return vh;
-}
+const newVhost = (): Promise<string> => tm.vhost('ctl-vh');
 
 /** 'ok' when the broker confirmed a publish, else the message it closed the channel with. */
 function publishOutcome(url: string, exchange: string, routingKey: string): Promise<string> {

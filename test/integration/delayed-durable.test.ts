@@ -3,28 +3,22 @@
  * RabbitMQ plugin loses nothing only on a single node and caps delays; Warren stores them): they
  * are routed when due after the restart; transient held messages are gone.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../src/index.js';
 import { waitFor } from '../helpers/broker.js';
+import { DurableBroker, tempDataDir } from '../helpers/durable.js';
 
-let dataDir = '';
-let broker: RunningBroker | undefined;
+let node: DurableBroker | undefined;
 
 afterEach(async () => {
-  await broker?.close();
-  broker = undefined;
-  await rm(dataDir, { recursive: true, force: true });
+  await node?.destroy();
+  node = undefined;
 });
 
 describe('durable delayed messages', () => {
   it('survive a restart and are routed when due; transient ones do not', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'warren-delayed-'));
-    broker = await startBroker({ port: 0, dataDir, logLevel: 'warn' });
-    let conn = await amqp.connect(broker.url);
+    node = await DurableBroker.start(tempDataDir('warren-delayed-'));
+    let conn = await amqp.connect(node.url);
     const ch = await conn.createConfirmChannel();
     await ch.assertExchange('later', 'x-delayed-message', { durable: true, arguments: { 'x-delayed-type': 'direct' } });
     await ch.assertQueue('due', { durable: true });
@@ -33,15 +27,14 @@ describe('durable delayed messages', () => {
     ch.publish('later', 'k', Buffer.from('kept'), { persistent: true, headers: { 'x-delay': 600 } });
     ch.publish('later', 'k', Buffer.from('lost'), { persistent: false, headers: { 'x-delay': 600 } });
     await ch.waitForConfirms();
-    expect(broker.broker.vhost('/')?.exchanges.get('later')?.delayed?.size).toBe(2);
+    expect(node.running.broker.vhost('/')?.exchanges.get('later')?.delayed?.size).toBe(2);
     await conn.close();
-    await broker.close();
 
-    broker = await startBroker({ port: 0, dataDir, logLevel: 'warn' });
-    const held = broker.broker.vhost('/')?.exchanges.get('later')?.delayed?.list() ?? [];
+    await node.restart();
+    const held = node.running.broker.vhost('/')?.exchanges.get('later')?.delayed?.list() ?? [];
     expect(held.map((d) => d.message.body.toString())).toEqual(['kept']);
     expect(held[0]?.dueAt).toBeGreaterThanOrEqual(sent + 600);
-    conn = await amqp.connect(broker.url);
+    conn = await amqp.connect(node.url);
     const ch2 = await conn.createChannel();
     const got = await waitFor(async () => ch2.get('due', { noAck: true }), 5000);
     expect(got !== false && got.content.toString()).toBe('kept');

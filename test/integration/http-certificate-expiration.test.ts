@@ -12,18 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { Api, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { Api, managementSuite } from '../helpers/management.js';
 
 const PATH = '/api/health/checks/certificate-expiration';
 
 describe('certificate-expiration on any broker', () => {
-  let tm: TestManagement;
-  beforeAll(async () => {
-    tm = await startTestManagement();
-  });
-  afterAll(async () => {
-    await tm.close();
-  });
+  const tm = managementSuite();
 
   it('is ok without TLS listeners, in every unit and case', async () => {
     for (const p of ['1/days', '2/DAYS', '3/weeks', '1/months', '1/Years', '-1/days', '+1/days', '0/days']) {

@@ -17,11 +17,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { uniqueName } from '../helpers/broker.js';
-import { sampleCalls, type Definitions } from '../helpers/definitions.js';
-import { Api, Cleanup, seg, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { list, normalise, sampleCalls, type Definitions } from '../helpers/definitions.js';
+import { Api, managementSuite, seg } from '../helpers/management.js';
 
 const FIXTURE_FILE = join(import.meta.dirname, '../fixtures/definitions-roundtrip-rabbitmq-3.10.8.json');
 const FIXTURE_PREFIX = 'warren-rt';
@@ -31,8 +31,6 @@ type Entry = Record<string, unknown>;
 function namesOf(prefix: string): { vhost: string; user: string; md5User: string; sha512User: string; global: string } {
   return { vhost: `${prefix}-vh`, user: `${prefix}-user`, md5User: `${prefix}-md5`, sha512User: `${prefix}-sha512`, global: `${prefix}-global` };
 }
-
-const list = (defs: Definitions, key: string): Entry[] => (Array.isArray(defs[key]) ? (defs[key] as Entry[]) : []);
 
 /** An export cut down to the trip's objects (the external node is shared). */
 function ours(defs: Definitions, prefix: string): Definitions {
@@ -50,19 +48,6 @@ function ours(defs: Definitions, prefix: string): Definitions {
 }
 
 const CATEGORIES = ['users', 'vhosts', 'permissions', 'topic_permissions', 'parameters', 'global_parameters', 'policies', 'queues', 'exchanges', 'bindings'];
-
-/** Objects with sorted keys, so two JSON texts compare by content. */
-function normalise(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalise);
-  if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, normalise((v as Entry)[k])]),
-    );
-  }
-  return v;
-}
 
 /** Each category's entries as sorted JSON texts, every field. */
 const entries = (defs: Definitions): Record<string, string[]> =>
@@ -107,20 +92,11 @@ const EXPECTED_LOSSES: Record<string, string> = {
   'vhosts.tags': "Warren adds the vhost's tags ([] here) to its export, as RabbitMQ 3.13 does",
 };
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api, cleanup } = tm;
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-});
-
-afterAll(async () => {
-  await cleanup.run();
-  await tm.close();
+afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -8,22 +8,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement, type Api, type TestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-let tm: TestManagement;
-let api: Api;
-let cleanup: Cleanup;
+const tm = managementSuite();
+const { api } = tm;
 let vhost: string;
 let vh: string;
 const globals = [uniqueName('lp-g-a'), uniqueName('lp-g-b')];
 
 beforeAll(async () => {
-  tm = await startTestManagement();
-  api = tm.api;
-  cleanup = new Cleanup(api);
-  vhost = cleanup.vhost(uniqueName('list-params'));
+  vhost = await tm.vhost('list-params');
   vh = seg(vhost);
-  await api.mustPut(`/api/vhosts/${vh}`, {});
   const policy = (pattern: string, priority: number): object => ({ pattern, definition: { 'max-length': 1 }, priority });
   await api.mustPut(`/api/policies/${vh}/a`, policy('^a', 5));
   await api.mustPut(`/api/policies/${vh}/b`, policy('^b', 1));
@@ -42,8 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const g of globals) await api.delete(`/api/global-parameters/${seg(g)}`);
-  await cleanup.run();
-  await tm.close();
 });
 
 const names = (body: unknown): unknown[] => (body as { name: unknown }[]).map((i) => i.name);

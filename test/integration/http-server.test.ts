@@ -4,7 +4,7 @@
  * off, close() stops it, a taken port fails the start cleanly, and it serves HTTPS when given
  * TLS options.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
 import { ManagementServer } from '../../src/http/server.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { whileServing } from '../helpers/warren-cli.js';
 
 const GUEST = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') };
 const dirs: string[] = [];
@@ -69,26 +70,8 @@ describe('management server in startBroker', () => {
   });
 
   it('runs with --no-management from the CLI', async () => {
-    const cli = join(import.meta.dirname, '../../src/cli/index.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'server', '--port', '0', '--no-management', '--data-dir', tempDir(), '--log-level', 'info'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    try {
-      await new Promise<void>((done, fail) => {
-        const onData = (chunk: Buffer): void => {
-          out += chunk.toString();
-          if (/AMQP listening on port \d+/.test(out)) done();
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (code) => fail(new Error(`exited ${code}: ${out}`)));
-      });
-      expect(out).not.toContain('management API listening');
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((done) => child.once('exit', done));
-    }
+    const out = await whileServing(tempDir(), ['--no-management'], (w) => Promise.resolve(w.output));
+    expect(out).not.toContain('management API listening');
   });
 });
 

@@ -5,39 +5,23 @@
  * a cancelled delayed message is never routed, and a durable one stays cancelled across a restart.
  * Warren only: RabbitMQ has none of these paths.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../src/index.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '../helpers/broker.js';
-import { Api, Cleanup, seg, startTestManagement, type TestManagement } from '../helpers/management.js';
+import { DurableBroker, tempDataDir } from '../helpers/durable.js';
+import { Api, managementSuite, seg } from '../helpers/management.js';
 
 // Warren only: RabbitMQ has none of these paths, so nothing runs against WARREN_TEST_MGMT_URL.
 describe.skipIf(Boolean(process.env['WARREN_TEST_MGMT_URL']))('/api/warren', () => {
-  let tm: TestManagement;
-  let api: Api;
-  let cleanup: Cleanup;
+  // A memory budget of 3 messages: longer queues page the rest out to the store.
+  const tm = managementSuite({ queueMemoryBudget: { messages: 3, bytes: 1 << 20 } });
+  const { api, cleanup } = tm;
   let vhost: string;
   let conn: ChannelModel;
   let ch: Channel;
 
-  // A memory budget of 3 messages: longer queues page the rest out to the store.
-  beforeAll(async () => {
-    tm = await startTestManagement({ queueMemoryBudget: { messages: 3, bytes: 1 << 20 } });
-    api = tm.api;
-    cleanup = new Cleanup(api);
-  });
-
-  afterAll(async () => {
-    await cleanup.run();
-    await tm.close();
-  });
-
   beforeEach(async () => {
-    vhost = cleanup.vhost(uniqueName('warren'));
-    await api.mustPut(`/api/vhosts/${seg(vhost)}`, {});
+    vhost = await tm.vhost('warren');
     conn = await amqp.connect(tm.amqpUrl('guest', 'guest', vhost));
     ch = await conn.createConfirmChannel();
   });
@@ -224,19 +208,18 @@ describe.skipIf(Boolean(process.env['WARREN_TEST_MGMT_URL']))('/api/warren', () 
   });
 
   describe('durable delayed messages', () => {
-    let dataDir = '';
-    let broker: RunningBroker | undefined;
+    let node: DurableBroker | undefined;
+    /** The guest client of the running broker's management API. */
+    const admin = (): Api => new Api(node?.running.managementUrl as string, 'guest', 'guest');
 
     afterEach(async () => {
-      await broker?.close();
-      broker = undefined;
-      await rm(dataDir, { recursive: true, force: true });
+      await node?.destroy();
+      node = undefined;
     });
 
     it('a cancelled one is gone from the store: it does not come back after a restart', async () => {
-      dataDir = await mkdtemp(join(tmpdir(), 'warren-http-delayed-'));
-      broker = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'warn' });
-      let c = await amqp.connect(broker.url);
+      node = await DurableBroker.start(tempDataDir('warren-http-delayed-'), { managementPort: 0 });
+      let c = await amqp.connect(node.url);
       const cc = await c.createConfirmChannel();
       await cc.assertExchange('dlater', 'x-delayed-message', { durable: true, arguments: { 'x-delayed-type': 'direct' } });
       await cc.assertQueue('ddue', { durable: true });
@@ -246,24 +229,19 @@ describe.skipIf(Boolean(process.env['WARREN_TEST_MGMT_URL']))('/api/warren', () 
       cc.publish('dlater', 'k', Buffer.from('kept'), { persistent: true, headers: { 'x-delay': 600_000 } });
       await cc.waitForConfirms();
       await c.close();
-      let admin = new Api(broker.managementUrl as string, 'guest', 'guest');
-      const list = (await admin.get('/api/warren/delayed/%2F/dlater')).body as { id: number; payload_bytes: number }[];
+      const list = (await admin().get('/api/warren/delayed/%2F/dlater')).body as { id: number; payload_bytes: number }[];
       const victim = list.find((d) => d.payload_bytes === 9);
       const kept = list.find((d) => d.payload_bytes === 4);
-      expect((await admin.delete(`/api/warren/delayed/%2F/dlater/${String(victim?.id)}`)).status).toBe(204);
-      await broker.close();
+      expect((await admin().delete(`/api/warren/delayed/%2F/dlater/${String(victim?.id)}`)).status).toBe(204);
 
-      broker = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'warn' });
-      admin = new Api(broker.managementUrl as string, 'guest', 'guest');
-      const after = (await admin.get('/api/warren/delayed/%2F')).body as { id: number; payload_bytes: number }[];
+      await node.restart({ managementPort: 0 });
+      const after = (await admin().get('/api/warren/delayed/%2F')).body as { id: number; payload_bytes: number }[];
       expect(after.map((d) => [d.id, d.payload_bytes])).toEqual([[kept?.id, 4]]);
       // The one left can still be cancelled, for good.
-      expect((await admin.delete(`/api/warren/delayed/%2F/dlater/${String(kept?.id)}`)).status).toBe(204);
-      await broker.close();
-      broker = await startBroker({ port: 0, managementPort: 0, dataDir, logLevel: 'warn' });
-      admin = new Api(broker.managementUrl as string, 'guest', 'guest');
-      expect((await admin.get('/api/warren/delayed/%2F')).body).toEqual([]);
-      c = await amqp.connect(broker.url);
+      expect((await admin().delete(`/api/warren/delayed/%2F/dlater/${String(kept?.id)}`)).status).toBe(204);
+      await node.restart({ managementPort: 0 });
+      expect((await admin().get('/api/warren/delayed/%2F')).body).toEqual([]);
+      c = await amqp.connect(node.url);
       const ch2 = await c.createChannel();
       expect((await ch2.checkQueue('ddue')).messageCount).toBe(0);
       await c.close();

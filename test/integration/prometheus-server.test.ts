@@ -3,7 +3,6 @@
  * when AMQP's is 0) and lists it in /api/overview as RabbitMQ does (`http/prometheus`); a taken
  * port fails the start cleanly; `--prometheus-port` and `--no-prometheus` from the CLI.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { scrape } from '../helpers/prometheus.js';
+import { whileServing } from '../helpers/warren-cli.js';
 
 const dirs: string[] = [];
 const brokers: RunningBroker[] = [];
@@ -26,32 +26,15 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** Run the CLI with `args` until it logs its AMQP port; returns everything it logged by then. */
+/** Runs the CLI with `args` until it logs its AMQP port: everything it logged by then, and */
 /** `served`: whether the logged Prometheus port answered /metrics before the process stopped. */
-async function cliOutput(args: string[]): Promise<{ out: string; served: boolean }> {
-  const cli = join(import.meta.dirname, '../../src/cli/index.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'server', '--port', '0', '--no-management', '--data-dir', tempDir(), '--log-level', 'info', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  try {
-    await new Promise<void>((done, fail) => {
-      const onData = (chunk: Buffer): void => {
-        out += chunk.toString();
-        if (/AMQP listening on port \d+/.test(out)) done();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (code) => fail(new Error(`exited ${code}: ${out}`)));
-    });
+const cliOutput = (args: string[]): Promise<{ out: string; served: boolean }> =>
+  whileServing(tempDir(), ['--no-management', ...args], async (w) => {
+    const out = w.output;
     const m = /Prometheus metrics: HTTP \(non-TLS\) listener started on port (\d+)/.exec(out);
     const served = m === null ? false : (await scrape(`http://127.0.0.1:${m[1]}`)).has('rabbitmq_identity_info');
     return { out, served };
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((done) => child.once('exit', done));
-  }
-}
+  });
 
 describe('Prometheus listener', () => {
   it('starts with the broker on a free port when AMQP is on port 0, and is listed in /api/overview', async () => {

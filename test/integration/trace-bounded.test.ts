@@ -5,20 +5,12 @@
  * deliveries and gets, settlement, expiry and dead-lettering, returns. Warren only (RabbitMQ has
  * no such API); over amqplib and fetch.
  */
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
+import { describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-const m = await startTestManagement();
-const cleanup = new Cleanup(m.api);
-const connections: ChannelModel[] = [];
-
-afterAll(async () => {
-  for (const c of connections) await c.close().catch(() => {});
-  await cleanup.run();
-  await m.close();
-});
+const m = managementSuite();
 
 interface TraceEventJson {
   at: number;
@@ -38,14 +30,8 @@ interface TracedMessageJson {
 }
 
 async function setup(): Promise<{ vh: string; ch: Channel }> {
-  const vh = cleanup.vhost(uniqueName('traces'));
-  await m.api.mustPut(`/api/vhosts/${seg(vh)}`, {});
-  const conn = await amqp.connect(m.amqpUrl('guest', 'guest', vh));
-  conn.on('error', () => {});
-  connections.push(conn);
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
-  return { vh, ch };
+  const vh = await m.vhost('traces');
+  return { vh, ch: await m.channel(vh) };
 }
 
 const tracePath = (vh: string, name: string): string => `/api/warren/traces/${seg(vh)}/${seg(name)}`;

@@ -7,39 +7,23 @@
  *     npx vitest run test/integration/trace-firehose.test.ts
  * Each test makes its own vhost, so tracing never touches the shared broker's other vhosts.
  */
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
+import { describe, expect, it } from 'vitest';
 import { expectClose, uniqueName, waitFor } from '../helpers/broker.js';
-import { Cleanup, seg, startTestManagement } from '../helpers/management.js';
+import { managementSuite, seg } from '../helpers/management.js';
 
-const m = await startTestManagement();
-const cleanup = new Cleanup(m.api);
-const connections: ChannelModel[] = [];
-
-afterAll(async () => {
-  for (const c of connections) await c.close().catch(() => {});
-  await cleanup.run();
-  await m.close();
-});
+const m = managementSuite();
 
 const TRACE = 'amq.rabbitmq.trace';
 
-async function newVhost(body: object = {}): Promise<string> {
-  const vh = cleanup.vhost(uniqueName('firehose'));
-  await m.api.mustPut(`/api/vhosts/${seg(vh)}`, body);
-  return vh;
-}
+const newVhost = (body: object = {}): Promise<string> => m.vhost('firehose', body);
 
 const setTracing = (vh: string, on: boolean): Promise<void> => m.api.mustPut(`/api/vhosts/${seg(vh)}`, { tracing: on });
 const tracingOf = async (vh: string): Promise<unknown> => (await m.api.get(`/api/vhosts/${seg(vh)}`)).body.tracing;
 
 /** A channel on `vh` with an exclusive queue bound to amq.rabbitmq.trace by `#`, consumed into `copies`. */
 async function traceConsumer(vh: string): Promise<{ ch: Channel; copies: ConsumeMessage[]; tq: string }> {
-  const conn = await amqp.connect(m.amqpUrl('guest', 'guest', vh));
-  conn.on('error', () => {});
-  connections.push(conn);
-  const ch = await conn.createChannel();
-  ch.on('error', () => {});
+  const ch = await m.channel(vh);
   const tq = (await ch.assertQueue('', { exclusive: true })).queue;
   await ch.bindQueue(tq, TRACE, '#');
   const copies: ConsumeMessage[] = [];
@@ -106,7 +90,7 @@ describe('the firehose (amq.rabbitmq.trace)', () => {
     await waitFor(() => copies.length >= 3);
     const got = await ch.get(q, { noAck: false });
     expect(got && got.content.toString()).toBe('hello');
-    ch.nack(got as amqp.GetMessage, false, true);
+    ch.nack(got as GetMessage, false, true);
     const delivered: ConsumeMessage[] = [];
     await ch.consume(q, (msg) => msg !== null && delivered.push(msg), { noAck: true, consumerTag: 'c1' });
     await waitFor(() => delivered.length === 2 && copies.length >= 6);
@@ -199,7 +183,7 @@ describe('the firehose (amq.rabbitmq.trace)', () => {
   });
 
   it('a definitions import with "tracing": true turns it on; exports do not carry it', async () => {
-    const vh = cleanup.vhost(uniqueName('firehose-defs'));
+    const vh = m.cleanup.vhost(uniqueName('firehose-defs'));
     const r = await m.api.post('/api/definitions', { vhosts: [{ name: vh, tracing: true }] });
     expect([200, 201, 204]).toContain(r.status);
     await waitFor(async () => (await m.api.get(`/api/vhosts/${seg(vh)}`)).status === 200);
