@@ -132,6 +132,8 @@ export function connectionRates(s: SessionInfo, recvOct: number, sendOct: number
  * A channel's message_stats, as RabbitMQ shows them: the publishing side (publish, confirm,
  * return_unroutable, drop_unroutable) once it has published, the consuming side (deliver, get,
  * ack...) once it has delivered, got or found a queue empty; no message_stats before either.
+ * Deviation: RabbitMQ drops a deleted queue's deliveries, gets and acks from its channels' counts
+ * (they are kept per channel and queue); Warren's channel counts never go down.
  */
 export function channelStats(c: ChannelCounters, ranges: Ranges = NO_RANGES): Obj {
   const published = hasPublished(c);
