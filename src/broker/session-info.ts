@@ -6,6 +6,7 @@
  * Names follow RabbitMQ's (rabbit_reader:info_keys, rabbit_channel:info_keys), in camelCase.
  */
 import type { ConsumerStatus } from './queue/consumers.js';
+import type { ChannelCounters } from './stats/channel-counters.js';
 import type { FieldTable } from '../amqp/field-types.js';
 
 export interface ConnectionInfo {
@@ -56,6 +57,8 @@ export interface ChannelInfo {
   readonly receivedConfirm: number;
   /** running, closing */
   readonly state: string;
+  /** the channel's live message counters (the same object for the channel's life) */
+  readonly counters: ChannelCounters;
 }
 
 export interface ConsumerInfo {

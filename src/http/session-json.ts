@@ -2,14 +2,14 @@
  * Connections, channels and consumers as RabbitMQ 3.10's management API shows them
  * (rabbit_mgmt_format, rabbit_reader/rabbit_channel info keys), from the broker's SessionInfo.
  * Keys in alphabetical order, as RabbitMQ's lists print them. Statistics Warren does not keep
- * (Erlang reductions, garbage collection, rates) are left out rather than invented.
+ * (Erlang reductions, garbage collection) are left out rather than invented.
  */
 import type { ChannelInfo, ConsumerInfo, SessionInfo } from '../broker/session-info.js';
 import type { User } from '../broker/auth/users.js';
 import { isAdmin, isMonitor } from './auth.js';
 import { notAuthorised } from './errors.js';
 import { tableToJson, type Json } from './format.js';
-import { connectionRates } from './stats.js';
+import { channelStats, connectionRates } from './stats.js';
 import type { Ranges } from './stats-range.js';
 
 /** `127.0.0.1:54321 -> 127.0.0.1:5672 (1)` */
@@ -62,13 +62,15 @@ const connectionDetails = (s: SessionInfo): Record<string, Json> => {
   return { name: s.name, peer_host: c.peerHost, peer_port: c.peerPort };
 };
 
-export function channelJson(s: SessionInfo, ch: ChannelInfo, node: string): Record<string, Json> {
+/** A channel as its lists show it; `?msg_rates_age=` adds sample histories to its message_stats. */
+export function channelJson(s: SessionInfo, ch: ChannelInfo, node: string, ranges?: Ranges): Record<string, Json> {
   return {
     acks_uncommitted: ch.acksUncommitted,
     confirm: ch.confirm,
     connection_details: connectionDetails(s),
     consumer_count: ch.consumerCount,
     global_prefetch_count: ch.globalPrefetchCount,
+    ...channelStats(ch.counters, ranges),
     messages_unacknowledged: ch.messagesUnacknowledged,
     messages_uncommitted: ch.messagesUncommitted,
     messages_unconfirmed: ch.messagesUnconfirmed,
@@ -85,11 +87,14 @@ export function channelJson(s: SessionInfo, ch: ChannelInfo, node: string): Reco
   };
 }
 
-/** GET /api/channels/{name}: the channel with its consumers (deliveries and publishes are rates Warren does not keep). */
-export function channelDetailJson(s: SessionInfo, ch: ChannelInfo, node: string): Record<string, Json> {
+/**
+ * GET /api/channels/{name}: the channel with its consumers. `deliveries` and `publishes` (per
+ * queue and per exchange stats) stay empty, as in RabbitMQ's default "basic" rates mode.
+ */
+export function channelDetailJson(s: SessionInfo, ch: ChannelInfo, node: string, ranges?: Ranges): Record<string, Json> {
   const consumers = s.consumers().filter((c) => c.channel === ch.number);
   return {
-    ...channelJson(s, ch, node),
+    ...channelJson(s, ch, node, ranges),
     consumer_details: consumers.map((c) => consumerJson(s, c, node)),
     deliveries: [],
     publishes: [],

@@ -6,9 +6,11 @@
  *
  * Deviation: the overview has no disk_reads / disk_writes (Warren does not count them).
  */
+import { CHANNEL_COUNTS, channelCounts, hasConsumed, hasPublished, PUBLISH_SIDE, type ChannelCounters } from '../broker/stats/channel-counters.js';
 import type { Exchange } from '../broker/exchange/exchange.js';
 import type { Queue } from '../broker/queue/queue.js';
 import {
+  channelRates,
   EXCHANGE_COUNTS,
   exchangeCounts,
   exchangeRates,
@@ -66,7 +68,7 @@ function lengths(keys: readonly (typeof LENGTHS)[number][], counts: Float64Array
 }
 
 /** Series of an object's history over a range, or none when the range was not asked for. */
-const seriesOf = (key: Queue | Exchange | Vhost | SessionInfo, r: Range | undefined): Points =>
+const seriesOf = (key: Queue | Exchange | Vhost | SessionInfo | ChannelCounters, r: Range | undefined): Points =>
   r === undefined ? NONE : (i) => pointsOf(historyOf(key), i, r);
 
 /** A queue's messages, messages_ready, messages_unacknowledged (with rates) and message_stats. */
@@ -124,4 +126,25 @@ export function overviewStats(vhosts: readonly Vhost[], ranges: Ranges = NO_RANG
 export function connectionRates(s: SessionInfo, recvOct: number, sendOct: number, ranges: Ranges = NO_RANGES): Obj {
   const out = withDetails({}, SESSION_COUNTS, Float64Array.of(recvOct, sendOct), sessionRates(s), 0, seriesOf(s, ranges.dataRates), true);
   return { recv_oct_details: out['recv_oct_details'] as Obj, send_oct_details: out['send_oct_details'] as Obj };
+}
+
+/**
+ * A channel's message_stats, as RabbitMQ shows them: the publishing side (publish, confirm,
+ * return_unroutable, drop_unroutable) once it has published, the consuming side (deliver, get,
+ * ack...) once it has delivered, got or found a queue empty; no message_stats before either.
+ * Deviation: RabbitMQ drops a deleted queue's deliveries, gets and acks from its channels' counts
+ * (they are kept per channel and queue); Warren's channel counts never go down.
+ */
+export function channelStats(c: ChannelCounters, ranges: Ranges = NO_RANGES): Obj {
+  const published = hasPublished(c);
+  const consumed = hasConsumed(c);
+  if (!published && !consumed) return {};
+  const counts = channelCounts(c);
+  const rates = channelRates(c);
+  const points = seriesOf(c, ranges.msgRates);
+  const out: Obj = {};
+  CHANNEL_COUNTS.forEach((k, i) => {
+    if (PUBLISH_SIDE.has(k) ? published : consumed) withDetails(out, [k], counts, rates, i, points, true);
+  });
+  return { message_stats: out };
 }

@@ -5,6 +5,7 @@ import type { Message } from '../broker/message.js';
 import type { DirectReplySink } from '../broker/direct-reply.js';
 import type { Access } from '../broker/auth/access.js';
 import type { Vhost } from '../broker/vhost.js';
+import { ChannelCounters } from '../broker/stats/channel-counters.js';
 import { logger } from '../util/logger.js';
 import type { Connection } from './connection.js';
 import type { ChannelConsumer } from './consumer.js';
@@ -39,6 +40,8 @@ export class Channel {
   readonly deliveries = new Deliveries(this);
   readonly ackTimeout = new AckTimeout(this);
   readonly publisher = new Publisher(this);
+  /** message_stats: bumped where each event is handled, read by the management API */
+  readonly counters = new ChannelCounters();
   /** content of a refused server-only method (basic.deliver...) being read */
   private readonly refused = new RefusedContent();
   readonly consumers = new Map<string, ChannelConsumer>();

@@ -96,6 +96,7 @@ export class ConnectionSession implements SessionInfo {
         publishing: ch.publisher.publishing,
         receivedConfirm: ch.publisher.receivedConfirm,
         state: ch.state === 'open' || ch.state === 'opening' ? 'running' : 'closing',
+        counters: ch.counters,
       }));
   }
 

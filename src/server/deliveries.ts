@@ -41,12 +41,15 @@ export class Deliveries {
 
   deliver(consumer: ChannelConsumer, queue: Queue, entry: QueuedMessage): void {
     const tag = this.nextTag++;
+    const ch = this.channel;
+    const counters = ch.counters;
     if (!consumer.noAck) {
       this.track(tag, queue, entry, consumer);
       consumer.unacked++;
-    }
+      counters.delivered++;
+    } else counters.deliveredNoAck++;
+    if (entry.redelivered) counters.redelivered++;
     const m = entry.message;
-    const ch = this.channel;
     if (ch.vhost.tracing.active) ch.vhost.tracing.delivered(m, queue, entry.redelivered, consumer.consumerTag, ch.publisher.context);
     encodeBasicDeliver(ch.conn.writer, ch.number, {
       consumerTag: consumer.consumerTag,
@@ -73,9 +76,13 @@ export class Deliveries {
 
   getOk(queue: Queue, entry: QueuedMessage, noAck: boolean): void {
     const tag = this.nextTag++;
-    if (!noAck) this.track(tag, queue, entry, null);
-    const m = entry.message;
     const ch = this.channel;
+    if (!noAck) {
+      this.track(tag, queue, entry, null);
+      ch.counters.got++;
+    } else ch.counters.gotNoAck++;
+    if (entry.redelivered) ch.counters.redelivered++;
+    const m = entry.message;
     if (ch.vhost.tracing.active) ch.vhost.tracing.delivered(m, queue, entry.redelivered, null, ch.publisher.context);
     encodeBasicGetOk(ch.conn.writer, ch.number, {
       deliveryTag: tag,
@@ -122,6 +129,7 @@ export class Deliveries {
 
   /** Settle deliveries: ack, requeue, or discard (reject without requeue, by `verb`). */
   settle(list: readonly Unacked[], how: Settle, verb: DiscardVerb = 'reject'): void {
+    if (how === 'ack') this.channel.counters.acked += list.length;
     for (const u of list) {
       this.unacked.delete(u.deliveryTag);
       if (u.consumer !== null) u.consumer.unacked--;

@@ -152,7 +152,12 @@ export class Publisher {
 
   /** Translate a publish's outcome to frames: basic.return, and the confirm (ack, or nack if a queue refused it). */
   private report(out: PublishOutcome, mandatory: boolean): void {
-    if (out.unroutable && mandatory && out.message !== null) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', out.message);
+    const counters = this.channel.counters;
+    counters.published++;
+    if (out.unroutable) {
+      if (mandatory && out.message !== null) this.sendReturn(ReplyCode.NoRoute, 'NO_ROUTE', out.message);
+      else counters.dropped++;
+    }
     if (out.stored) this.storedSince = true;
     // Credit flow: stop reading this connection until the queue catches up (rest of the chunk still runs).
     if (out.congested !== null) this.channel.conn.waitForQueue(out.congested);
@@ -166,6 +171,7 @@ export class Publisher {
     const ch = this.channel;
     const w = ch.conn.writer;
     ch.vhost.counters.returned++;
+    ch.counters.returned++;
     if (m.trace !== null) ch.vhost.tracing.event(m.trace, 'return', undefined, m.exchange, replyText);
     encodeBasicReturn(w, ch.number, { replyCode, replyText, exchange: m.exchange, routingKey: m.routingKey });
     w.writeContent(ch.number, ClassId.Basic, m.body.length, m.properties, m.body);
@@ -221,7 +227,7 @@ export class Publisher {
       if (nack !== undefined && nack <= this.readyUpTo) {
         if (nack - 1 > this.sentUpTo) {
           encodeBasicAck(w, ch, { deliveryTag: nack - 1, multiple: nack - 1 - this.sentUpTo > 1 });
-          this.channel.vhost.counters.confirmed += nack - 1 - this.sentUpTo;
+          this.countConfirms(nack - 1 - this.sentUpTo);
         }
         encodeBasicNack(w, ch, { deliveryTag: nack, multiple: false, requeue: false });
         this.sentUpTo = nack;
@@ -229,9 +235,15 @@ export class Publisher {
         continue;
       }
       encodeBasicAck(w, ch, { deliveryTag: this.readyUpTo, multiple: this.readyUpTo - this.sentUpTo > 1 });
-      this.channel.vhost.counters.confirmed += this.readyUpTo - this.sentUpTo;
+      this.countConfirms(this.readyUpTo - this.sentUpTo);
       this.sentUpTo = this.readyUpTo;
     }
+  }
+
+  /** Confirms sent (once per basic.ack, not per message): the vhost's and the channel's. */
+  private countConfirms(n: number): void {
+    this.channel.vhost.counters.confirmed += n;
+    this.channel.counters.confirmed += n;
   }
 
   /** Was anything stored since the last commit request (tx.commit must wait for the store)? */

@@ -22,6 +22,7 @@ import type { Exchange } from '../exchange/exchange.js';
 import type { Queue } from '../queue/queue.js';
 import type { SessionInfo } from '../session-info.js';
 import type { Vhost } from '../vhost.js';
+import { CHANNEL_COUNTS, channelCounts, type ChannelCounters } from './channel-counters.js';
 import { RETENTION_MS, SampleHistory } from './sample-history.js';
 
 /** RabbitMQ's default collect_statistics_interval, ms. */
@@ -126,7 +127,7 @@ const EMPTY_V = new Float64Array(V_SIZE);
 
 /** The sample history of each queue, exchange and vhost, keyed by the object (a deleted one is simply forgotten). */
 const HISTORIES = new WeakMap<object, SampleHistory>();
-const SCRATCH = new Float64Array(Math.max(Q_SIZE, X_SIZE, V_SIZE));
+const SCRATCH = new Float64Array(Math.max(Q_SIZE, X_SIZE, V_SIZE, CHANNEL_COUNTS.length));
 
 /** Sample capacity per object: RabbitMQ's 600 s retention at the sampling interval (bounded for short test intervals). */
 let capacity = RETENTION_MS / DEFAULT_STATS_INTERVAL + 1;
@@ -140,7 +141,7 @@ function record(key: object, at: number, size: number, fill: (out: Float64Array)
 }
 
 /** An object's sample history, if it has been sampled. */
-export const historyOf = (key: Queue | Exchange | Vhost | SessionInfo): SampleHistory | undefined => HISTORIES.get(key);
+export const historyOf = (key: Queue | Exchange | Vhost | SessionInfo | ChannelCounters): SampleHistory | undefined => HISTORIES.get(key);
 
 /** Per-second rates of change over the last sample interval, in the object's count order; zeros before two samples. */
 export function ratesOf(key: object, size: number): Float64Array {
@@ -164,6 +165,10 @@ function sessionCounts(s: SessionInfo, out: Float64Array): Float64Array {
 }
 
 export const sessionRates = (s: SessionInfo): Float64Array => ratesOf(s, S_SIZE);
+
+const C_SIZE = CHANNEL_COUNTS.length;
+/** A channel's rates, in CHANNEL_COUNTS order. */
+export const channelRates = (c: ChannelCounters): Float64Array => ratesOf(c, C_SIZE);
 
 /**
  * Since when (epoch ms) a queue has been idle, or undefined while it is active: RabbitMQ shows
@@ -217,6 +222,10 @@ export class MessageStats {
       for (const x of v.exchanges.values()) record(x, at, X_SIZE, (out) => exchangeCounts(x, out));
       record(v, at, V_SIZE, (out) => vhostCounts(v, out));
     }
-    for (const s of this.broker.sessions.list()) record(s, at, S_SIZE, (out) => sessionCounts(s, out));
+    for (const s of this.broker.sessions.list()) {
+      record(s, at, S_SIZE, (out) => sessionCounts(s, out));
+      // Channels through their session, keyed by their counters (a closed channel is forgotten).
+      for (const ch of s.channels()) record(ch.counters, at, C_SIZE, (out) => channelCounts(ch.counters, out));
+    }
   }
 }

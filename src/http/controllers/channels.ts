@@ -8,10 +8,13 @@ import { BY_VHOST_NAME } from '../list-query.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
 import { authorizeOwner, channelDetailJson, channelJson, consumerJson, visibleSessions } from '../session-json.js';
 import type { Json } from '../format.js';
+import { rangesOf } from '../stats-range.js';
 import { PAGED_BY_VHOST_NAME } from './connections.js';
 
-const channelsOf = (req: ApiRequest, ctx: ApiContext, vhost?: string): Record<string, Json>[] =>
-  visibleSessions(ctx.broker.sessions.list(), req.user, vhost).flatMap((s) => s.channels().map((ch) => channelJson(s, ch, ctx.node.name)));
+function channelsOf(req: ApiRequest, ctx: ApiContext, vhost?: string): Record<string, Json>[] {
+  const ranges = rangesOf(req.query);
+  return visibleSessions(ctx.broker.sessions.list(), req.user, vhost).flatMap((s) => s.channels().map((ch) => channelJson(s, ch, ctx.node.name, ranges)));
+}
 
 /** `<connection name> (<number>)` to its session and channel. */
 function findChannel(req: ApiRequest, ctx: ApiContext): { session: SessionInfo; channel: ChannelInfo } | undefined {
@@ -51,7 +54,7 @@ export const channelsResources: readonly Resource[] = [
     },
     get: (req, ctx) => {
       const { session, channel } = findChannel(req, ctx) as { session: SessionInfo; channel: ChannelInfo };
-      return channelDetailJson(session, channel, ctx.node.name);
+      return channelDetailJson(session, channel, ctx.node.name, rangesOf(req.query));
     },
   },
   { path: '/api/consumers', auth: 'any', list: BY_VHOST_NAME, get: (req, ctx) => consumersOf(req, ctx) },

@@ -52,8 +52,10 @@ export function handleBasic(ch: Channel, m: Method): void {
     case MethodId.BasicGet: {
       const queue = ch.vhost.readQueue(m.queue || ch.lastQueue, ch.conn, ch.access);
       const entry = queue.get(m.noAck);
-      if (entry === undefined) encodeBasicGetEmpty(w, ch.number, {});
-      else ch.deliveries.getOk(queue, entry, m.noAck);
+      if (entry === undefined) {
+        ch.counters.gotEmpty++;
+        encodeBasicGetEmpty(w, ch.number, {});
+      } else ch.deliveries.getOk(queue, entry, m.noAck);
       return;
     }
     case MethodId.BasicRecover:
