@@ -9,13 +9,12 @@ import amqp, { type ConfirmChannel } from 'amqplib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/broker.js';
 import { managementSuite, seg } from '../helpers/management.js';
+import { counts, rateOf, statsReach, STATS_TIMEOUT } from '../helpers/stats.js';
 
 const tm = managementSuite({ statsInterval: 100 });
 const { api } = tm;
 let vhost: string;
 
-/** RabbitMQ emits stats every 5 s: allow a few intervals. */
-const STATS_TIMEOUT = 25_000;
 const TEST_TIMEOUT = 90_000;
 
 beforeEach(async () => {
@@ -34,28 +33,6 @@ async function onlyChannel(): Promise<Json> {
 
 const channelJson = async (name: string, query = ''): Promise<Json> => (await api.get(`/api/channels/${seg(name)}${query}`)).body as Json;
 
-/** The counts of message_stats (no *_details). */
-function counts(stats: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries((stats ?? {}) as Json)) if (!k.endsWith('_details')) out[k] = v as number;
-  return out;
-}
-
-/** Wait until `read` gives message_stats counts equal to `expected`, keys in order (RabbitMQ's come late). */
-async function statsReach(read: () => Promise<Json>, expected: Record<string, number>): Promise<Json> {
-  let last: Json = {};
-  try {
-    return await waitFor(async () => {
-      last = await read();
-      return JSON.stringify(counts(last['message_stats'])) === JSON.stringify(expected) ? last : undefined;
-    }, STATS_TIMEOUT, 200);
-  } catch {
-    expect(counts(last['message_stats'])).toEqual(expected);
-    return last;
-  }
-}
-
-const rateOf = (stats: unknown, key: string): number => ((stats as Record<string, { rate?: number }> | undefined)?.[`${key}_details`]?.rate ?? 0);
 
 /** Consume `count` messages of `queue` with manual ack; the first is nacked back once (a redelivery). */
 async function consumeAcking(ch: ConfirmChannel, queue: string, count: number): Promise<void> {

@@ -9,13 +9,12 @@ import amqp from 'amqplib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/broker.js';
 import { managementSuite, seg } from '../helpers/management.js';
+import { counts, rateOf, statsReach, STATS_TIMEOUT } from '../helpers/stats.js';
 
 const tm = managementSuite({ statsInterval: 100 });
 const { api } = tm;
 let vhost: string;
 
-/** RabbitMQ emits stats every 5 s: allow a few intervals. */
-const STATS_TIMEOUT = 25_000;
 /** Per test: a few stats waits against RabbitMQ. */
 const TEST_TIMEOUT = 90_000;
 
@@ -42,27 +41,6 @@ async function queueJson(name: string): Promise<Stats> {
 
 async function exchangeJson(name: string): Promise<Stats> {
   return (await api.get(`/api/exchanges/${seg(vhost)}/${seg(name)}`)).body as Stats;
-}
-
-/** The counts of message_stats (no *_details). */
-function counts(stats: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries((stats ?? {}) as Record<string, unknown>)) if (!k.endsWith('_details')) out[k] = v as number;
-  return out;
-}
-
-/** Wait until `read` gives message_stats counts equal to `expected` (RabbitMQ's come late). */
-async function statsReach(read: () => Promise<Stats>, expected: Record<string, number>): Promise<Stats> {
-  let last: Stats = {};
-  try {
-    return await waitFor(async () => {
-      last = await read();
-      return JSON.stringify(counts(last['message_stats'])) === JSON.stringify(expected) ? last : undefined;
-    }, STATS_TIMEOUT, 200);
-  } catch {
-    expect(counts(last['message_stats'])).toEqual(expected);
-    return last;
-  }
 }
 
 /** A known sequence: 5 confirmed publishes to a fanout over two queues, a returned one, gets, a consumer, a requeue. */
@@ -193,7 +171,6 @@ describe('message stats', () => {
       await ch.assertQueue('rated');
       const timer = setInterval(() => ch.sendToQueue('rated', Buffer.from('r')), 20);
       try {
-        const rateOf = (stats: unknown, key: string): number => ((stats as Record<string, { rate: number }>)[`${key}_details`]?.rate ?? 0);
         await waitFor(async () => rateOf((await vhostJson())['message_stats'], 'publish') > 0, STATS_TIMEOUT, 200);
         await waitFor(async () => rateOf(await vhostJson(), 'messages') > 0, STATS_TIMEOUT, 200);
         const o = (await api.get('/api/overview')).body as Stats;
