@@ -157,16 +157,16 @@ describe('FaultProxy', () => {
     proxy.setMode('pass');
     const client = await open();
     expect(await client.echo('warm')).toBe('warm');
-    proxy.setDelay(150);
+    proxy.setDelay(250);
     const started = performance.now();
     client.socket.write('abc');
     setTimeout(() => client.socket.write('def'), 20);
     expect(await client.read(6, 3000)).toBe('abcdef');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 150 - 2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 250 - 2);
     proxy.setDelay(0);
     const quick = performance.now();
     expect(await client.echo('fast')).toBe('fast');
-    expect(performance.now() - quick).toBeLessThan(150);
+    expect(performance.now() - quick).toBeLessThan(250);
   });
 
   it('close() stops the listener and every connection through it', async () => {
