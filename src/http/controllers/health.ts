@@ -3,8 +3,9 @@
  * 200 `{"status":"ok", ...}`, or 503 `{"status":"failed","reason":..., ...}` as Kubernetes probes
  * and rabbitmqadmin expect. Any management user may call them.
  *
- * /certificate-expiration is in certificate-expiration.ts. Not here: /ready-to-serve-clients and
- * the other 3.11+/4.x checks, which 3.10 does not have.
+ * /certificate-expiration is in certificate-expiration.ts. /ready-to-serve-clients is RabbitMQ
+ * 3.11+'s (3.10 answers 404), kept because load balancers and Kubernetes probes ask for it; the
+ * other 3.11+/4.x checks are not here.
  */
 import type { ResourceAlarms } from '../../broker/alarms.js';
 import { PublishContext, PublishOutcome } from '../../broker/publish.js';
@@ -88,6 +89,19 @@ function protocolListener(req: ApiRequest, ctx: ApiContext): unknown {
   return protocols.includes(protocol) ? { status: 'ok', protocol } : failed('No active listener', { missing: protocol, protocols });
 }
 
+/**
+ * rabbit_mgmt_wm_health_check_ready_to_serve_clients: an AMQP or AMQPS listener is up and the
+ * node's connection limit (maxConnections, RabbitMQ's connection_max) is not reached.
+ */
+function readyToServe(_req: ApiRequest, ctx: ApiContext): unknown {
+  if (!ctx.node.listeners().some((l) => l.protocol === 'amqp' || l.protocol === 'amqp/ssl')) {
+    return failed('no active listeners for AMQP/AMQPS', {});
+  }
+  const limit = ctx.broker.config.maxConnections;
+  const active = ctx.broker.sessions.connections;
+  return limit > 0 && active >= limit ? failed('node connection limit is reached', { connections: active }) : OK;
+}
+
 const ALIVENESS_QUEUE = 'aliveness-test';
 /** The owner the aliveness test declares and reads as (its queue is not exclusive). */
 const ALIVENESS_OWNER = {};
@@ -116,6 +130,7 @@ export const healthResources: readonly Resource[] = [
   { path: '/api/health/checks/port-listener/:port', auth: 'any', get: portListener },
   { path: '/api/health/checks/protocol-listener/:protocol', auth: 'any', get: protocolListener },
   { path: '/api/health/checks/node-is-quorum-critical', auth: 'any', get: () => ({ status: 'ok', reason: 'single node cluster' }) },
+  { path: '/api/health/checks/ready-to-serve-clients', auth: 'any', get: readyToServe },
   { path: '/api/health/checks/node-is-mirror-sync-critical', auth: 'any', get: () => ({ status: 'ok', reason: 'single node cluster' }) },
   {
     path: '/api/aliveness-test/:vhost',
