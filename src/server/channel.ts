@@ -237,14 +237,14 @@ export class Channel {
     const sink: DirectReplySink = { deliverReply: (message) => this.deliverReply(consumerTag, message) };
     const token = this.vhost.directReplies.register(sink);
     this.directReply = { token, consumerTag };
-    this.publisher.replyContext.directReplyToken = token;
+    this.publisher.context.directReplyToken = token;
   }
 
   stopDirectReply(): void {
     if (this.directReply === null) return;
     this.vhost.directReplies.unregister(this.directReply.token);
     this.directReply = null;
-    this.publisher.replyContext.directReplyToken = null;
+    this.publisher.context.directReplyToken = null;
   }
 
   deliverReply(consumerTag: string, message: Message): void {

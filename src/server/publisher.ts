@@ -61,16 +61,8 @@ export class Publisher {
     return this.seq - this.sentUpTo;
   }
 
-  /** the context once the channel has published: it is a publisher (RabbitMQ's publishing_mode) */
-  private publishingCtx: PublishContext | null = null;
-
-  /** who publishes (user, direct reply-to token), for the broker's publish path */
+  /** who publishes (user, direct reply-to token), for the broker's publish path and the tracers */
   get context(): PublishContext {
-    return (this.publishingCtx ??= this.replyContext);
-  }
-
-  /** the same context, for direct reply-to (which does not make the channel a publisher) */
-  get replyContext(): PublishContext {
     return (this.ctx ??= this.newContext());
   }
 
@@ -100,9 +92,9 @@ export class Publisher {
     return this.seq;
   }
 
-  /** true once the channel has published (read by the Prometheus endpoint, not on the message path) */
+  /** true once the channel has published, or has publishes in its open transaction (RabbitMQ's publishing_mode; read by the Prometheus endpoint) */
   get publishing(): boolean {
-    return this.publishingCtx !== null;
+    return this.channel.counters.published > 0 || this.txPublishes.length > 0;
   }
 
   get expectingContent(): boolean {
