@@ -1,0 +1,136 @@
+/**
+ * The faults of the run (CLUSTER.md 7.3, items 1, 3, 4 and 5), each aimed at the current leader
+ * and healed before it returns. Each records its window in the history (start, heal) and measures
+ * how long until the other nodes agree on a new leader (the failover), where one is expected.
+ */
+import { agreedLeader, poll, sleep, type ClusterNodeProcess, type ClusterStatus } from '../cluster-harness.js';
+import type { History } from '../history.js';
+import type { Topology } from './topology.js';
+
+export interface Leader {
+  leader: string;
+  epoch: number;
+}
+
+export interface FaultOutcome {
+  /** fault start to the other nodes agreeing on a new leader (null: none was expected or seen) */
+  electedMs: number | null;
+  newLeader: Leader | null;
+  /** what the fault showed besides, for the report */
+  notes: string[];
+}
+
+export interface Nemesis {
+  name: string;
+  description: string;
+  inject(topology: Topology, history: History, leader: Leader): Promise<FaultOutcome>;
+}
+
+/** Poll the other nodes until they agree on a leader of a later epoch. */
+async function awaitNewLeader(others: readonly ClusterNodeProcess[], old: Leader, startedAt: number, ms: number): Promise<{ leader: Leader; ms: number }> {
+  const leader = await poll(`a new leader after epoch ${old.epoch}`, ms, () => agreedLeader(others, old.epoch), 100);
+  return { leader, ms: Date.now() - startedAt };
+}
+
+const holdUntil = async (at: number): Promise<void> => {
+  if (Date.now() < at) await sleep(at - Date.now());
+};
+
+export const killLeader: Nemesis = {
+  name: 'kill-leader',
+  description: 'kill -9 the leader, restart it after 5 s',
+  async inject(topology, history, old) {
+    const node = topology.node(old.leader);
+    const others = topology.nodes.filter((n) => n !== node);
+    const heal = history.fault(this.name);
+    const startedAt = Date.now();
+    node.kill9();
+    const elected = await awaitNewLeader(others, old, startedAt, topology.options.leaseTtlMs + 15_000);
+    await holdUntil(startedAt + 5000);
+    node.start(topology.dir);
+    heal();
+    return { electedMs: elected.ms, newLeader: elected.leader, notes: [`${old.leader} restarted ${Date.now() - startedAt} ms after the kill`] };
+  },
+};
+
+export const pauseLeader: Nemesis = {
+  name: 'pause-leader',
+  description: 'SIGSTOP the leader past its lease TTL, then SIGCONT (zombie leader)',
+  async inject(topology, history, old) {
+    const node = topology.node(old.leader);
+    const others = topology.nodes.filter((n) => n !== node);
+    const pid = node.pid as number;
+    const heal = history.fault(this.name);
+    const startedAt = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    let elected: { leader: Leader; ms: number };
+    try {
+      elected = await awaitNewLeader(others, old, startedAt, topology.options.leaseTtlMs + 15_000);
+      await holdUntil(startedAt + topology.options.leaseTtlMs + 2000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      heal();
+    }
+    return { electedMs: elected.ms, newLeader: elected.leader, notes: [`${old.leader} resumed ${Date.now() - startedAt} ms after SIGSTOP`] };
+  },
+};
+
+export const cutLeaderFromEtcd: Nemesis = {
+  name: 'leader-etcd-partition',
+  description: 'blackhole the leader\'s links to all three etcd members (it still sees its followers)',
+  async inject(topology, history, old) {
+    const node = topology.node(old.leader);
+    const others = topology.nodes.filter((n) => n !== node);
+    const heal = history.fault(this.name);
+    const startedAt = Date.now();
+    topology.setEtcdLinks(old.leader, 'blackhole');
+    let elected: { leader: Leader; ms: number };
+    const notes: string[] = [];
+    try {
+      elected = await awaitNewLeader(others, old, startedAt, topology.options.leaseTtlMs + 15_000);
+      // The cut-off leader must have fenced itself by now (its own view: no longer leader).
+      const view = (await node.get('/api/warren/cluster').catch(() => null)) as ClusterStatus | null;
+      notes.push(`cut-off node's own role when the others agreed: ${view?.role ?? 'no answer'}`);
+      await holdUntil(startedAt + topology.options.leaseTtlMs + 4000);
+    } finally {
+      topology.setEtcdLinks(old.leader, 'pass');
+      heal();
+    }
+    return { electedMs: elected.ms, newLeader: elected.leader, notes };
+  },
+};
+
+export const cutLeaderFromFollowers: Nemesis = {
+  name: 'leader-followers-partition',
+  description: 'blackhole the followers\' replication links into the leader (it still sees etcd)',
+  async inject(topology, history, old) {
+    const node = topology.node(old.leader);
+    const heal = history.fault(this.name);
+    const startedAt = Date.now();
+    topology.setReplLinksInto(old.leader, 'blackhole');
+    const notes: string[] = [];
+    const holdMs = topology.options.followerAckTimeoutMs + 5000;
+    try {
+      // Followers must leave the in-sync set (a fenced write) before the leader confirms alone.
+      let shrunkAt: number | null = null;
+      while (Date.now() < startedAt + holdMs) {
+        const view = (await node.get('/api/warren/cluster').catch(() => null)) as ClusterStatus | null;
+        if (shrunkAt === null && view?.isr !== null && view?.isr !== undefined && view.isr.members.length < topology.nodes.length) {
+          shrunkAt = Date.now();
+          notes.push(`in-sync set shrank to [${view.isr.members.join(', ')}] ${shrunkAt - startedAt} ms after the cut (epoch ${view.isr.epoch})`);
+        }
+        await sleep(200);
+      }
+      if (shrunkAt === null) notes.push(`in-sync set did not shrink within ${holdMs} ms`);
+    } finally {
+      topology.setReplLinksInto(old.leader, 'pass');
+      heal();
+    }
+    const now = await agreedLeader(topology.nodes).catch(() => undefined);
+    const changed = now !== undefined && now.epoch !== old.epoch ? now : null;
+    notes.push(changed === null ? 'leadership unchanged' : `leadership moved to ${changed.leader} (epoch ${changed.epoch})`);
+    return { electedMs: null, newLeader: changed, notes };
+  },
+};
+
+export const NEMESES: readonly Nemesis[] = [killLeader, pauseLeader, cutLeaderFromEtcd, cutLeaderFromFollowers];
