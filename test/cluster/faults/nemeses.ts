@@ -88,9 +88,12 @@ export const cutLeaderFromEtcd: Nemesis = {
     const notes: string[] = [];
     try {
       elected = await awaitNewLeader(others, old, startedAt, topology.options.leaseTtlMs + 15_000);
-      // The cut-off leader must have fenced itself by now (its own view: no longer leader).
-      const view = (await node.get('/api/warren/cluster').catch(() => null)) as ClusterStatus | null;
-      notes.push(`cut-off node's own role when the others agreed: ${view?.role ?? 'no answer'}`);
+      // The cut-off leader fences itself (it cannot reach etcd to learn of its successor): its own view.
+      const stepped = await poll('the cut-off leader stepping down', 5000, async () => {
+        const view = (await node.get('/api/warren/cluster')) as ClusterStatus | null;
+        return view !== null && view.role !== 'leader' ? view.role : undefined;
+      }).catch(() => null);
+      notes.push(stepped === null ? 'the cut-off node still says it leads 5 s after the others agreed' : `the cut-off node's own role: ${stepped}`);
       await holdUntil(startedAt + topology.options.leaseTtlMs + 4000);
     } finally {
       topology.setEtcdLinks(old.leader, 'pass');

@@ -85,6 +85,23 @@ class EtcdMember {
   }
 }
 
+/**
+ * Free ports, never the same one twice per host: freePort releases the port it found, so a later
+ * call (or a relay bound to port 0) can get it again before the broker that was given it binds.
+ */
+class Ports {
+  private readonly taken = new Set<string>();
+
+  async take(host: string): Promise<number> {
+    for (;;) {
+      const port = await freePort(host);
+      if (this.taken.has(`${host}:${port}`)) continue;
+      this.taken.add(`${host}:${port}`);
+      return port;
+    }
+  }
+}
+
 export class Topology {
   private constructor(
     readonly dir: string,
@@ -99,10 +116,11 @@ export class Topology {
 
   static async start(options: TopologyOptions): Promise<Topology> {
     const dir = await mkdtemp(join(tmpdir(), 'warren-faults-'));
+    const ports = new Ports();
     const specs: NodeSpec[] = [];
     for (const i of [1, 2, 3]) {
       const host = `127.0.0.1${i}`;
-      const port = (): Promise<number> => freePort(host);
+      const port = (): Promise<number> => ports.take(host);
       specs.push({ id: `n${i}`, host, amqpPort: await port(), httpPort: await port(), replPort: await port(), etcdClientPort: await port(), etcdPeerPort: await port() });
     }
     const initialCluster = specs.map((s) => `${s.id}=http://${s.host}:${s.etcdPeerPort}`).join(',');
@@ -113,7 +131,8 @@ export class Topology {
     for (const self of specs) {
       const endpoints: string[] = [];
       for (const member of specs) {
-        const relay = await FaultProxy.start({ target: { host: member.host, port: member.etcdClientPort }, listen: { host: self.host } });
+        const listen = { host: self.host, port: await ports.take(self.host) };
+        const relay = await FaultProxy.start({ target: { host: member.host, port: member.etcdClientPort }, listen });
         etcdLinks.set(`${self.id}->${member.id}`, relay);
         endpoints.push(`http://${relay.address}`);
       }
@@ -123,7 +142,8 @@ export class Topology {
           peers.push(other);
           continue;
         }
-        const relay = await FaultProxy.start({ target: { host: other.host, port: other.replPort }, listen: { host: other.host } });
+        const listen = { host: other.host, port: await ports.take(other.host) };
+        const relay = await FaultProxy.start({ target: { host: other.host, port: other.replPort }, listen });
         replLinks.set(`${self.id}->${other.id}`, relay);
         peers.push({ ...other, replPort: relay.port });
       }
@@ -133,7 +153,7 @@ export class Topology {
         host: self.host,
         port: self.amqpPort,
         managementPort: self.httpPort,
-        prometheusPort: await freePort(self.host),
+        prometheusPort: await ports.take(self.host),
         dataDir,
         logLevel: 'info',
         cluster: {
