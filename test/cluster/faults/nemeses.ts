@@ -32,6 +32,17 @@ async function awaitNewLeader(others: readonly ClusterNodeProcess[], old: Leader
   return { leader, ms: Date.now() - startedAt };
 }
 
+/**
+ * Wait (up to 5 s) for `node` to log its step-down from leader after `offset` in its output, and
+ * say when it came, counted from `startedAt` (the log's ISO times are the same wall clock).
+ */
+async function stepDownNote(node: ClusterNodeProcess, offset: number, startedAt: number): Promise<string> {
+  const pattern = /^(\S+) \[info\] cluster\.node: role leader -> follower \(epoch (\d+)\): (.*)$/m;
+  const found = await poll('the old leader stepping down', 5000, () => Promise.resolve(pattern.exec(node.output.slice(offset)) ?? undefined), 100).catch(() => null);
+  if (found === null) return `${node.spec.id} logged no step-down within 5 s`;
+  return `${node.spec.id} stepped down from epoch ${found[2]} ${Date.parse(found[1] ?? '') - startedAt} ms after the fault: ${found[3]}`;
+}
+
 const holdUntil = async (at: number): Promise<void> => {
   if (Date.now() < at) await sleep(at - Date.now());
 };
@@ -60,6 +71,7 @@ export const pauseLeader: Nemesis = {
     const node = topology.node(old.leader);
     const others = topology.nodes.filter((n) => n !== node);
     const pid = node.pid as number;
+    const offset = node.output.length;
     const heal = history.fault(this.name);
     const startedAt = Date.now();
     process.kill(pid, 'SIGSTOP');
@@ -71,7 +83,8 @@ export const pauseLeader: Nemesis = {
       process.kill(pid, 'SIGCONT');
       heal();
     }
-    return { electedMs: elected.ms, newLeader: elected.leader, notes: [`${old.leader} resumed ${Date.now() - startedAt} ms after SIGSTOP`] };
+    const notes = [`${old.leader} resumed ${Date.now() - startedAt} ms after SIGSTOP`, await stepDownNote(node, offset, startedAt)];
+    return { electedMs: elected.ms, newLeader: elected.leader, notes };
   },
 };
 
@@ -81,6 +94,7 @@ export const cutLeaderFromEtcd: Nemesis = {
   async inject(topology, history, old) {
     const node = topology.node(old.leader);
     const others = topology.nodes.filter((n) => n !== node);
+    const offset = node.output.length;
     const heal = history.fault(this.name);
     const startedAt = Date.now();
     topology.setEtcdLinks(old.leader, 'blackhole');
@@ -88,12 +102,8 @@ export const cutLeaderFromEtcd: Nemesis = {
     const notes: string[] = [];
     try {
       elected = await awaitNewLeader(others, old, startedAt, topology.options.leaseTtlMs + 15_000);
-      // The cut-off leader fences itself (it cannot reach etcd to learn of its successor): its own view.
-      const stepped = await poll('the cut-off leader stepping down', 5000, async () => {
-        const view = (await node.get('/api/warren/cluster')) as ClusterStatus | null;
-        return view !== null && view.role !== 'leader' ? view.role : undefined;
-      }).catch(() => null);
-      notes.push(stepped === null ? 'the cut-off node still says it leads 5 s after the others agreed' : `the cut-off node's own role: ${stepped}`);
+      // The cut-off leader fences itself: it cannot reach etcd to learn of its successor.
+      notes.push(await stepDownNote(node, offset, startedAt));
       await holdUntil(startedAt + topology.options.leaseTtlMs + 4000);
     } finally {
       topology.setEtcdLinks(old.leader, 'pass');
