@@ -146,4 +146,41 @@ export const cutLeaderFromFollowers: Nemesis = {
   },
 };
 
-export const NEMESES: readonly Nemesis[] = [killLeader, pauseLeader, cutLeaderFromEtcd, cutLeaderFromFollowers];
+/**
+ * CLUSTER.md 7.3 item 5 made to bite: once the followers are cut off past followerAckTimeoutMs the
+ * leader alone holds its latest confirms, so they must have left the in-sync set before those
+ * confirms went out. Kill the leader then, while the cut holds: no follower may take over (it is
+ * not in the set, and would lose what the leader confirmed alone); the restarted leader must lead
+ * again. Then the cut heals and the followers catch up.
+ */
+export const cutFollowersThenKill: Nemesis = {
+  name: 'leader-followers-partition-kill',
+  description: "cut the followers' replication links into the leader, kill -9 it past followerAckTimeoutMs, restart it after 5 s, heal the cut",
+  async inject(topology, history, old) {
+    const node = topology.node(old.leader);
+    const others = topology.nodes.filter((n) => n !== node);
+    const heal = history.fault(this.name);
+    topology.setReplLinksInto(old.leader, 'blackhole');
+    const notes: string[] = [];
+    let next: Leader;
+    try {
+      await sleep(topology.options.followerAckTimeoutMs + 3000);
+      const view = (await node.get('/api/warren/cluster').catch(() => null)) as ClusterStatus | null;
+      notes.push(`in-sync set when the leader was killed: [${view?.isr?.members.join(', ') ?? '?'}]`);
+      node.kill9();
+      const killedAt = Date.now();
+      await sleep(5000);
+      const usurper = await agreedLeader(others).catch(() => undefined);
+      notes.push(usurper === undefined ? 'no follower took over while the leader was down' : `${usurper.leader} took over (epoch ${usurper.epoch}) while the leader was down`);
+      node.start(topology.dir);
+      next = await poll('a leader after the restart', topology.options.leaseTtlMs + 20_000, () => agreedLeader(topology.nodes, old.epoch), 200);
+      notes.push(`leader after the restart: ${next.leader} (epoch ${next.epoch}), agreed ${Date.now() - killedAt} ms after the kill`);
+    } finally {
+      topology.setReplLinksInto(old.leader, 'pass');
+      heal();
+    }
+    return { electedMs: null, newLeader: next, notes };
+  },
+};
+
+export const NEMESES: readonly Nemesis[] = [killLeader, pauseLeader, cutLeaderFromEtcd, cutLeaderFromFollowers, cutFollowersThenKill];
