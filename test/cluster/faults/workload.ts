@@ -4,7 +4,7 @@
  * auto-recovery). Every message has a unique id and the body `id sha256(id)`; the publisher
  * records *attempted* before sending, then *confirmed*, *failed* (nack) or *unknown* (the channel
  * or connection went, or no confirm came within CONFIRM_TIMEOUT_MS); the consumer records each
- * delivery with its `redelivered` flag before acking it. Heartbeats of 2 s find a paused peer.
+ * delivery with its `redelivered` flag before acking it.
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { ClusterNodeProcess } from '../cluster-harness.js';
@@ -16,10 +16,14 @@ export interface QueueSpec {
   arguments: Record<string, unknown>;
 }
 
-const HEARTBEAT_S = 2;
+/**
+ * Longer than the zombie fault's pause (lease TTL + 2 s): a paused leader must find its clients
+ * still connected when it resumes, with publishes waiting in its socket, to show it confirms none.
+ */
+const HEARTBEAT_S = 10;
 const CONNECT_TIMEOUT_MS = 5000;
 /** A publish not confirmed this long is given up as unknown, and its connection dropped. */
-const CONFIRM_TIMEOUT_MS = 5000;
+const CONFIRM_TIMEOUT_MS = 10_000;
 const MAX_IN_FLIGHT = 500;
 const TICK_MS = 20;
 const PREFETCH = 50;
