@@ -55,19 +55,22 @@ export async function allInSync(nodes: readonly ClusterNodeProcess[]): Promise<L
   return whole ? agreed : undefined;
 }
 
-async function readConfirmLogs(topology: Topology, history: History): Promise<number> {
+/** Add the brokers' confirm log lines to the history; the count of lines and of messages they confirm. */
+async function readConfirmLogs(topology: Topology, history: History): Promise<{ lines: number; messages: number }> {
   let lines = 0;
+  let messages = 0;
   for (const node of topology.nodes) {
     const file = topology.confirmLogFile(node.spec.id);
     if (!existsSync(file)) continue;
     for (const line of (await readFile(file, 'utf8')).split('\n')) {
       if (line === '') continue;
-      const { epoch, ns } = JSON.parse(line) as { epoch: number; ns: string };
+      const { epoch, ns, n } = JSON.parse(line) as { epoch: number; ns: string; n: number };
       history.confirmLine(epoch, BigInt(ns), node.spec.id);
       lines++;
+      messages += n;
     }
   }
-  return lines;
+  return { lines, messages };
 }
 
 function confirmTimes(data: HistoryData): { attemptedAt: number; at: number }[] {
@@ -136,10 +139,13 @@ export async function runScenario(nemesis: Nemesis, options: ScenarioOptions, re
     await Promise.all([...publishers, ...consumers].map((c) => Promise.race([c.stop(), sleep(5000)])));
   }
   try {
-    const lines = await readConfirmLogs(topology, history);
+    const log = await readConfirmLogs(topology, history);
+    // Every confirm a client got must be in some broker's log, or the single-writer check is blind.
+    const clientConfirms = publishers.reduce((n, p) => n + p.confirmed, 0);
+    if (log.messages < clientConfirms) result.error ??= `the confirm logs cover ${log.messages} messages, the clients got ${clientConfirms} confirms`;
     const leaders = await leaderHistory(topology.etcdEndpoints, PREFIX);
     for (const l of leaders) history.leaderChange(l.epoch, l.node, l.isr);
-    result.notes.push(`etcd: leaders ${leaders.map((l) => `${l.node}@${l.epoch} (isr ${l.isr?.join(',') ?? 'none yet'})`).join(' -> ')}; confirm log: ${lines} lines`);
+    result.notes.push(`etcd: leaders ${leaders.map((l) => `${l.node}@${l.epoch} (isr ${l.isr?.join(',') ?? 'none yet'})`).join(' -> ')}; confirm log: ${log.lines} lines for ${log.messages} messages`);
   } catch (err) {
     result.error ??= `reading the confirm logs or etcd history: ${err instanceof Error ? err.message : String(err)}`;
   }
