@@ -119,20 +119,22 @@ export async function runScenario(nemesis: Nemesis, options: ScenarioOptions, re
     // The leader may have moved while warming up (it should not): aim at the current one.
     const leader = await poll('the leader before the fault', 10_000, () => agreedLeader(nodes), 100);
     result.outcome = await nemesis.inject(topology, history, leader);
+    const healedAt = Date.now();
     const healedConfirms = confirmed();
     const liveness = options.leaseTtlMs + LIVENESS_SLACK_MS;
     await poll('a confirm after the heal', liveness, () => Promise.resolve(confirmed() > healedConfirms ? true : undefined), 50).catch((err: unknown) =>
       result.notes.push(String(err)),
     );
     const whole = await poll('every node in the in-sync set after the heal', 60_000, () => allInSync(nodes), 200);
-    result.notes.push(`after the heal: leader ${whole.leader} (epoch ${whole.epoch}), every node in sync`);
+    result.notes.push(`after the heal: leader ${whole.leader} (epoch ${whole.epoch}), every node in sync ${Date.now() - healedAt} ms after the heal`);
     await sleep(options.afterMs);
+    const stoppedAt = Date.now();
     await Promise.all(publishers.map((p) => p.finish(8000)));
     const final = await poll('every node in the in-sync set before the drain', 30_000, () => allInSync(nodes), 200);
     await Promise.all(consumers.map((c) => c.stop()));
     const drained = await drain(history, topology.node(final.leader), QUEUES);
     const policy = await topology.node(final.leader).get('/api/policies/%2F/faults-ha').catch(() => null);
-    result.notes.push(`final drain from ${final.leader}: ${drained} deliveries; ha-mode policy on the final leader: ${policy === null ? 'MISSING' : 'present'}`);
+    result.notes.push(`final drain from ${final.leader} (${Date.now() - stoppedAt} ms after the publishers began to stop): ${drained} deliveries; ha-mode policy on the final leader: ${policy === null ? 'MISSING' : 'present'}`);
     result.notes.push(`client connections: publishers ${publishers.map((p) => p.connects).join('+')}, consumers ${consumers.map((c) => c.connects).join('+')}`);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
