@@ -12,7 +12,7 @@ import { ClusterNode } from './cluster-node.js';
 import { etcdClient, Keyspace } from './keyspace.js';
 import { ManagedEtcd } from './managed-etcd.js';
 import { checkNodeIdentity } from './node-identity.js';
-import { SINGLE_COPY } from './replicator.js';
+import { Replication } from './replication/replication.js';
 
 /** A bad cluster section, in the words of the other config errors. */
 export class ClusterConfigError extends Error {
@@ -49,7 +49,7 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   const own = `http://${host}:${cluster.self.etcdClientPort}`;
   const endpoints = cluster.etcd.managed ? [own, ...cluster.etcd.endpoints.filter((e) => e !== own)] : cluster.etcd.endpoints;
   const members = endpoints.map((e) => etcdClient([e], ETCD_CALL_TIMEOUT_MS));
-  const node = new ClusterNode(cluster, brokerOptions, ks, members, etcd, SINGLE_COPY);
+  const node = new ClusterNode(cluster, brokerOptions, ks, members, etcd, new Replication(cluster, dataDir));
   try {
     await node.start();
   } catch (err) {
