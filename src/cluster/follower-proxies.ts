@@ -23,6 +23,7 @@ export class FollowerProxies {
   /** the key material of the TLS ports: read afresh at every open, reloaded by reloadTls */
   private tlsContext: TlsContext | null = null;
   private up = false;
+  private opening: Promise<void> | null = null;
   /** the leader the proxies point at */
   private leader: string | null = null;
 
@@ -45,8 +46,17 @@ export class FollowerProxies {
     return this.up;
   }
 
-  async open(): Promise<void> {
-    if (this.up) return;
+  /**
+   * Open every port. Concurrent calls (a step-down and the control loop) share one attempt: a
+   * second listen would fail with EADDRINUSE and its clean-up close the first one's ports.
+   */
+  open(): Promise<void> {
+    if (this.up) return Promise.resolve();
+    this.opening ??= this.openAll().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  private async openAll(): Promise<void> {
     const { host, amqpPort, httpPort, amqpsPort, httpsPort } = this.self;
     // Read the files now: a certificate replaced while this node led is the one served.
     const tls = this.tls === undefined ? null : await TlsContext.load(this.tls);
@@ -83,6 +93,7 @@ export class FollowerProxies {
   }
 
   async close(): Promise<void> {
+    await this.opening?.catch(() => undefined);
     this.up = false;
     this.leader = null;
     await this.closeAll();
