@@ -3,13 +3,14 @@
  * brokers, each with its own certificate (SAN = its own address, one test CA, made by openssl at
  * test time). A follower ends TLS itself, with its own certificate, and pipes plaintext to the
  * leader: amqplib over amqps:// to a follower declares, publishes with confirms and consumes;
- * HTTPS to a follower's management port answers /api/overview from the leader. Then
+ * HTTPS to a follower's management port answers /api/overview from the leader; SIGHUP renews a
+ * follower's certificate. Then
  * `warren ctl cluster_status` (table and --json, over HTTPS through a follower) and
  * `warren ctl transfer_leadership`, after which the old leader serves AMQPS as a follower.
  *
  * Needs /usr/bin/etcd and a built dist/ (`npm run build`); run with `npm run test:cluster`.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import amqp from 'amqplib';
@@ -118,6 +119,21 @@ describe('TLS on followers of a three-node cluster', () => {
     expect(overview.fingerprint).toBe(own.get(follower.spec.id)?.fingerprint256);
     expect((overview.body as { node: string; cluster_name: string }).node).toBe(`warren@${leader.leader}`);
     expect((overview.body as { cluster_name: string }).cluster_name).toBe('ctest');
+  });
+
+  it('SIGHUP makes a follower serve a renewed certificate on its AMQPS and HTTPS ports', SLOW, async () => {
+    const follower = followers()[1] as ClusterNodeProcess;
+    const id = follower.spec.id;
+    const current = own.get(id) as Issued;
+    const renewed = certs.issue(`node-${id}-renewed`, `/CN=${id}`, 'server', { san: `IP:${follower.spec.host}` });
+    copyFileSync(renewed.cert, current.cert);
+    copyFileSync(renewed.key, current.key);
+    process.kill(follower.pid as number, 'SIGHUP');
+    await poll('the renewed certificate on AMQPS', 10_000, async () =>
+      (await presented(follower.spec.host, follower.spec.amqpsPort)) === renewed.fingerprint256 ? true : undefined,
+    );
+    expect((await httpsGet(`${httpsUrl(follower)}/api/overview`)).fingerprint).toBe(renewed.fingerprint256);
+    own.set(id, { ...current, fingerprint256: renewed.fingerprint256 });
   });
 
   it('warren ctl cluster_status, over HTTPS through a follower, prints the nodes, roles and leader', SLOW, async () => {
