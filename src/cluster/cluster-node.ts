@@ -73,7 +73,7 @@ export class ClusterNode implements ClusterInfo {
   ) {
     replication.onIsrChange = () => this.tick();
     const local = brokerOptions.management === false ? null : (): Record<string, unknown> => this.status();
-    this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local);
+    this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local, brokerOptions.tls);
   }
 
   get me(): string {
@@ -83,6 +83,11 @@ export class ClusterNode implements ClusterInfo {
   /** The broker while this node leads. */
   get broker(): RunningBroker | null {
     return this.running;
+  }
+
+  /** Re-read the TLS files (SIGHUP): the broker's while leading, else the follower's TLS ports'. */
+  reloadTls(): Promise<boolean> {
+    return this.running?.reloadTls() ?? this.proxies.reloadTls();
   }
 
   /** Open the proxies (a node starts as a follower) and start the control loop. */

@@ -41,6 +41,7 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   await checkNodeIdentity(dataDir, cluster.name, cluster.nodeId);
   const { host, amqpPort, httpPort } = cluster.self;
   const brokerOptions: BrokerOptions = { ...options, dataDir, host, port: amqpPort, managementPort: httpPort };
+  if (options.tls !== undefined) brokerOptions.tls = { ...options.tls, port: cluster.self.amqpsPort, managementPort: cluster.self.httpsPort };
   delete brokerOptions.cluster;
   const etcd = cluster.etcd.managed ? new ManagedEtcd(cluster, dataDir) : null;
   etcd?.start();
@@ -59,7 +60,7 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   let closed: Promise<void> | null = null;
   return {
     node,
-    reloadTls: () => node.broker?.reloadTls() ?? Promise.resolve(false),
+    reloadTls: () => node.reloadTls(),
     close: () => (closed ??= node.close()),
   };
 }
