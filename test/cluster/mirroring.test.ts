@@ -4,8 +4,8 @@
  * `synchronised_slave_nodes` for a durable queue an ha-mode policy applies to; a quorum queue lists
  * leader / members / online; x-quorum-initial-group-size is bounded by the cluster's size; and on
  * a planned leadership change (transfer-leadership) each x-cancel-on-ha-failover consumer gets
- * basic.cancel before its connection is closed with 320, while other consumers get no cancel.
- * A crash (kill -9) sends nothing: the connection just drops.
+ * basic.cancel before its connection is closed with 320, while other consumers get no cancel;
+ * SIGTERM of the leader does the same. A crash (kill -9) sends nothing: the connection just drops.
  *
  * Needs /usr/bin/etcd and a built dist/ (`npm run build`); single-node behaviour is in
  * test/integration/mirroring-surface.test.ts.
@@ -65,6 +65,16 @@ const mirroredQueue = (node: ClusterNodeProcess, name: string): Promise<Json> =>
     const q = (await node.get(`/api/queues/%2F/${name}`)) as Json | null;
     return q !== null && (q['synchronised_slave_nodes'] as unknown[] | undefined)?.length === 2 ? q : undefined;
   }, 200);
+
+/** A connection straight to `node` with an x-cancel-on-ha-failover consumer on mirrored.q; its cancel and close go to `events`. */
+async function consumeFlagged(node: ClusterNodeProcess, events: string[]): Promise<void> {
+  const conn = await amqp.connect(node.url);
+  conn.on('error', () => undefined);
+  conn.on('close', (err?: { code?: number }) => events.push(`closed ${err?.code ?? 'without a code'}`));
+  const ch = await conn.createChannel();
+  await ch.assertQueue('mirrored.q', { durable: true });
+  await ch.consume('mirrored.q', (m) => (m === null ? events.push('cancelled') : undefined), { arguments: { 'x-cancel-on-ha-failover': true } });
+}
 
 describe('the mirroring surface of a three-node cluster', () => {
   let leader: { leader: string; epoch: number };
@@ -173,17 +183,25 @@ describe('the mirroring surface of a three-node cluster', () => {
     expect(sorted(q['slave_nodes'])).toEqual(others.map(nameOf));
   }, 45_000);
 
+  it('SIGTERM of the leader is a planned change too: basic.cancel, then 320', async () => {
+    const lead = byId(leader.leader);
+    const events: string[] = [];
+    await consumeFlagged(lead, events);
+    await lead.stop();
+    await poll('the connection closed', 10_000, () => Promise.resolve(events.some((e) => e.startsWith('closed')) ? true : undefined), 50);
+    expect(events).toEqual(['cancelled', 'closed 320']);
+    const survivors = cluster.nodes.filter((n) => n !== lead);
+    leader = await poll('a new leader', LEASE_TTL_MS + 15_000, () => agreedLeader(survivors, leader.epoch), 200);
+  }, 45_000);
+
   it('a crash (kill -9) of the leader sends no basic.cancel: the connection just drops', async () => {
     const lead = byId(leader.leader);
     const events: string[] = [];
-    const conn = await amqp.connect(lead.url);
-    conn.on('error', () => undefined);
-    conn.on('close', () => events.push('closed'));
-    const ch = await conn.createChannel();
-    await ch.consume('mirrored.q', (m) => (m === null ? events.push('cancelled') : undefined), { arguments: { 'x-cancel-on-ha-failover': true } });
+    await consumeFlagged(lead, events);
     lead.kill9();
-    await poll('the connection dropped', 10_000, () => Promise.resolve(events.includes('closed') ? true : undefined), 50);
-    expect(events).toEqual(['closed']);
+    await poll('the connection dropped', 10_000, () => Promise.resolve(events.some((e) => e.startsWith('closed')) ? true : undefined), 50);
+    expect(events).toEqual([expect.stringMatching(/^closed/)]);
+    expect(events[0]).not.toBe('closed 320');
     // Its etcd member dies with it (parent-death signal); should it not, stop it by pid.
     await poll('the killed leader etcd member gone', 5000, () => Promise.resolve(lead.etcdAlive() ? undefined : true)).catch(() => lead.killEtcd());
   }, 30_000);
