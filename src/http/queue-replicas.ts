@@ -40,14 +40,15 @@ export function queueReplicas(ctx: ApiContext): QueueReplicas {
   };
 }
 
-/** The fields a queue adds for its replicas (none for a classic queue no ha-mode policy applies to). */
+/** The fields a queue adds for its replicas (none for a classic queue that is not mirrored). */
 export function replicaFields(q: Queue, r: QueueReplicas): Record<string, Json> {
   if (q.type === 'quorum') {
     const members = [r.leader, ...r.inSyncFollowers];
     const live = new Set([r.leader, ...r.liveFollowers]);
     return { leader: r.leader, members, online: members.filter((n) => live.has(n)) };
   }
-  if (q.settings.definition['ha-mode'] === undefined) return {};
+  // rabbit_mirror_queue_misc:is_mirrored/1: an exclusive queue is never mirrored.
+  if (q.settings.definition['ha-mode'] === undefined || q.exclusiveOwner !== null) return {};
   if (!q.durable) return { slave_nodes: [], synchronised_slave_nodes: [], recoverable_slaves: null };
   const synced = [...r.inSyncFollowers];
   return { slave_nodes: [...r.liveFollowers], synchronised_slave_nodes: synced, recoverable_slaves: [...synced] };

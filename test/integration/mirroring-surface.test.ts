@@ -31,6 +31,7 @@ beforeAll(async () => {
   await ch.assertQueue('mirrored.durable', { durable: true });
   await ch.assertQueue('mirrored.transient', { durable: false });
   await ch.assertQueue('plain', { durable: true });
+  await ch.assertQueue('mirrored.exclusive', { exclusive: true });
   await ch.assertQueue('qq', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
 });
 
@@ -60,6 +61,17 @@ describe('queue listings on a single node', () => {
     expect(pick(t, MIRROR_KEYS)).toEqual({
       slave_nodes: [],
       synchronised_slave_nodes: [],
+      recoverable_slaves: null,
+      effective_policy_definition: { 'ha-mode': 'all' },
+      policy: 'ha-all',
+    });
+  });
+
+  it('an exclusive queue is never mirrored, whatever its policy', async () => {
+    const q = await queueWhen('mirrored.exclusive', (j) => ['recoverable_slaves', 'policy', 'node'].every((k) => k in j));
+    expect(pick(q, MIRROR_KEYS)).toEqual({
+      slave_nodes: '<absent>',
+      synchronised_slave_nodes: '<absent>',
       recoverable_slaves: null,
       effective_policy_definition: { 'ha-mode': 'all' },
       policy: 'ha-all',
