@@ -274,8 +274,11 @@ export class ClusterNode implements ClusterInfo {
     }
   }
 
-  /** Leave the leader role: fence the broker, give the key back, close the broker, proxy again. */
-  async stepDown(reason: string): Promise<void> {
+  /**
+   * Leave the leader role: fence the broker, give the key back, close the broker, proxy again.
+   * `planned` (a transfer, a shutdown): the broker hands over first (x-cancel-on-ha-failover).
+   */
+  async stepDown(reason: string, planned = false): Promise<void> {
     if (this.role !== 'leader') return;
     const epoch = this.epoch ?? 0;
     this.term++;
@@ -283,7 +286,9 @@ export class ClusterNode implements ClusterInfo {
     const running = this.running;
     this.running = null;
     this.switching = true;
-    running?.broker.fence(`leadership of node ${this.me} ended: ${reason}`);
+    const why = `leadership of node ${this.me} ended: ${reason}`;
+    if (planned) running?.broker.handOver(why);
+    else running?.broker.fence(why);
     await this.replication.stopLeading();
     if (this.session?.alive === true) await this.ks.resign(epoch, this.me).catch(() => false);
     this.epoch = null;
@@ -347,7 +352,7 @@ export class ClusterNode implements ClusterInfo {
     }
     this.holdOffUntil = Date.now() + this.cluster.leaseTtlMs + 2000;
     // After the reply is written: stepping down closes this very API server.
-    setTimeout(() => void this.stepDown('leadership transferred on request'), 20);
+    setTimeout(() => void this.stepDown('leadership transferred on request', true), 20);
     return { node: this.me, epoch };
   }
 
@@ -355,7 +360,7 @@ export class ClusterNode implements ClusterInfo {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.stepDown('node shutting down');
+    await this.stepDown('node shutting down', true);
     if (this.timer !== null) clearInterval(this.timer);
     await this.proxies.close();
     if (this.watcher !== null && this.watcher !== 'pending') await this.watcher.cancel().catch(() => undefined);
