@@ -1,7 +1,7 @@
 /**
  * A follower's link to the leader of one epoch (CLUSTER.md 6.3): HELLO with where its copy ends,
- * then a snapshot or straight to records. Records that arrive together are applied together (one
- * transaction, replication.ts) and acked cumulatively. Any error drops the link; the owner
+ * then a snapshot or straight to records. Records read in one event-loop turn are applied together
+ * at its end (one transaction and one fsync, replication.ts) and acked cumulatively. Any error drops the link; the owner
  * reconnects while the same leader leads.
  */
 import { connect, type Socket } from 'node:net';
@@ -27,6 +27,11 @@ export class LeaderLink {
   private readonly reader = new FrameReader();
   private snapshot: Buffer[] | null = null;
   private done = false;
+  /** records read in this event-loop turn, applied together at its end (one fsync for all) */
+  private records: LogRecord[] = [];
+  private frames: Buffer[] = [];
+  private applyScheduled = false;
+  private readonly applyBound = (): void => this.applyPending();
   mode: 'connecting' | 'snapshot' | 'stream' = 'connecting';
 
   constructor(
@@ -57,8 +62,6 @@ export class LeaderLink {
   private onData(chunk: Buffer): void {
     if (this.done) return;
     try {
-      const records: LogRecord[] = [];
-      const frames: Buffer[] = [];
       for (const f of this.reader.push(chunk)) {
         switch (f.type) {
           case Frame.Welcome:
@@ -70,6 +73,7 @@ export class LeaderLink {
             break;
           case Frame.SnapEnd: {
             const at = parseJson<LogPosition>(f.body);
+            this.applyPending();
             this.side.install(Buffer.concat(this.snapshot ?? []), at);
             this.snapshot = null;
             this.mode = 'stream';
@@ -77,8 +81,12 @@ export class LeaderLink {
             break;
           }
           case Frame.Record:
-            records.push({ epoch: f.body.readDoubleBE(0), seq: f.body.readDoubleBE(8), payload: f.body.subarray(16) });
-            frames.push(f.body);
+            this.records.push({ epoch: f.body.readDoubleBE(0), seq: f.body.readDoubleBE(8), payload: f.body.subarray(16) });
+            this.frames.push(f.body);
+            if (!this.applyScheduled) {
+              this.applyScheduled = true;
+              setImmediate(this.applyBound);
+            }
             break;
           case Frame.Refuse:
             return this.close(`refused: ${parseJson<{ reason: string }>(f.body).reason}`);
@@ -86,7 +94,20 @@ export class LeaderLink {
             throw new Error(`unexpected frame ${f.type}`);
         }
       }
-      if (records.length > 0) this.socket.write(ackFrame(this.side.apply(records, frames).seq));
+    } catch (err) {
+      this.close((err as Error).message);
+    }
+  }
+
+  private applyPending(): void {
+    this.applyScheduled = false;
+    if (this.done || this.records.length === 0) return;
+    const records = this.records;
+    const frames = this.frames;
+    this.records = [];
+    this.frames = [];
+    try {
+      this.socket.write(ackFrame(this.side.apply(records, frames).seq));
     } catch (err) {
       this.close((err as Error).message);
     }
