@@ -8,7 +8,7 @@ import { decodeTable, encodeTable } from './amqp/field-table.js';
 import { Persistence } from './broker/persistence.js';
 import { recoverBroker } from './broker/recovery.js';
 import { loadDefinitionsFile } from './broker/definitions/load-file.js';
-import { Store } from './store/index.js';
+import { Store, type ChangeLog } from './store/index.js';
 import { Broker } from './broker/broker.js';
 import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/properties-codec.js';
@@ -136,6 +136,8 @@ export interface ClusterHooks {
   /** `warren@<nodeId>` in /api/overview and /api/nodes */
   readonly nodeName: string;
   readonly clusterName: string;
+  /** the store's committed transactions become records of this log (replication) */
+  readonly changeLog?: ChangeLog;
 }
 
 export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHooks): Promise<RunningBroker> {
@@ -149,7 +151,7 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
   });
   const started = Date.now();
   const tls = options.tls === undefined ? undefined : await TlsContext.load(options.tls);
-  const store = Store.open(dataDir);
+  const store = Store.open(dataDir, hooks?.changeLog !== undefined ? { log: hooks.changeLog } : {});
   let listener: AmqpListener | undefined;
   let port: number;
   let tlsPort: number | undefined;
@@ -161,7 +163,7 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
         ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
         ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
         ...(options.consumerTimeout !== undefined ? { consumerTimeout: options.consumerTimeout } : {}),
-        ...(hooks !== undefined ? { clusterName: hooks.clusterName } : {}),
+        ...(hooks !== undefined ? { clusterName: hooks.clusterName, clusterSize: hooks.cluster.nodes().length } : {}),
         ...pick(options, ['loopbackUsers', 'defaultUser', 'defaultPass', 'defaultVhost', 'maxConnections', 'maxConsumersPerChannel']),
       },
       new Persistence(store, PROPERTIES_CODEC),

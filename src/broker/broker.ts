@@ -15,6 +15,9 @@ import { GlobalParameters } from './global-parameters.js';
 import { AuthAttempts } from './stats/auth-attempts.js';
 import { Churn } from './stats/churn.js';
 import { MessageStats } from './stats/message-stats.js';
+import { logger } from '../util/logger.js';
+
+const log = logger('broker');
 
 export interface BrokerConfig {
   /** largest message body accepted, bytes */
@@ -35,6 +38,8 @@ export interface BrokerConfig {
   maxConnections: number;
   /** consumers one channel may have (RabbitMQ's consumer_max_per_channel); 0: none */
   maxConsumersPerChannel: number;
+  /** nodes in the cluster when this broker is a cluster's leader; undefined on a single node */
+  clusterSize: number | undefined;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -48,6 +53,7 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   defaultVhost: '/',
   maxConnections: 0,
   maxConsumersPerChannel: 0,
+  clusterSize: undefined,
 };
 
 /** Queue types a vhost may default to (RabbitMQ also knows 'stream'; Warren has no streams). */
@@ -135,6 +141,7 @@ export class Broker {
       v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget, this.scheduler);
       v.observers.push(...this.observers);
       v.churn = this.churn;
+      v.clusterSize = this.config.clusterSize;
       this.vhosts.set(name, v);
     }
     return v;
@@ -214,6 +221,7 @@ export class Broker {
 
   /** Set (add or replace) a policy or operator policy; it applies to existing queues at once. */
   setPolicy(policy: Policy): void {
+    warnPromoteAlways(policy);
     this.policies.set(policy);
     this.persistence?.definitions.putPolicy(policy);
     this.vhosts.get(policy.vhost)?.reapplyPolicies();
@@ -232,6 +240,16 @@ export class Broker {
   fence(reason: string): void {
     this.confirmsUntil = -Infinity;
     for (const o of this.brokerObservers) o.fenced?.(reason);
+  }
+
+  /**
+   * A planned leadership change (CLUSTER.md 6.5; a transfer, or the leader shutting down): the
+   * server cancels the x-cancel-on-ha-failover consumers of clients with consumer_cancel_notify,
+   * then the broker is fenced (every connection is closed with 320). A crash sends nothing.
+   */
+  handOver(reason: string): void {
+    for (const o of this.brokerObservers) o.handingOver?.(reason);
+    this.fence(reason);
   }
 
   /** Shutdown: stop the timers of every vhost (the store is closed next). */
@@ -260,4 +278,12 @@ export class Broker {
   private saveVhost(v: Vhost): void {
     this.persistence?.definitions.putVhost({ name: v.name, metadata: v.metadata, limits: v.limits });
   }
+}
+
+/** CLUSTER.md 6.6: `always` is accepted, but only in-sync nodes are ever promoted (`when-synced`). */
+function warnPromoteAlways(p: Policy): void {
+  const keys = ['ha-promote-on-failure', 'ha-promote-on-shutdown'].filter((k) => p.definition[k] === 'always');
+  if (keys.length === 0) return;
+  const set = keys.map((k) => `${k}=always`).join(' and ');
+  log.warn(`policy '${p.name}' in vhost '${p.vhost}' sets ${set}: Warren always behaves as when-synced (only an in-sync node is promoted)`);
 }

@@ -23,4 +23,6 @@ export interface BrokerObserver {
   userDeleted?(name: string): void;
   /** A cluster leader lost its term (broker.fence): every client connection goes (320). */
   fenced?(reason: string): void;
+  /** A cluster leader is about to step down on purpose (broker.handOver), just before it is fenced. */
+  handingOver?(reason: string): void;
 }

@@ -1,4 +1,4 @@
-import type { DefinitionStorage, MessageStorage, Storage, StoredMessage } from '../store/storage.js';
+import type { DefinitionStorage, Durability, MessageStorage, Storage, StoredMessage } from '../store/index.js';
 import { Message } from './message.js';
 import { QueueStore } from './queue/queue-store.js';
 import { DELAY_STORE_PREFIX, PAGING_STORE_PREFIX, QUEUE_DELAY_STORE_PREFIX, type DelayStore } from './delayed-messages.js';
@@ -20,6 +20,8 @@ export class Persistence {
   readonly stored: StoredMessages;
   /** the store was not closed by the previous run */
   readonly uncleanShutdown: boolean;
+  /** replicated writes (a cluster leader): replies after a definition change wait for it */
+  readonly durability: Durability | null;
 
   constructor(
     storage: Storage,
@@ -29,6 +31,7 @@ export class Persistence {
     this.messages = storage.messages;
     this.stored = new StoredMessages(storage.messages);
     this.uncleanShutdown = storage.uncleanShutdown;
+    this.durability = storage.durability ?? null;
   }
 
   /** Durable exchanges, except the built-in ones (recreated at every start). */

@@ -14,6 +14,10 @@ export interface ClusterPeer {
   amqpPort?: number;
   /** management HTTP port; default 15672 */
   httpPort?: number;
+  /** AMQPS port, when the node has `tls`; default 5671 (the node's own certificate, also on a follower) */
+  amqpsPort?: number;
+  /** management HTTPS port, when the node has `tls`; default 15671 */
+  httpsPort?: number;
   /** replication port (the later replication stream); default 25672 */
   replPort?: number;
   /** managed etcd: client and peer ports; default 2379 and 2380 */
@@ -55,6 +59,8 @@ export interface ResolvedPeer {
   readonly host: string;
   readonly amqpPort: number;
   readonly httpPort: number;
+  readonly amqpsPort: number;
+  readonly httpsPort: number;
   readonly replPort: number;
   readonly etcdClientPort: number;
   readonly etcdPeerPort: number;
@@ -81,7 +87,7 @@ export interface ResolvedCluster {
 }
 
 const KEYS = ['enabled', 'name', 'nodeId', 'peers', 'etcd', 'leaseTtlMs', 'followerAckTimeoutMs', 'secretFile', 'confirmLog'];
-const PEER_KEYS = ['id', 'host', 'amqpPort', 'httpPort', 'replPort', 'etcdClientPort', 'etcdPeerPort'];
+const PEER_KEYS = ['id', 'host', 'amqpPort', 'httpPort', 'amqpsPort', 'httpsPort', 'replPort', 'etcdClientPort', 'etcdPeerPort'];
 const ETCD_KEYS = ['managed', 'endpoints', 'prefix', 'dataDir', 'binary'];
 /** etcd member names and our key paths: keep ids plain. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -164,6 +170,8 @@ const peer = (p: ClusterPeer): ResolvedPeer => ({
   host: p.host,
   amqpPort: p.amqpPort ?? 5672,
   httpPort: p.httpPort ?? 15672,
+  amqpsPort: p.amqpsPort ?? 5671,
+  httpsPort: p.httpsPort ?? 15671,
   replPort: p.replPort ?? 25672,
   etcdClientPort: p.etcdClientPort ?? 2379,
   etcdPeerPort: p.etcdPeerPort ?? 2380,
@@ -174,12 +182,15 @@ export interface NodeAddress {
   host?: string | undefined;
   port?: number | undefined;
   managementPort?: number | undefined;
+  /** the AMQPS and HTTPS ports, when the node has TLS */
+  tls?: { port?: number | undefined; managementPort?: number | undefined } | undefined;
 }
 
 /**
- * Defaults filled from `dataDir` and the peer list. The top-level host/port/managementPort, when
- * given, must agree with this node's peer entry (the address peers reach it on); a reason string
- * (completing "'cluster' ...") is thrown as an Error otherwise. Call after checkCluster.
+ * Defaults filled from `dataDir` and the peer list. The top-level host/port/managementPort and
+ * tls.port/tls.managementPort, when given, must agree with this node's peer entry (the address
+ * peers reach it on); a reason string (completing "'cluster' ...") is thrown as an Error
+ * otherwise. Call after checkCluster.
  */
 export function resolveCluster(c: ClusterOptions, dataDir: string, node: NodeAddress): ResolvedCluster {
   const peers = (c.peers ?? []).map(peer);
@@ -191,6 +202,10 @@ export function resolveCluster(c: ClusterOptions, dataDir: string, node: NodeAdd
   if (node.port !== undefined && node.port !== self.amqpPort) throw clash('port', 'amqpPort', node.port, self.amqpPort);
   if (node.managementPort !== undefined && node.managementPort !== self.httpPort) {
     throw clash('managementPort', 'httpPort', node.managementPort, self.httpPort);
+  }
+  if (node.tls?.port !== undefined && node.tls.port !== self.amqpsPort) throw clash('tls.port', 'amqpsPort', node.tls.port, self.amqpsPort);
+  if (node.tls?.managementPort !== undefined && node.tls.managementPort !== self.httpsPort) {
+    throw clash('tls.managementPort', 'httpsPort', node.tls.managementPort, self.httpsPort);
   }
   const e = c.etcd ?? {};
   const managed = e.managed ?? true;

@@ -23,7 +23,8 @@ import { campaignRefusal, rankDelay } from './election.js';
 import type { ClusterSnapshot, Keyspace, LeaderRecord } from './keyspace.js';
 import type { ManagedEtcd } from './managed-etcd.js';
 import { FollowerProxies } from './follower-proxies.js';
-import type { ReplicationSink, ReplicationSource } from './replicator.js';
+import type { Replication } from './replication/replication.js';
+import { loadSecret } from './replication/secret.js';
 import { moveRaftLeaderAway } from './raft-leader.js';
 import { Session } from './session.js';
 
@@ -71,10 +72,11 @@ export class ClusterNode implements ClusterInfo {
     /** one client per etcd endpoint, this node's own member first: where keepalives go (session.ts) */
     private readonly members: readonly Etcd3[],
     readonly etcd: ManagedEtcd | null,
-    private readonly replication: ReplicationSource & ReplicationSink,
+    private readonly replication: Replication,
   ) {
+    replication.onIsrChange = () => this.tick();
     const local = brokerOptions.management === false ? null : (): Record<string, unknown> => this.status();
-    this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local);
+    this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local, brokerOptions.tls);
     this.confirmLog = cluster.confirmLog === null ? null : new ConfirmLog(cluster.confirmLog);
   }
 
@@ -87,8 +89,14 @@ export class ClusterNode implements ClusterInfo {
     return this.running;
   }
 
+  /** Re-read the TLS files (SIGHUP): the broker's while leading, else the follower's TLS ports'. */
+  reloadTls(): Promise<boolean> {
+    return this.running?.reloadTls() ?? this.proxies.reloadTls();
+  }
+
   /** Open the proxies (a node starts as a follower) and start the control loop. */
   async start(): Promise<void> {
+    this.replication.open();
     await this.proxies.open();
     this.timer = setInterval(() => this.tick(), Math.min(1000, Math.floor(this.cluster.leaseTtlMs / 5)));
     this.tick();
@@ -143,6 +151,8 @@ export class ClusterNode implements ClusterInfo {
     }
     this.snapshot = snap;
     this.etcdError = null;
+    if (this.replication.secret === '') this.replication.secretKnown(await loadSecret(this.cluster.secretFile, this.ks));
+    await this.publishProgress(snap, session.leaseId);
     if (snap.leader !== null) this.lastLeader = snap.leader.id;
     if (this.role === 'leader') return this.lead(snap);
     if (snap.leader === null) return this.campaign(snap);
@@ -172,15 +182,29 @@ export class ClusterNode implements ClusterInfo {
     }
   }
 
+  /** Publish the last applied record when it moved (at most once per control-loop step). */
+  private async publishProgress(snap: ClusterSnapshot, leaseId: string): Promise<void> {
+    const at = this.replication.lastApplied();
+    const known = snap.progress.get(this.me);
+    if (known !== undefined && known.epoch === at.epoch && known.seq === at.seq) return;
+    await this.ks.putProgress(this.me, leaseId, at);
+  }
+
   /** Write the in-sync set if it changed: this node plus the followers the replication reports caught up. */
   private async updateIsr(snap: ClusterSnapshot): Promise<void> {
     const epoch = this.epoch;
     if (epoch === null) return;
     const followers = [...snap.nodes.keys()].filter((id) => id !== this.me);
-    const members = [this.me, ...this.replication.caughtUp(followers)].sort();
+    const members = [this.me, ...this.replication.desiredIsr(followers)].sort();
     const current = snap.isr;
-    if (current !== null && current.epoch === epoch && current.members.join() === members.join()) return;
+    if (current !== null && current.epoch === epoch && current.members.join() === members.join()) {
+      this.replication.isrCommitted(members);
+      return;
+    }
     if (await this.ks.writeIsr(epoch, this.me, members)) {
+      // Only now may confirms stop waiting for a follower that left the set.
+      this.replication.isrCommitted(members);
+      if (this.snapshot !== null) this.snapshot = { ...this.snapshot, isr: { epoch, members } };
       log.info(`in-sync set of epoch ${epoch}: ${members.join(', ')}`);
     } else {
       await this.stepDown(`fenced: the ISR write of epoch ${epoch} was refused`);
@@ -229,7 +253,8 @@ export class ClusterNode implements ClusterInfo {
     if (this.session === null || !(await this.session.refresh())) return this.stepDown('no etcd keepalive before serving');
     if (term !== this.term) return;
     try {
-      const running = await startBroker(this.brokerOptions, { cluster: this, nodeName: `warren@${this.me}`, clusterName: this.cluster.name });
+      const changeLog = this.replication.lead(epoch);
+      const running = await startBroker(this.brokerOptions, { cluster: this, nodeName: `warren@${this.me}`, clusterName: this.cluster.name, changeLog });
       if (term !== this.term) {
         await running.close(); // stepped down while starting
         return;
@@ -243,7 +268,7 @@ export class ClusterNode implements ClusterInfo {
       session.onRenewed = (deadline) => {
         if (this.running === running) running.broker.confirmsUntil = deadline;
       };
-      this.replication.start(running.broker, epoch);
+      await this.replication.serve();
       log.info(`leader of epoch ${epoch} serving AMQP on ${this.cluster.self.host}:${running.port}`);
       this.raftCheckDue = 0;
       this.again = true; // the next step checks etcd's raft leader at once
@@ -254,8 +279,11 @@ export class ClusterNode implements ClusterInfo {
     }
   }
 
-  /** Leave the leader role: fence the broker, give the key back, close the broker, proxy again. */
-  async stepDown(reason: string): Promise<void> {
+  /**
+   * Leave the leader role: fence the broker, give the key back, close the broker, proxy again.
+   * `planned` (a transfer, a shutdown): the broker hands over first (x-cancel-on-ha-failover).
+   */
+  async stepDown(reason: string, planned = false): Promise<void> {
     if (this.role !== 'leader') return;
     const epoch = this.epoch ?? 0;
     this.term++;
@@ -263,8 +291,10 @@ export class ClusterNode implements ClusterInfo {
     const running = this.running;
     this.running = null;
     this.switching = true;
-    running?.broker.fence(`leadership of node ${this.me} ended: ${reason}`);
-    this.replication.stop();
+    const why = `leadership of node ${this.me} ended: ${reason}`;
+    if (planned) running?.broker.handOver(why);
+    else running?.broker.fence(why);
+    await this.replication.stopLeading();
     if (this.session?.alive === true) await this.ks.resign(epoch, this.me).catch(() => false);
     this.epoch = null;
     await running?.close().finally(() => (this.switching = false));
@@ -288,6 +318,7 @@ export class ClusterNode implements ClusterInfo {
     this.epoch = leader?.epoch ?? null;
     const peer = this.cluster.peers.find((p) => p.id === leader?.id) ?? null;
     if (this.proxies.follow(peer) && leader !== null) log.info(`following ${leader.id} (epoch ${leader.epoch})`);
+    if (!this.switching) this.replication.follow(peer, leader?.epoch ?? 0);
   }
 
   private setRole(role: Role, epoch: number | null, why: string): void {
@@ -300,6 +331,12 @@ export class ClusterNode implements ClusterInfo {
 
   status(): Record<string, unknown> {
     return clusterStatus(this);
+  }
+
+  replicationStatus(): Record<string, unknown> {
+    const r = this.replication;
+    const links = this.role === 'leader' ? r.followers().map((f) => ({ node: f.node, acked: f.acked, lag_records: f.lag, in_gate: f.inGate })) : [];
+    return { applied: r.lastApplied(), followers: links };
   }
 
   nodes(): readonly ClusterNodeInfo[] {
@@ -320,7 +357,7 @@ export class ClusterNode implements ClusterInfo {
     }
     this.holdOffUntil = Date.now() + this.cluster.leaseTtlMs + 2000;
     // After the reply is written: stepping down closes this very API server.
-    setTimeout(() => void this.stepDown('leadership transferred on request'), 20);
+    setTimeout(() => void this.stepDown('leadership transferred on request', true), 20);
     return { node: this.me, epoch };
   }
 
@@ -328,13 +365,14 @@ export class ClusterNode implements ClusterInfo {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.stepDown('node shutting down');
+    await this.stepDown('node shutting down', true);
     if (this.timer !== null) clearInterval(this.timer);
     await this.proxies.close();
     if (this.watcher !== null && this.watcher !== 'pending') await this.watcher.cancel().catch(() => undefined);
     await this.session?.close();
     this.ks.client.close();
     for (const member of this.members) member.close();
+    this.replication.close();
     await this.etcd?.stop();
     this.confirmLog?.close();
     this.setRole('stopped', null, 'shut down');

@@ -2,7 +2,9 @@
  * The body of GET /api/warren/cluster (CLUSTER.md 6.9), as this node sees the cluster: its name,
  * this node's role and epoch, the leader, every configured node with its role, whether it is
  * registered (its session lease alive) and in the in-sync set, and the etcd health this node
- * sees (its last keepalive, the last error, its managed member). Snake case, as the rest of the API.
+ * sees (its last keepalive, the last error, its managed member), and replication: the last record
+ * each node applied (its `progress` key), this node's own, and on the leader each follower link's
+ * acked record, lag in records and whether confirms wait for it. Snake case, as the rest of the API.
  */
 import type { ClusterNode } from './cluster-node.js';
 
@@ -26,7 +28,9 @@ export function clusterStatus(node: ClusterNode): Record<string, unknown> {
       role: leader?.id === p.id ? 'leader' : 'follower',
       running: snap?.nodes.has(p.id) ?? false,
       in_sync: snap?.isr?.members.includes(p.id) ?? false,
+      applied: snap?.progress.get(p.id) ?? null,
     })),
+    replication: node.replicationStatus(),
     etcd: {
       managed: cluster.etcd.managed,
       endpoints: cluster.etcd.endpoints,

@@ -3,10 +3,14 @@
  * except GET /api/warren/cluster, which this node answers with its own view (its role, what it
  * sees of etcd). That answer still needs the leader's consent: the same request goes to the
  * leader first, so authentication and the `monitor` rule are the leader's, and a refusal is
- * relayed as it is. With no leader known every request is 503.
+ * relayed as it is. With no leader known every request is 503. With a TlsContext the port is the
+ * follower's HTTPS port: TLS ends here with this node's own certificate, and the request goes on
+ * in plain HTTP to the leader's management port on the peer address.
  */
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TlsContext } from '../server/tls-context.js';
 import { logger } from '../util/logger.js';
 import type { ProxyTarget } from './tcp-proxy.js';
 
@@ -24,22 +28,37 @@ export class HttpProxy {
   private target: ProxyTarget | null = null;
   private agent = new Agent({ keepAlive: true });
   private readonly sockets = new Set<Socket>();
+  private detach: (() => void) | null = null;
 
   constructor(private readonly localStatus: () => Record<string, unknown>) {}
 
-  async listen(host: string, port: number): Promise<void> {
-    const server = createServer((req, res) => this.handle(req, res));
-    server.on('connection', (socket) => {
+  /** Listen on host:port (the node's own address); with `tls`, as HTTPS. */
+  async listen(host: string, port: number, tls?: TlsContext): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
+    let server: Server;
+    if (tls === undefined) server = createServer(handler);
+    else {
+      const https = createHttpsServer(tls.serverOptions(), handler);
+      this.detach = tls.attach(https);
+      server = https;
+    }
+    server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port, exclusive: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      this.detach?.();
+      this.detach = null;
+      throw err;
+    }
     server.on('error', (err) => log.error('management proxy listener error', err));
     this.server = server;
   }
@@ -85,6 +104,8 @@ export class HttpProxy {
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.detach?.();
+    this.detach = null;
     this.agent.destroy();
     for (const socket of this.sockets) socket.destroy();
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,7 +5,8 @@
  *   <prefix>/leader         "<id>"  created by txn(create_revision(leader)==0) under the session lease;
  *                                   EPOCH := its create_revision
  *   <prefix>/isr            {"epoch","members"}  written ONLY by fencedPut (the leader of that epoch)
- *   <prefix>/progress/<id>  {"epoch","seq"}      (the replication phase writes it; ranks candidates)
+ *   <prefix>/progress/<id>  {"epoch","seq"}      the node's last applied record; ranks candidates
+ *   <prefix>/secret         the replication secret: created once by the first node that needs it
  *
  * The one writer of `isr` is `fencedPut`: txn(create_revision(leader)==E AND value(leader)==me), so
  * a deposed leader's write fails instead of overwriting its successor's (Jepsen's advice: fence).
@@ -113,6 +114,20 @@ export class Keyspace {
   /** Register this node under its session lease. */
   async register(id: string, leaseId: string, record: NodeRecord): Promise<void> {
     await this.client.put(this.nodeKey(id)).value(JSON.stringify(record)).lease(leaseId).exec();
+  }
+
+  /** Publish this node's last applied record (under its session lease). */
+  async putProgress(id: string, leaseId: string, p: Progress): Promise<void> {
+    await this.client.put(`${this.prefix}/progress/${id}`).value(JSON.stringify(p)).lease(leaseId).exec();
+  }
+
+  /** The cluster's replication secret: `proposed` becomes it unless a node already stored one. */
+  async secret(proposed: string): Promise<string> {
+    const key = `${this.prefix}/secret`;
+    await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(proposed)).commit();
+    const stored = await this.client.get(key).string();
+    if (stored === null) throw new Error('the cluster secret vanished from etcd');
+    return stored;
   }
 
   /** Create the leader key if absent; the new epoch, or null when someone else holds it. */

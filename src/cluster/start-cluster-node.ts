@@ -12,7 +12,7 @@ import { ClusterNode } from './cluster-node.js';
 import { etcdClient, Keyspace } from './keyspace.js';
 import { ManagedEtcd } from './managed-etcd.js';
 import { checkNodeIdentity } from './node-identity.js';
-import { SINGLE_COPY } from './replicator.js';
+import { Replication } from './replication/replication.js';
 
 /** A bad cluster section, in the words of the other config errors. */
 export class ClusterConfigError extends Error {
@@ -41,6 +41,7 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   await checkNodeIdentity(dataDir, cluster.name, cluster.nodeId);
   const { host, amqpPort, httpPort } = cluster.self;
   const brokerOptions: BrokerOptions = { ...options, dataDir, host, port: amqpPort, managementPort: httpPort };
+  if (options.tls !== undefined) brokerOptions.tls = { ...options.tls, port: cluster.self.amqpsPort, managementPort: cluster.self.httpsPort };
   delete brokerOptions.cluster;
   const etcd = cluster.etcd.managed ? new ManagedEtcd(cluster, dataDir) : null;
   etcd?.start();
@@ -49,7 +50,7 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   const own = `http://${host}:${cluster.self.etcdClientPort}`;
   const endpoints = cluster.etcd.managed ? [own, ...cluster.etcd.endpoints.filter((e) => e !== own)] : cluster.etcd.endpoints;
   const members = endpoints.map((e) => etcdClient([e], ETCD_CALL_TIMEOUT_MS));
-  const node = new ClusterNode(cluster, brokerOptions, ks, members, etcd, SINGLE_COPY);
+  const node = new ClusterNode(cluster, brokerOptions, ks, members, etcd, new Replication(cluster, dataDir));
   try {
     await node.start();
   } catch (err) {
@@ -59,7 +60,7 @@ export async function startClusterNode(options: BrokerOptions): Promise<RunningC
   let closed: Promise<void> | null = null;
   return {
     node,
-    reloadTls: () => node.broker?.reloadTls() ?? Promise.resolve(false),
+    reloadTls: () => node.reloadTls(),
     close: () => (closed ??= node.close()),
   };
 }

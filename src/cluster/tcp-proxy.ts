@@ -1,15 +1,21 @@
 /**
  * A follower's AMQP port (CLUSTER.md 6.1): each client TCP connection is piped to the leader's
  * AMQP port, so a client may connect to any node. The pipe is bytes only; the leader runs the
- * whole AMQP session. When the leader changes every piped connection is closed (the client
+ * whole AMQP session. With a TlsContext the port is the follower's AMQPS port: TLS ends here,
+ * with this node's own certificate and peer verification (as RabbitMQ, where every node serves
+ * its own), and the plaintext goes to the leader's plain AMQP port on the peer address. When the leader changes every piped connection is closed (the client
  * reconnects and lands on the new leader); a client that arrives while no leader is known, or
  * while the new leader's port does not answer yet, waits, paused, up to `waitMs`.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { TlsContext } from '../server/tls-context.js';
 import { logger } from '../util/logger.js';
 
 const log = logger('cluster.proxy');
 const RETRY_MS = 100;
+/** as the broker's own AMQPS listener: a client that has not finished its TLS handshake by then is dropped */
+const HANDSHAKE_MS = 10_000;
 
 export interface ProxyTarget {
   readonly host: string;
@@ -25,6 +31,8 @@ export class TcpProxy {
   private readonly waiting = new Map<Socket, NodeJS.Timeout>();
   /** the upstream connection being attempted for a waiting client */
   private readonly attempts = new Map<Socket, Socket>();
+  /** detaches the listener from its TlsContext's reloads */
+  private detach: (() => void) | null = null;
 
   constructor(
     private readonly name: string,
@@ -35,18 +43,45 @@ export class TcpProxy {
     return this.clients.size;
   }
 
-  /** Listen on host:port (the node's own address). */
-  async listen(host: string, port: number): Promise<void> {
-    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => {
-        server.off('error', reject);
-        resolve();
+  /** Listen on host:port (the node's own address); with `tls`, clients speak TLS to this node. */
+  async listen(host: string, port: number, tls?: TlsContext): Promise<void> {
+    const server = tls === undefined ? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket)) : this.tlsServer(tls);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port, exclusive: true }, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      this.detach?.();
+      this.detach = null;
+      throw err;
+    }
     server.on('error', (err) => log.error(`${this.name} proxy listener error`, err));
     this.server = server;
+  }
+
+  /** A TLS listener: a client is taken once its handshake is done and its certificate, if any, accepted. */
+  private tlsServer(tls: TlsContext): Server {
+    const server = createTlsServer({ ...tls.serverOptions(), handshakeTimeout: HANDSHAKE_MS }, (socket: TLSSocket) => {
+      const refusal = tls.refusal(socket);
+      if (refusal !== undefined) {
+        log.warn(`${this.name} connection from ${socket.remoteAddress ?? 'a client'} refused: ${refusal}`);
+        socket.destroy();
+        return;
+      }
+      socket.setNoDelay(true);
+      // Not flowing until piped: what the client sends while it waits for a leader stays buffered.
+      this.accept(socket);
+    });
+    server.on('tlsClientError', (err, socket) => {
+      const why = socket.authorizationError == null ? err.message : `client certificate refused: ${String(socket.authorizationError)}`;
+      log.warn(`${this.name} TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${why}`);
+    });
+    this.detach = tls.attach(server);
+    return server;
   }
 
   /** Point at a new leader (null: none known). Connections piped to another leader are closed. */
@@ -125,6 +160,8 @@ export class TcpProxy {
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.detach?.();
+    this.detach = null;
     for (const socket of this.clients) socket.destroy();
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

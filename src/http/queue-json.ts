@@ -14,9 +14,10 @@
  * - `idle_since` (RFC 3339, ms, as 3.10.8 prints it): present only while the queue is idle
  *   (broker/stats/message-stats.ts idleSince).
  * - `head_message_timestamp`: the timestamp property of the next ready message in memory, or null.
+ * - Replicas (queue-replicas.ts): slave_nodes, synchronised_slave_nodes and recoverable_slaves
+ *   for a classic queue an ha-mode policy applies to; leader, members and online for a quorum queue.
  * - Left out: Erlang VM internals (garbage_collection, reductions, reductions_details) and
- *   backing_queue_status (rabbit_variable_queue's internal state); slave_nodes and
- *   synchronised_slave_nodes, which 3.10 shows only for mirrored classic queues.
+ *   backing_queue_status (rabbit_variable_queue's internal state).
  */
 import { decodeProperties } from '../amqp/basic-properties.js';
 import type { Message } from '../broker/message.js';
@@ -25,6 +26,7 @@ import { idleSince } from '../broker/stats/message-stats.js';
 import { tableToJson, type Json } from './format.js';
 import { queueStats } from './stats.js';
 import type { Ranges } from './stats-range.js';
+import { replicaFields, type QueueReplicas } from './queue-replicas.js';
 
 type Obj = Record<string, Json>;
 
@@ -58,8 +60,11 @@ function withCountedGroups(stats: Obj): Obj | undefined {
 
 const byKey = ([a]: [string, Json], [b]: [string, Json]): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The JSON of one queue in lists; `ranges` adds sample histories. */
-export function queueJson(q: Queue, node: string, ranges?: Ranges): Obj {
+/** A lone node's replica view: the queue's node alone. */
+const alone = (node: string): QueueReplicas => ({ leader: node, liveFollowers: [], inSyncFollowers: [] });
+
+/** The JSON of one queue in lists; `ranges` adds sample histories; `replicas` the cluster's nodes (default: `node` alone). */
+export function queueJson(q: Queue, node: string, ranges?: Ranges, replicas: QueueReplicas = alone(node)): Obj {
   const s = q.settings;
   const d = q.details();
   const ready = q.messageCount;
@@ -105,6 +110,7 @@ export function queueJson(q: Queue, node: string, ranges?: Ranges): Obj {
     state: 'running',
     type: q.type,
     vhost: q.vhost,
+    ...replicaFields(q, replicas),
     ...stats,
   };
   const idle = idleSince(q);
@@ -113,7 +119,7 @@ export function queueJson(q: Queue, node: string, ranges?: Ranges): Obj {
 }
 
 /** GET of one queue: its consumers first (RabbitMQ's order), then the queue, with its empty deliveries and incoming. */
-export function queueDetailJson(q: Queue, node: string, consumers: Obj[], ranges?: Ranges): Obj {
-  const out: Obj = { consumer_details: consumers, ...queueJson(q, node, ranges), deliveries: [], incoming: [] };
+export function queueDetailJson(q: Queue, node: string, consumers: Obj[], ranges?: Ranges, replicas?: QueueReplicas): Obj {
+  const out: Obj = { consumer_details: consumers, ...queueJson(q, node, ranges, replicas), deliveries: [], incoming: [] };
   return { consumer_details: consumers, ...Object.fromEntries(Object.entries(out).slice(1).sort(byKey)) };
 }

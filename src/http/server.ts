@@ -3,6 +3,7 @@
  * Warren's body parser, error mapping and resources. Plain HTTP, or HTTPS when given node's
  * https.ServerOptions (a TLS secure context, e.g. the one the AMQPS listener builds).
  */
+import { installDurableReplies } from './durable-replies.js';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -127,6 +128,7 @@ export class ManagementServer {
       return body === undefined ? reply.code(e.status).send() : sendJson(reply, e.status, body);
     });
     app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, objectNotFound().body));
+    installDurableReplies(app, this.ctx.broker.persistence?.durability ?? null);
     for (const r of RESOURCES) registerResource(app, this.ctx, r);
     registerUi(app, this.uiDir);
     try {

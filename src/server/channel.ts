@@ -228,6 +228,18 @@ export class Channel {
     this.conn.scheduleFlush();
   }
 
+  /**
+   * A planned leadership change (Broker.handOver): each x-cancel-on-ha-failover consumer leaves its
+   * queue and, when the client understands it, gets basic.cancel (nowait), ahead of the 320 close.
+   */
+  cancelForHandOver(): void {
+    for (const c of [...this.consumers.values()]) {
+      if (!c.cancelOnHaFailover) continue;
+      c.queue.removeConsumer(c);
+      this.consumerCancelledByServer(c);
+    }
+  }
+
   flushConfirms(): void {
     if (this.state === 'open') this.publisher.flushConfirms();
   }

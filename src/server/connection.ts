@@ -16,6 +16,7 @@ import type { Flow } from './flow.js';
 import { PROTOCOL_HEADER } from './handshake.js';
 import { describeFrame } from './frame-text.js';
 import { ReadGate, ReadPause } from './read-gate.js';
+import { DurableHold } from './durable-hold.js';
 import type { CertLogin } from './tls-context.js';
 import { CLOSE_LINGER_MS, countInputChunk, SILENT_CLOSE_DELAY_MS, type ConnectionLimits } from './connection-settings.js';
 
@@ -55,6 +56,7 @@ export class Connection implements FrameHandler, FlowWaiter {
   readonly heartbeat: Heartbeat;
   /** socket.pause/resume, by reason (alarms, credit flow) */
   readonly readGate: ReadGate;
+  private readonly hold: DurableHold;
   /** congested queues this connection published to and waits for (credit flow) */
   private readonly awaited = new Set<Queue>();
   private flushScheduled = false;
@@ -82,6 +84,7 @@ export class Connection implements FrameHandler, FlowWaiter {
     this.handshake = new Handshake(this);
     this.heartbeat = new Heartbeat(this);
     this.readGate = new ReadGate(socket, this.heartbeat);
+    this.hold = new DurableHold(broker.persistence?.durability ?? null, this.readGate, this.flushBound);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
@@ -103,8 +106,10 @@ export class Connection implements FrameHandler, FlowWaiter {
         if (chunk.length === 0) return;
       }
       if (this.state === 'closed') return;
+      this.hold.mark();
       this.reader.push(chunk);
       this.readGate.consumed(chunk.length);
+      this.hold.check();
     } catch (err) {
       this.fail(err, 0, 0, 0);
     }
@@ -255,7 +260,7 @@ export class Connection implements FrameHandler, FlowWaiter {
 
   flush(): void {
     this.flushScheduled = false;
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || (this.hold.held && this.state === 'open')) return;
     if (this.confirmDirty.size > 0) {
       for (const ch of this.confirmDirty) ch.flushConfirms();
       this.confirmDirty.clear();
@@ -294,10 +299,7 @@ export class Connection implements FrameHandler, FlowWaiter {
 
   // ---- errors and close ------------------------------------------------------------------
 
-  /**
-   * Map any error to a channel or connection close; the one place an error is stamped with the
-   * class and method it failed on (unless it names them already). Errors that are not AmqpErrors are 541.
-   */
+  /** Map any error to a channel or connection close, stamped with the class and method it failed on; others are 541. */
   fail(err: unknown, channel: number, classId: number, methodId: number): void {
     if (!(err instanceof AmqpError)) {
       log.error(`internal error on connection ${this.name}`, err);
@@ -335,12 +337,10 @@ export class Connection implements FrameHandler, FlowWaiter {
   }
 
   /**
-   * After our connection.close-ok: keep reading, discarding, until the client closes the socket
-   * (then ours closes too), or CLOSE_LINGER_MS have passed. A client may still be writing frames it
-   * queued before its close (amqplib's muxer writes channel 0's close ahead of the publishes
-   * buffered on other channels); destroying the socket under that input makes the kernel answer
-   * with a reset, which the client sees as EPIPE or as a close that never completes. RabbitMQ
-   * likewise reads on after close-ok and leaves closing the socket to the client or a timer.
+   * After our close-ok: read and discard until the client closes, or CLOSE_LINGER_MS pass. A client
+   * may still write frames queued before its close (amqplib writes channel 0's close ahead of other
+   * channels' publishes); destroying the socket under them makes the kernel answer with a reset
+   * (EPIPE, or a close that never completes). RabbitMQ likewise leaves closing to the client.
    */
   private endGracefully(): void {
     if (this.state === 'closed') return;

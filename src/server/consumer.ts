@@ -8,6 +8,8 @@ import type { Channel } from './channel.js';
 export class ChannelConsumer implements QueueConsumer {
   /** messages delivered to it and not yet settled */
   unacked = 0;
+  /** x-cancel-on-ha-failover: told basic.cancel before a planned leadership change (Channel.cancelForHandOver) */
+  cancelOnHaFailover = false;
 
   constructor(
     readonly channel: Channel,

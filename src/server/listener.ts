@@ -30,6 +30,9 @@ export class AmqpListener {
       vhostDeleted: (name) => this.closeWhere((c) => c.vhost?.name === name, `vhost '${name}' is deleted`),
       userDeleted: (name) => this.closeWhere((c) => c.user === name, `user '${name}' is deleted`),
       fenced: (reason) => this.closeWhere(() => true, reason),
+      handingOver: () => {
+        for (const conn of this.connections) for (const ch of conn.channels.values()) ch.cancelForHandOver();
+      },
     });
   }
 

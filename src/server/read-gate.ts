@@ -9,6 +9,8 @@ export const ReadPause = {
   Credit: 2,
   /** it used its share of this event-loop turn; read again in the next one (fairness) */
   Turn: 4,
+  /** its replies wait for a definition change to be replicated (durable-hold.ts) */
+  Durable: 8,
 } as const;
 export type ReadPause = (typeof ReadPause)[keyof typeof ReadPause];
 

@@ -1,4 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { positionWriter, type ChangeLog } from './change-log.js';
+import { encodeDefinition } from './log-codec.js';
 import type {
   BindingKey,
   BindingRecord,
@@ -50,6 +52,12 @@ function prepareAll(db: BetterSqlite3.Database) {
        SET durable = excluded.durable, auto_delete = excluded.auto_delete, arguments = excluded.arguments
        RETURNING id`,
     ).pluck(),
+    putQueueWithId: p(
+      `INSERT INTO queues (id, vhost, name, durable, auto_delete, arguments) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (vhost, name) DO UPDATE
+       SET durable = excluded.durable, auto_delete = excluded.auto_delete, arguments = excluded.arguments
+       RETURNING id`,
+    ).pluck(),
     deleteQueue: p('DELETE FROM queues WHERE vhost = ? AND name = ? RETURNING id').pluck(),
     deleteQueueBindings: p(`DELETE FROM bindings WHERE vhost = ? AND destination_kind = 'queue' AND destination = ?`),
     deleteVhostQueues: p('DELETE FROM queues WHERE vhost = ? RETURNING id').pluck(),
@@ -86,7 +94,8 @@ function prepareAll(db: BetterSqlite3.Database) {
 
 /**
  * Definitions in SQLite. Each call is one autocommit statement or one small transaction,
- * fsynced before it returns (synchronous=FULL).
+ * fsynced before it returns (synchronous=FULL). With a ChangeLog, each call is one transaction
+ * that also records the log position, and becomes one record of the log once committed.
  */
 export class DefinitionsStore implements DefinitionStorage {
   private readonly s: ReturnType<typeof prepareAll>;
@@ -95,12 +104,18 @@ export class DefinitionsStore implements DefinitionStorage {
   private readonly deleteExchangeTx: (vhost: string, name: string) => void;
   private readonly deleteUserTx: (name: string) => void;
 
+  private readonly inTx: (run: () => void) => void;
+  private readonly writePosition: ReturnType<typeof positionWriter>;
+
   constructor(
     db: BetterSqlite3.Database,
     /** called with the id of each deleted queue, so its entries go too (MessageStorage.deleteQueue) */
     private readonly onQueueDeleted: (queueId: number) => void,
+    private readonly log?: ChangeLog,
   ) {
     const s = (this.s = prepareAll(db));
+    this.inTx = db.transaction((run: () => void) => run());
+    this.writePosition = positionWriter(db);
     this.deleteVhostTx = db.transaction((name: string) => {
       for (const stmt of s.deleteInVhost) stmt.run(name);
       for (const id of s.deleteVhostQueues.all(name) as number[]) this.onQueueDeleted(id);
@@ -123,59 +138,117 @@ export class DefinitionsStore implements DefinitionStorage {
   }
 
   putVhost(v: VhostRecord): void {
-    this.s.putVhost.run(v.name, JSON.stringify(v.metadata), JSON.stringify(v.limits));
+    this.logged('putVhost', [v], () => {
+      this.s.putVhost.run(v.name, JSON.stringify(v.metadata), JSON.stringify(v.limits));
+    });
   }
   deleteVhost(name: string): void {
-    this.deleteVhostTx(name);
+    this.logged('deleteVhost', [name], () => {
+      this.deleteVhostTx(name);
+    });
   }
   putUser(u: UserRecord): void {
-    this.s.putUser.run(u.name, u.passwordHash, u.hashingAlgorithm, JSON.stringify(u.tags), JSON.stringify(u.limits));
+    this.logged('putUser', [u], () => {
+      this.s.putUser.run(u.name, u.passwordHash, u.hashingAlgorithm, JSON.stringify(u.tags), JSON.stringify(u.limits));
+    });
   }
   deleteUser(name: string): void {
-    this.deleteUserTx(name);
+    this.logged('deleteUser', [name], () => {
+      this.deleteUserTx(name);
+    });
   }
   putPermission(p: PermissionRecord): void {
-    this.s.putPermission.run(p.user, p.vhost, p.configure, p.write, p.read);
+    this.logged('putPermission', [p], () => {
+      this.s.putPermission.run(p.user, p.vhost, p.configure, p.write, p.read);
+    });
   }
   deletePermission(user: string, vhost: string): void {
-    this.s.deletePermission.run(user, vhost);
+    this.logged('deletePermission', [user, vhost], () => {
+      this.s.deletePermission.run(user, vhost);
+    });
   }
   putTopicPermission(p: TopicPermissionRecord): void {
-    this.s.putTopicPermission.run(p.user, p.vhost, p.exchange, p.write, p.read);
+    this.logged('putTopicPermission', [p], () => {
+      this.s.putTopicPermission.run(p.user, p.vhost, p.exchange, p.write, p.read);
+    });
   }
   deleteTopicPermission(user: string, vhost: string, exchange: string): void {
-    this.s.deleteTopicPermission.run(user, vhost, exchange);
+    this.logged('deleteTopicPermission', [user, vhost, exchange], () => {
+      this.s.deleteTopicPermission.run(user, vhost, exchange);
+    });
   }
   putExchange(x: ExchangeRecord): void {
-    this.s.putExchange.run(x.vhost, x.name, x.type, b(x.durable), b(x.autoDelete), b(x.internal), x.arguments);
+    this.logged('putExchange', [x], () => {
+      this.s.putExchange.run(x.vhost, x.name, x.type, b(x.durable), b(x.autoDelete), b(x.internal), x.arguments);
+    });
   }
   deleteExchange(vhost: string, name: string): void {
-    this.deleteExchangeTx(vhost, name);
+    this.logged('deleteExchange', [vhost, name], () => {
+      this.deleteExchangeTx(vhost, name);
+    });
   }
   putQueue(q: QueueDefinition): number {
-    return this.s.putQueue.get(q.vhost, q.name, b(q.durable), b(q.autoDelete), q.arguments) as number;
+    const log = this.log;
+    const put = (): number => this.s.putQueue.get(q.vhost, q.name, b(q.durable), b(q.autoDelete), q.arguments) as number;
+    if (log === undefined) return put();
+    let id = 0;
+    this.inTx(() => {
+      id = put();
+      this.writePosition(log.next());
+    });
+    log.committed(encodeDefinition({ op: 'putQueue', args: [q], id }), true);
+    return id;
+  }
+  /** A replica's putQueue: the id the leader gave it (returns the id the row has). */
+  putQueueWithId(q: QueueDefinition, id: number): number {
+    return this.s.putQueueWithId.get(id, q.vhost, q.name, b(q.durable), b(q.autoDelete), q.arguments) as number;
+  }
+
+  /** Run a write; with a log, in one transaction with the position, then recorded. */
+  private logged(op: string, args: unknown[], run: () => void): void {
+    const log = this.log;
+    if (log === undefined) return run();
+    this.inTx(() => {
+      run();
+      this.writePosition(log.next());
+    });
+    log.committed(encodeDefinition({ op, args }), true);
   }
   deleteQueue(vhost: string, name: string): void {
-    this.deleteQueueTx(vhost, name);
+    this.logged('deleteQueue', [vhost, name], () => {
+      this.deleteQueueTx(vhost, name);
+    });
   }
   putBinding(k: BindingRecord): void {
-    this.s.putBinding.run(k.vhost, k.source, k.destinationKind, k.destination, k.routingKey, k.argumentsKey, k.arguments);
+    this.logged('putBinding', [k], () => {
+      this.s.putBinding.run(k.vhost, k.source, k.destinationKind, k.destination, k.routingKey, k.argumentsKey, k.arguments);
+    });
   }
   deleteBinding(k: BindingKey): void {
-    this.s.deleteBinding.run(k.vhost, k.source, k.destinationKind, k.destination, k.routingKey, k.argumentsKey);
+    this.logged('deleteBinding', [k], () => {
+      this.s.deleteBinding.run(k.vhost, k.source, k.destinationKind, k.destination, k.routingKey, k.argumentsKey);
+    });
   }
   putPolicy(p: PolicyRecord): void {
-    const def = JSON.stringify(p.definition);
+    this.logged('putPolicy', [p], () => {
+      const def = JSON.stringify(p.definition);
     this.s.putPolicy.run(p.vhost, b(p.operator), p.name, p.pattern, p.applyTo, p.priority, def);
+    });
   }
   deletePolicy(vhost: string, name: string, operator: boolean): void {
-    this.s.deletePolicy.run(vhost, name, b(operator));
+    this.logged('deletePolicy', [vhost, name, operator], () => {
+      this.s.deletePolicy.run(vhost, name, b(operator));
+    });
   }
   putParameter(p: ParameterRecord): void {
-    this.s.putParameter.run(p.component, p.vhost, p.name, JSON.stringify(p.value ?? null));
+    this.logged('putParameter', [p], () => {
+      this.s.putParameter.run(p.component, p.vhost, p.name, JSON.stringify(p.value ?? null));
+    });
   }
   deleteParameter(component: string, vhost: string, name: string): void {
-    this.s.deleteParameter.run(component, vhost, name);
+    this.logged('deleteParameter', [component, vhost, name], () => {
+      this.s.deleteParameter.run(component, vhost, name);
+    });
   }
 
   loadDefinitions(): Definitions {

@@ -10,6 +10,8 @@ export const StoreErrorCode = {
   CommitFailed: 'ERR_WARREN_STORE_COMMIT_FAILED',
   /** the store was used after close() */
   Closed: 'ERR_WARREN_STORE_CLOSED',
+  /** a replica cannot apply the leader's log (a gap, or records that do not fit): it needs a snapshot */
+  Diverged: 'ERR_WARREN_STORE_DIVERGED',
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 

@@ -1,8 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { EntryColumnsBuilder, clampPriority } from './entry-columns.js';
 import { StoreError, StoreErrorCode } from './errors.js';
+import { positionWriter, type ChangeLog } from './change-log.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
-import { OpKind, type OpBatch } from './op-batch.js';
+import { encodeStoreOps } from './log-codec.js';
+import { OpKind, type OpBatch, type StoreOp } from './op-batch.js';
 import type { CommitCallback, MessageStorage, QueueEntryColumns, QueueStats, StoredMessage } from './storage.js';
 
 /** Rows fetched per SQL call while loading entries. */
@@ -55,8 +57,14 @@ export class MessageStore implements MessageStorage {
   private readonly statsStmt: BetterSqlite3.Statement;
   private readonly queueSeqStmt: BetterSqlite3.Statement;
   private readonly applyTx: (batch: OpBatch) => void;
+  private readonly writePosition: ReturnType<typeof positionWriter>;
 
-  constructor(db: BetterSqlite3.Database, options: GroupCommitOptions = {}) {
+  constructor(
+    db: BetterSqlite3.Database,
+    options: GroupCommitOptions = {},
+    /** each committed batch becomes a record of this log (replication) */
+    private readonly log?: ChangeLog,
+  ) {
     this.insertStmt = db.prepare(
       'INSERT INTO messages (id, exchange, routing_key, properties, body, refs) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -106,11 +114,16 @@ export class MessageStore implements MessageStorage {
     const present = (db.prepare('SELECT coalesce(max(id), 0) FROM messages').pluck().get() as number) ?? 0;
     this.lastMessageId = Math.max(saved, present);
     this.persistedMessageId = saved;
-    this.applyTx = db.transaction((batch: OpBatch) => this.apply(batch));
+    this.writePosition = positionWriter(db);
+    this.applyTx = db.transaction((batch: OpBatch) => {
+      this.applyOps(batch.ops);
+      if (this.log !== undefined) this.writePosition(this.log.next());
+    });
     this.commit = new GroupCommit((batch) => {
       const lastId = this.lastMessageId;
       this.applyTx(batch);
       this.persistedMessageId = lastId; // only once COMMIT has returned
+      this.log?.committed(encodeStoreOps(batch.ops), false);
     }, options);
   }
 
@@ -170,7 +183,10 @@ export class MessageStore implements MessageStorage {
   }
 
   commitSoon(callback: CommitCallback): void {
-    this.commit.commitSoon(callback);
+    const log = this.log;
+    if (log === undefined) this.commit.commitSoon(callback);
+    // Replicated: committed here, then on every in-sync follower (ChangeLog.whenDurable).
+    else this.commit.commitSoon((err) => (err !== null ? callback(err) : log.whenDurable(callback)));
   }
 
   flushSync(): void {
@@ -186,13 +202,17 @@ export class MessageStore implements MessageStorage {
     return this.commit.commits;
   }
 
-  /** Runs inside one transaction (applyTx); any throw rolls the whole batch back. */
-  private apply(batch: OpBatch): void {
-    for (const op of batch.ops) {
+  /**
+   * Apply ops in the caller's transaction (applyTx, or a replica's apply); any throw rolls the
+   * whole transaction back.
+   */
+  applyOps(ops: readonly StoreOp[]): void {
+    for (const op of ops) {
       switch (op.kind) {
         case OpKind.Nop:
           break;
         case OpKind.Insert:
+          if (op.messageId > this.lastMessageId) this.lastMessageId = op.messageId; // a replica's
           this.insertStmt.run(op.messageId, op.exchange, op.routingKey, op.properties, op.body, op.refs);
           break;
         case OpKind.Enqueue: {

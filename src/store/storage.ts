@@ -3,6 +3,8 @@
  * and raw bytes for messages. Implemented by the SQLite Store and by MemoryStore.
  */
 
+import type { Durability } from './change-log.js';
+
 // ---- definitions -------------------------------------------------------------------------
 
 export type JsonObject = { readonly [key: string]: unknown };
@@ -244,6 +246,8 @@ export interface Storage {
   readonly messages: MessageStorage;
   /** the previous run did not close the store: recovered messages count as delivered */
   readonly uncleanShutdown: boolean;
+  /** set when writes are replicated: replies that follow a definition change wait for it */
+  readonly durability?: Durability | undefined;
   /** Flush pending writes and release resources (for SQLite: the lock file). */
   close(): void;
 }

@@ -1,4 +1,5 @@
 import { logger } from '../util/logger.js';
+import { readPosition, type ChangeLog, type Durability, type StoreSnapshot } from './change-log.js';
 import { openDatabase, type DatabaseOptions } from './database.js';
 import { DefinitionsStore } from './definitions-store.js';
 import type { GroupCommitOptions } from './group-commit.js';
@@ -10,7 +11,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 const log = logger('store.sqlite');
 
-export type StoreOptions = DatabaseOptions & GroupCommitOptions;
+export type StoreOptions = DatabaseOptions &
+  GroupCommitOptions & {
+    /** every committed transaction becomes a record of this log (a cluster leader's replication) */
+    log?: ChangeLog;
+  };
 
 /**
  * The durable store: `<dataDir>/warren.db` (SQLite, WAL, synchronous=FULL), locked by
@@ -31,6 +36,7 @@ export class Store implements Storage {
      * have been delivered without the redelivered mark reaching the disk, so all come back redelivered.
      */
     readonly uncleanShutdown: boolean,
+    readonly durability?: Durability,
   ) {}
 
   /**
@@ -40,13 +46,15 @@ export class Store implements Storage {
   static open(dataDir: string, options: StoreOptions = {}): Store {
     const { db, file, lock } = openDatabase(dataDir, options);
     try {
-      const messages = new MessageStore(db, options);
-      const definitions = new DefinitionsStore(db, (queueId) => messages.deleteQueue(queueId));
+      const messages = new MessageStore(db, options, options.log);
+      const definitions = new DefinitionsStore(db, (queueId) => messages.deleteQueue(queueId), options.log);
+      // Before recovery writes anything: the log continues from the position the file holds.
+      options.log?.attach(readPosition(db), () => snapshotOf(db));
       dropOrphanEntries(db, messages);
       dropTransientEntries(db, messages);
       const unclean = markOpen(db);
       log.info(`opened ${file}${unclean ? ' (after an unclean shutdown)' : ''}`);
-      return new Store(dataDir, file, db, lock, definitions, messages, unclean);
+      return new Store(dataDir, file, db, lock, definitions, messages, unclean, options.log);
     } catch (err) {
       db.close();
       lock.release();
@@ -71,6 +79,15 @@ export class Store implements Storage {
       this.lock.release();
     }
   }
+}
+
+/**
+ * The whole database as one consistent image (sqlite3_serialize reads through a read transaction,
+ * WAL included) and the log position it holds. Committed state only: a pending group-commit batch
+ * is not in it, and not in the log yet either.
+ */
+function snapshotOf(db: BetterSqlite3.Database): StoreSnapshot {
+  return { position: readPosition(db), image: db.serialize() };
 }
 
 /** Record that the store is open (clean_shutdown = 0); returns whether the last run ended uncleanly. */

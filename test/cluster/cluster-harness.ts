@@ -149,8 +149,11 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** Write three configs and start the three nodes (cwd: a temp dir; data dirs ./data/nX inside it). */
-export async function startCluster(leaseTtlMs: number): Promise<Cluster> {
+/**
+ * Write three configs and start the three nodes (cwd: a temp dir; data dirs ./data/nX inside it).
+ * `nodeConfig` adds top-level keys to a node's config (its `tls`, say).
+ */
+export async function startCluster(leaseTtlMs: number, nodeConfig?: (spec: NodeSpec) => Record<string, unknown>): Promise<Cluster> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm run build first (npm run test:cluster does)`);
   const dir = await mkdtemp(join(tmpdir(), 'warren-cluster-'));
   const specs: NodeSpec[] = [];
@@ -161,6 +164,8 @@ export async function startCluster(leaseTtlMs: number): Promise<Cluster> {
       host,
       amqpPort: await freePort(host),
       httpPort: await freePort(host),
+      amqpsPort: await freePort(host),
+      httpsPort: await freePort(host),
       replPort: await freePort(host),
       etcdClientPort: await freePort(host),
       etcdPeerPort: await freePort(host),
@@ -176,6 +181,7 @@ export async function startCluster(leaseTtlMs: number): Promise<Cluster> {
       dataDir: `./data/${spec.id}`,
       logLevel: 'info',
       cluster: { enabled: true, name: 'ctest', nodeId: spec.id, peers: specs, etcd: { managed: true }, leaseTtlMs },
+      ...nodeConfig?.(spec),
     };
     const file = join(dir, `${spec.id}.json`);
     await writeFile(file, JSON.stringify(config, null, 2));

@@ -74,13 +74,14 @@ export class TestCerts {
   /**
    * A certificate for `subject` (openssl's /C=../O=../CN=.. form; `multivalue` reads "+" as a
    * multi-valued RDN, `utf8` takes the subject as UTF-8, `legacyStrings` encodes non-ASCII values
-   * as T61String or BMPString), signed by `ca` or by the untrusted CA.
+   * as T61String or BMPString, `san` replaces a server's subjectAltName), signed by `ca` or by the
+   * untrusted CA.
    */
   issue(
     name: string,
     subject: string,
     kind: 'server' | 'client',
-    options: { untrusted?: boolean; multivalue?: boolean; utf8?: boolean; legacyStrings?: boolean } = {},
+    options: { untrusted?: boolean; multivalue?: boolean; utf8?: boolean; legacyStrings?: boolean; san?: string } = {},
   ): Issued {
     const signer = options.untrusted === true ? this.untrustedCa : this.ca;
     const cert = join(this.dir, `${name}.pem`);
@@ -91,9 +92,17 @@ export class TestCerts {
     this.openssl(['req', '-new', '-config', config, ...KEY_ARGS, '-keyout', key, '-out', csr, '-subj', subject, ...subjectArgs]);
     this.openssl([
       'x509', '-req', '-in', csr, '-CA', signer.cert, '-CAkey', signer.key, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-      '-days', '2', '-extfile', this.config, '-extensions', `${kind}_ext`, '-out', cert,
+      '-days', '2', '-extfile', this.extensions(name, options.san), '-extensions', `${kind}_ext`, '-out', cert,
     ]);
     return issued(cert, key);
+  }
+
+  /** The extensions file: the shared one, or a copy whose server subjectAltName is `san` (`IP:127.0.0.12,DNS:n2`). */
+  private extensions(name: string, san: string | undefined): string {
+    if (san === undefined) return this.config;
+    const file = join(this.dir, `${name}.ext.cnf`);
+    writeFileSync(file, OPENSSL_CONFIG.replace('subjectAltName = IP:127.0.0.1,DNS:localhost', `subjectAltName = ${san}`));
+    return file;
   }
 
   /** A PKCS#12 bundle of a certificate and its key (Java's client key store). */

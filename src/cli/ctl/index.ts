@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './client.js';
+import { registerCluster } from './cluster.js';
 import { registerConnections } from './connections.js';
 import { DEFAULT_TIMEOUT, DEFAULT_URL } from './context.js';
 import { registerDefinitions } from './definitions.js';
@@ -51,4 +52,5 @@ export function registerCtl(program: Command): void {
   registerPermissions(ctl);
   registerPolicies(ctl);
   registerDefinitions(ctl);
+  registerCluster(ctl);
 }

@@ -18,11 +18,12 @@ const QUEUE_COLUMNS: ColumnSpec = {
     'synchronised_slave_pids', 'state', 'type', 'leader', 'members', 'online', 'vhost', 'node',
   ],
   defaults: ['name', 'messages'],
+  // rabbitmqctl: leader/members/online are a quorum queue's (empty for classic); slave_pids and
+  // synchronised_slave_pids a mirrored classic queue's, shown here by node (Warren has no pids).
   derived: {
     owner_pid: at('owner_pid_details.name'),
-    leader: at('node'),
-    members: (q) => (q['node'] === undefined ? [] : [q['node']]),
-    online: (q) => (q['node'] === undefined ? [] : [q['node']]),
+    slave_pids: at('slave_nodes'),
+    synchronised_slave_pids: at('synchronised_slave_nodes'),
   },
 };
 

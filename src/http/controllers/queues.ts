@@ -13,6 +13,7 @@ import { badRequest, objectNotFound } from '../errors.js';
 import { byBinding, defaultBindingJson, explicitBindingJson } from '../resource-json.js';
 import { LazyList } from '../lazy-list.js';
 import { queueDetailJson, queueJson } from '../queue-json.js';
+import { queueReplicas } from '../queue-replicas.js';
 import { consumerJson } from '../session-json.js';
 import { rangesOf } from '../stats-range.js';
 import { param, type ApiContext, type ApiRequest, type Resource } from '../router.js';
@@ -77,7 +78,8 @@ function queuesOf(req: ApiRequest, ctx: ApiContext): LazyList<Queue> {
   const queues = listedVhosts(req, ctx).flatMap((v) => [...v.queues.values()]);
   // Natural order (sort=''): by vhost, then name, as the JSON list was.
   if (req.query['sort'] === '') queues.sort((a, b) => compareTerms(a.vhost, b.vhost) || compareTerms(a.name, b.name));
-  return new LazyList(queues, (q) => queueJson(q, ctx.node.name, ranges), { ...QUEUE_KEYS, node: () => ctx.node.name });
+  const replicas = queueReplicas(ctx);
+  return new LazyList(queues, (q) => queueJson(q, ctx.node.name, ranges, replicas), { ...QUEUE_KEYS, node: () => ctx.node.name });
 }
 
 /** GET of one queue, with its consumers (RabbitMQ's consumer_details). */
@@ -87,7 +89,7 @@ function queueDetail(req: ApiRequest, ctx: ApiContext): unknown {
   const consumers = ctx.broker.sessions
     .list()
     .flatMap((s) => s.consumers().flatMap((c) => (c.queue === q.name && c.vhost === q.vhost ? [consumerJson(s, c, node)] : [])));
-  return queueDetailJson(q, node, consumers, rangesOf(req.query, true));
+  return queueDetailJson(q, node, consumers, rangesOf(req.query, true), queueReplicas(ctx));
 }
 
 export const queuesResources: readonly Resource[] = [

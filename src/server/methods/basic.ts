@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { notAllowed, notImplemented, preconditionFailed } from '../../amqp/errors.js';
-import { fieldNumber } from '../../amqp/field-types.js';
 import {
   encodeBasicCancelOk,
   encodeBasicConsumeOk,
@@ -15,6 +14,7 @@ import type { Channel } from '../channel.js';
 import { ChannelConsumer } from '../consumer.js';
 import type { DiscardVerb, Settle } from '../deliveries.js';
 import { DIRECT_REPLY_QUEUE } from '../../broker/direct-reply.js';
+import { parseConsumeArguments } from '../../broker/consume-arguments.js';
 
 const newTag = (): string => `amq.ctag-${randomBytes(16).toString('base64url')}`;
 
@@ -89,8 +89,9 @@ function consume(ch: Channel, m: BasicConsume): void {
     return;
   }
   const queue = ch.vhost.readQueue(m.queue || ch.lastQueue, ch.conn, ch.access);
-  const priority = fieldNumber(m.arguments['x-priority']) ?? 0;
+  const { priority, cancelOnHaFailover } = parseConsumeArguments(m.arguments, queue.name, queue.vhost, queue.type);
   const consumer = new ChannelConsumer(ch, queue, tag, m.noAck, m.exclusive, priority, ch.prefetchCount, m.arguments);
+  consumer.cancelOnHaFailover = cancelOnHaFailover;
   // Add first (it may refuse: exclusive use); deliveries start after this turn, after consume-ok.
   queue.addConsumer(consumer);
   ch.consumers.set(tag, consumer);

@@ -121,7 +121,17 @@ export class Topology {
     for (const i of [1, 2, 3]) {
       const host = `127.0.0.1${i}`;
       const port = (): Promise<number> => ports.take(host);
-      specs.push({ id: `n${i}`, host, amqpPort: await port(), httpPort: await port(), replPort: await port(), etcdClientPort: await port(), etcdPeerPort: await port() });
+      specs.push({
+        id: `n${i}`,
+        host,
+        amqpPort: await port(),
+        httpPort: await port(),
+        amqpsPort: await port(),
+        httpsPort: await port(),
+        replPort: await port(),
+        etcdClientPort: await port(),
+        etcdPeerPort: await port(),
+      });
     }
     const initialCluster = specs.map((s) => `${s.id}=http://${s.host}:${s.etcdPeerPort}`).join(',');
     const etcd = specs.map((s) => new EtcdMember(s, join(dir, 'etcd', s.id), initialCluster));

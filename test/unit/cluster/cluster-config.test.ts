@@ -49,7 +49,17 @@ describe('checkCluster', () => {
 describe('resolveCluster', () => {
   it('fills defaults from the data dir and the peer list', () => {
     const c = resolveCluster(good, '/var/lib/warren', {});
-    expect(c.self).toEqual({ id: 'n2', host: '127.0.0.12', amqpPort: 5672, httpPort: 15672, replPort: 25672, etcdClientPort: 2379, etcdPeerPort: 2380 });
+    expect(c.self).toEqual({
+      id: 'n2',
+      host: '127.0.0.12',
+      amqpPort: 5672,
+      httpPort: 15672,
+      amqpsPort: 5671,
+      httpsPort: 15671,
+      replPort: 25672,
+      etcdClientPort: 2379,
+      etcdPeerPort: 2380,
+    });
     expect(c.etcd).toEqual({
       managed: true,
       endpoints: ['http://127.0.0.11:2379', 'http://127.0.0.12:2379', 'http://127.0.0.13:2379'],
@@ -66,6 +76,16 @@ describe('resolveCluster', () => {
     expect(() => resolveCluster(good, '/d', { host: '127.0.0.11' })).toThrow("peer entry of n2 has host 127.0.0.12 but the top-level 'host' is 127.0.0.11");
     expect(() => resolveCluster(good, '/d', { port: 5673 })).toThrow("has amqpPort 5672 but the top-level 'port' is 5673");
     expect(resolveCluster(good, '/d', { host: '127.0.0.12', port: 5672, managementPort: 15672 }).nodeId).toBe('n2');
+  });
+
+  it('takes the TLS ports from the peer entry, and requires tls.port and tls.managementPort to agree', () => {
+    const tlsPeers = peers.map((p) => (p.id === 'n2' ? { ...p, amqpsPort: 5681, httpsPort: 15681 } : p));
+    const c = { ...good, peers: tlsPeers };
+    expect(checkCluster(c)).toBeUndefined();
+    expect(resolveCluster(c, '/d', { tls: { port: 5681, managementPort: 15681 } }).self).toMatchObject({ amqpsPort: 5681, httpsPort: 15681 });
+    expect(() => resolveCluster(c, '/d', { tls: { port: 5671 } })).toThrow("has amqpsPort 5681 but the top-level 'tls.port' is 5671");
+    expect(() => resolveCluster(c, '/d', { tls: { managementPort: 15671 } })).toThrow("has httpsPort 15681 but the top-level 'tls.managementPort' is 15671");
+    expect(checkCluster({ ...good, peers: [{ id: 'n2', host: 'h', amqpsPort: 0 }] })).toBe('field peers[0].amqpsPort must be a port number (1-65535)');
   });
 });
 
