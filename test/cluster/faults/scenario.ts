@@ -128,13 +128,19 @@ export async function runScenario(nemesis: Nemesis, options: ScenarioOptions, re
     const whole = await poll('every node in the in-sync set after the heal', 60_000, () => allInSync(nodes), 200);
     result.notes.push(`after the heal: leader ${whole.leader} (epoch ${whole.epoch}), every node in sync ${Date.now() - healedAt} ms after the heal`);
     await sleep(options.afterMs);
-    const stoppedAt = Date.now();
+    const phases: number[] = [Date.now()];
     await Promise.all(publishers.map((p) => p.finish(8000)));
+    phases.push(Date.now());
     const final = await poll('every node in the in-sync set before the drain', 30_000, () => allInSync(nodes), 200);
+    phases.push(Date.now());
     await Promise.all(consumers.map((c) => c.stop()));
+    phases.push(Date.now());
     const drained = await drain(history, topology.node(final.leader), QUEUES);
+    phases.push(Date.now());
+    const took = phases.slice(1).map((t, i) => t - (phases[i] as number));
+    result.notes.push(`end phases (ms): publishers settled ${took[0]}, whole in-sync set ${took[1]}, consumers closed ${took[2]}, drained ${took[3]}`);
     const policy = await topology.node(final.leader).get('/api/policies/%2F/faults-ha').catch(() => null);
-    result.notes.push(`final drain from ${final.leader} (${Date.now() - stoppedAt} ms after the publishers began to stop): ${drained} deliveries; ha-mode policy on the final leader: ${policy === null ? 'MISSING' : 'present'}`);
+    result.notes.push(`final drain from ${final.leader}: ${drained} deliveries; ha-mode policy on the final leader: ${policy === null ? 'MISSING' : 'present'}`);
     result.notes.push(`client connections: publishers ${publishers.map((p) => p.connects).join('+')}, consumers ${consumers.map((c) => c.connects).join('+')}`);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);

@@ -43,9 +43,13 @@ async function connect(node: ClusterNodeProcess): Promise<ChannelModel> {
   }
 }
 
-/** Drop a connection now, without the close handshake a paused peer would never answer. */
+/**
+ * Drop a connection now, without the close handshake a paused peer would never answer. With an
+ * error: amqplib watches its socket's 'error' and 'end', not 'close', so only then does the
+ * connection close (and the channels' pending confirms fail) at once.
+ */
 function destroy(conn: ChannelModel): void {
-  (conn.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+  (conn.connection as unknown as { stream?: { destroy(err?: Error): void } }).stream?.destroy(new Error('dropped by the fault run'));
 }
 
 const closed = (conn: ChannelModel): Promise<void> =>
@@ -104,11 +108,13 @@ abstract class Client {
 
   protected lost(): void {}
 
+  /** The session loops end within a tick once `running` is off; one stuck in a call gets its connection dropped. */
   async stop(): Promise<void> {
     this.running = false;
-    const conn = this.conn;
-    if (conn !== null) await Promise.race([conn.close().catch(() => undefined), sleep(2000)]).finally(() => destroy(conn));
-    await this.loop;
+    const loop = this.loop ?? Promise.resolve();
+    const ended = await Promise.race([loop.then(() => true), sleep(1000).then(() => false)]);
+    if (!ended && this.conn !== null) destroy(this.conn);
+    await loop;
   }
 }
 
