@@ -270,17 +270,6 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
     this.release();
   }
 
-  /** A follower in the gate that is overdue (the control loop checks this every tick). */
-  overdue(): boolean {
-    const now = Date.now();
-    for (const id of this.gate) {
-      const link = this.server?.links.get(id);
-      if (link === undefined || link.closed) return true;
-      if (link.unackedSince !== 0 && now - link.unackedSince >= this.config.followerAckTimeoutMs) return true;
-    }
-    return false;
-  }
-
   /** Per follower: acked seq, and whether it is in the gate (for the cluster status). */
   followers(): { node: string; acked: number; lag: number; inGate: boolean }[] {
     const last = this.ring.last.seq;
