@@ -92,7 +92,7 @@ export class LeaderLink {
           }
           case Frame.Record:
             this.records.push({ epoch: f.body.readDoubleBE(0), seq: f.body.readDoubleBE(8), payload: f.body.subarray(16) });
-            this.frames.push(f.body);
+            this.frames.push(f.raw);
             if (!this.applyScheduled) {
               this.applyScheduled = true;
               setImmediate(this.applyBound);

@@ -55,6 +55,8 @@ export function ackFrame(seq: number, type: FrameType = Frame.Ack): Buffer {
 export interface DecodedFrame {
   readonly type: FrameType;
   readonly body: Buffer;
+  /** the whole frame as it arrived (a follower keeps record frames in its ring as they are) */
+  readonly raw: Buffer;
 }
 
 /** Splits a byte stream into frames; throws on a bad CRC or length (the link is then dropped). */
@@ -80,7 +82,7 @@ export class FrameReader {
       }
       const typed = buf.subarray(4, 4 + len);
       if (crc32(typed) !== buf.readUInt32BE(4 + len)) throw new Error('replication frame CRC mismatch');
-      out.push({ type: typed[0] as FrameType, body: typed.subarray(1) });
+      out.push({ type: typed[0] as FrameType, body: typed.subarray(1), raw: buf.subarray(0, 8 + len) });
       buf = buf.subarray(8 + len);
     }
     this.chunks = buf.length === 0 ? [] : [buf];
