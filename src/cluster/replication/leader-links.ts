@@ -11,6 +11,7 @@ import type { LogPosition, StoreSnapshot } from '../../store/index.js';
 import { logger } from '../../util/logger.js';
 import { BEAT_MS, Frame, FrameReader, LINK_SILENCE_MS, ackFrame, encodeFrame, jsonFrame, parseJson } from './frames.js';
 import type { LogRing } from './log-ring.js';
+import { listenExclusive } from '../listen.js';
 
 const log = logger('cluster.repl');
 
@@ -144,13 +145,7 @@ export class LeaderServer {
   }
 
   listen(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port, exclusive: true }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    return listenExclusive(this.server, host, port);
   }
 
   /** New records: every streaming link sends what it lacks. */
