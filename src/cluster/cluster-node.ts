@@ -75,6 +75,7 @@ export class ClusterNode implements ClusterInfo {
     private readonly replication: Replication,
   ) {
     replication.onIsrChange = () => this.tick();
+    replication.onStoreFailed = (why) => void this.stepDown(why);
     const local = brokerOptions.management === false ? null : (): Record<string, unknown> => this.status();
     this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local, brokerOptions.tls);
     this.confirmLog = cluster.confirmLog === null ? null : new ConfirmLog(cluster.confirmLog);

@@ -7,6 +7,7 @@
  * follower's HTTPS port: TLS ends here with this node's own certificate, and the request goes on
  * in plain HTTP to the leader's management port on the peer address.
  */
+import { listenExclusive } from './listen.js';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -47,13 +48,7 @@ export class HttpProxy {
       socket.once('close', () => this.sockets.delete(socket));
     });
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, exclusive: true }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenExclusive(server, host, port);
     } catch (err) {
       this.detach?.();
       this.detach = null;

@@ -7,6 +7,7 @@
  * reconnects and lands on the new leader); a client that arrives while no leader is known, or
  * while the new leader's port does not answer yet, waits, paused, up to `waitMs`.
  */
+import { listenExclusive } from './listen.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { TlsContext } from '../server/tls-context.js';
@@ -47,13 +48,7 @@ export class TcpProxy {
   async listen(host: string, port: number, tls?: TlsContext): Promise<void> {
     const server = tls === undefined ? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket)) : this.tlsServer(tls);
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, exclusive: true }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenExclusive(server, host, port);
     } catch (err) {
       this.detach?.();
       this.detach = null;

@@ -1,7 +1,8 @@
 /**
  * The store's change log (CLUSTER.md 6.3): every committed transaction of a store opened with a
  * `ChangeLog` becomes one record of logical operations, handed to the log right after COMMIT
- * returns. The record's position is written into `meta` inside the same transaction, so a store
+ * returns (definitions), or just before COMMIT (a group commit of messages: followers then write
+ * it while the leader's own fsync runs; a COMMIT that fails after that is reported by `failed`). The record's position is written into `meta` inside the same transaction, so a store
  * always knows which record it holds last, even after a crash. A replica applies records
  * (replica.ts) and ends up with the same rows.
  *
@@ -28,8 +29,10 @@ export interface StoreSnapshot {
 export interface ChangeLog {
   /** The position the next record gets (read inside the transaction that writes it). */
   next(): LogPosition;
-  /** A transaction committed: `payload` (log-codec.ts) is the record at the position next() gave. */
+  /** A transaction commits: `payload` (log-codec.ts) is the record at the position next() gave. */
   committed(payload: Buffer, definition: boolean): void;
+  /** The COMMIT of a record already handed over failed: the log is ahead of the store. */
+  failed(err: unknown): void;
   /**
    * Run `done` once every record committed so far is as durable as the log requires (for a
    * cluster leader: on every in-sync follower's disk). Confirms, tx.commit-ok and declare-ok wait here.

@@ -21,8 +21,12 @@ export interface DefinitionOp {
 export type LogOp = StoreOp | DefinitionOp;
 
 class Writer {
-  buf = Buffer.allocUnsafe(1024);
+  buf: Buffer;
   pos = 0;
+
+  constructor(size = 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -88,9 +92,34 @@ class Reader {
 
 const NO_KEEP = 0xffffffff;
 
+/** Bytes the encoding of `op` takes (so a record is allocated once, at its exact size). */
+function sizeOf(op: StoreOp): number {
+  switch (op.kind) {
+    case OpKind.Nop:
+      return 0;
+    case OpKind.Insert:
+      return 1 + 8 + 4 + 16 + Buffer.byteLength(op.exchange) + Buffer.byteLength(op.routingKey) + (op.properties?.length ?? 0) + (op.body?.length ?? 0);
+    case OpKind.Enqueue:
+      return 1 + 40 + 1;
+    case OpKind.Remove:
+    case OpKind.RemoveRange:
+      return 1 + 24;
+    case OpKind.Redeliver:
+      return 1 + 16;
+    case OpKind.DeliveryCount:
+      return 1 + 16 + 4;
+    case OpKind.Purge:
+      return 1 + 8 + 4 + 8 * (op.keep?.length ?? 0);
+    default:
+      return 1 + 8;
+  }
+}
+
 /** Encode the live ops of a committed batch. */
 export function encodeStoreOps(ops: readonly StoreOp[]): Buffer {
-  const w = new Writer();
+  let size = 0;
+  for (const op of ops) size += sizeOf(op);
+  const w = new Writer(size);
   for (const op of ops) {
     if (op.kind === OpKind.Nop) continue;
     w.u8(op.kind);
@@ -180,8 +209,8 @@ export function decodeOps(payload: Buffer): LogOp[] {
         const refs = r.u32();
         const exchange = r.text();
         const routingKey = r.text();
-        const properties = Buffer.from(r.bytes());
-        const body = Buffer.from(r.bytes());
+        const properties = r.bytes();
+        const body = r.bytes();
         out.push(new StoreOp(OpKind.Insert, 0, 0, id, 0, 0, false, refs, exchange, routingKey, properties, body, none));
         break;
       }

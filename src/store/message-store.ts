@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { EntryColumnsBuilder, clampPriority } from './entry-columns.js';
 import { StoreError, StoreErrorCode } from './errors.js';
-import { positionWriter, type ChangeLog } from './change-log.js';
+import { positionWriter, type ChangeLog, type LogPosition } from './change-log.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { encodeStoreOps } from './log-codec.js';
 import { OpKind, type OpBatch, type StoreOp } from './op-batch.js';
@@ -56,13 +56,13 @@ export class MessageStore implements MessageStorage {
   private readonly messageStmt: BetterSqlite3.Statement;
   private readonly statsStmt: BetterSqlite3.Statement;
   private readonly queueSeqStmt: BetterSqlite3.Statement;
-  private readonly applyTx: (batch: OpBatch) => void;
+  private readonly applyTx: (batch: OpBatch, position: LogPosition | null) => void;
   private readonly writePosition: ReturnType<typeof positionWriter>;
 
   constructor(
     db: BetterSqlite3.Database,
     options: GroupCommitOptions = {},
-    /** each committed batch becomes a record of this log (replication) */
+    /** each batch becomes a record of this log (replication), handed over just before its COMMIT */
     private readonly log?: ChangeLog,
   ) {
     this.insertStmt = db.prepare(
@@ -115,15 +115,27 @@ export class MessageStore implements MessageStorage {
     this.lastMessageId = Math.max(saved, present);
     this.persistedMessageId = saved;
     this.writePosition = positionWriter(db);
-    this.applyTx = db.transaction((batch: OpBatch) => {
+    this.applyTx = db.transaction((batch: OpBatch, position: LogPosition | null) => {
       this.applyOps(batch.ops);
-      if (this.log !== undefined) this.writePosition(this.log.next());
+      if (position !== null) this.writePosition(position);
     });
     this.commit = new GroupCommit((batch) => {
       const lastId = this.lastMessageId;
-      this.applyTx(batch);
+      const log = this.log;
+      if (log === undefined) this.applyTx(batch, null);
+      else {
+        // The record leaves before the local COMMIT, so followers write it while this fsync runs;
+        // a commit that fails after that leaves the log ahead of this store: the log is told.
+        const position = log.next();
+        log.committed(encodeStoreOps(batch.ops), false);
+        try {
+          this.applyTx(batch, position);
+        } catch (err) {
+          log.failed(err);
+          throw err;
+        }
+      }
       this.persistedMessageId = lastId; // only once COMMIT has returned
-      this.log?.committed(encodeStoreOps(batch.ops), false);
     }, options);
   }
 

@@ -44,6 +44,14 @@ async function publishConfirmed(url: string, queue: string, body: string): Promi
   }
 }
 
+/** Wait until `leader` lists `id` in its in-sync set (a follower rejoins once it has caught up). */
+async function inSync(leader: ClusterNodeProcess, id: string): Promise<void> {
+  await poll(`${id} in sync`, 15_000, async () => {
+    const v = (await leader.get('/api/warren/cluster')) as ClusterStatus | null;
+    return v?.isr?.members.includes(id) === true ? true : undefined;
+  });
+}
+
 /** Publish `n` persistent messages with confirms; resolves with their bodies once all are confirmed. */
 async function publishMany(url: string, queue: string, n: number): Promise<string[]> {
   const conn = await amqp.connect(url);
@@ -134,26 +142,44 @@ describe('a three-node cluster with managed etcd', () => {
     }
   }, 30_000);
 
-  it('a confirm waits for every in-sync follower: a paused follower holds it until the leader drops it from the set', async () => {
+  it('confirms, tx.commit-ok and declare-ok wait for every in-sync follower: a paused one holds them until the leader drops it from the set', async () => {
     const lead = byId(leader.leader);
     await poll('all three in sync', 15_000, async () => {
       const v = (await lead.get('/api/warren/cluster')) as ClusterStatus;
       return v.isr?.members.length === 3 ? true : undefined;
     });
     const paused = cluster.nodes.find((n) => n !== lead) as ClusterNodeProcess;
+    // Set up first: a channel for a transaction, and the queue.
+    const conn = await amqp.connect(lead.url);
+    const tx = await conn.createChannel();
+    await tx.assertQueue('gated', { durable: true });
     process.kill(paused.pid as number, 'SIGSTOP');
-    let confirmMs: number;
+    let took: number[];
     try {
-      const started = Date.now();
-      await publishMany(lead.url, 'gated', 1);
-      confirmMs = Date.now() - started;
+      const timed = async (run: () => Promise<unknown>): Promise<number> => {
+        const started = Date.now();
+        await run();
+        return Date.now() - started;
+      };
+      took = await Promise.all([
+        timed(() => publishMany(lead.url, 'gated', 1)), // a publisher confirm
+        timed(async () => {
+          // tx.commit-ok (amqplib has no tx API: tx.select 90/10 and tx.commit 90/20 through its rpc)
+          const raw = tx as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
+          await raw.rpc((90 << 16) | 10, {}, (90 << 16) | 11);
+          tx.sendToQueue('gated', Buffer.from('in a transaction'), { persistent: true });
+          await raw.rpc((90 << 16) | 20, {}, (90 << 16) | 21);
+        }),
+        timed(async () => (await conn.createChannel()).assertQueue('gated-declare', { durable: true })), // declare-ok
+      ]);
       const v = (await lead.get('/api/warren/cluster')) as ClusterStatus;
       expect(v.isr?.members).not.toContain(paused.spec.id);
     } finally {
       process.kill(paused.pid as number, 'SIGCONT');
+      await conn.close().catch(() => undefined);
     }
-    // Held until the paused follower was dropped (its ack deadline or its lease, ~3 s), not sent at once.
-    expect(confirmMs).toBeGreaterThan(1000);
+    // Each held until the paused follower was dropped (its ack deadline or its lease, ~3 s), not sent at once.
+    expect(took.map((ms) => ms > 1000)).toEqual([true, true, true]);
     // Resumed, it catches up and is in sync again; with all three in sync a confirm is quick.
     await poll('the paused follower back in sync', 20_000, async () => {
       const v = (await lead.get('/api/warren/cluster')) as ClusterStatus;
@@ -211,6 +237,7 @@ describe('a three-node cluster with managed etcd', () => {
   it('transfer-leadership moves the role to the other in-sync node', async () => {
     const survivors = cluster.nodes.filter((n) => n.etcdAlive());
     const follower = survivors.find((n) => n.spec.id !== leader.leader) as ClusterNodeProcess;
+    await inSync(byId(leader.leader), follower.spec.id); // only an in-sync node may take over
     // Asked of a follower, the request is proxied to the leader, which resigns.
     const res = await follower.post('/api/warren/cluster/transfer-leadership');
     expect(res.status).toBe(202);
@@ -229,6 +256,7 @@ describe('a three-node cluster with managed etcd', () => {
   it('a leader paused past its lease (SIGSTOP) confirms nothing when it resumes, and steps down', async () => {
     const zombie = byId(leader.leader);
     const other = cluster.nodes.find((n) => n !== zombie && n.etcdAlive()) as ClusterNodeProcess;
+    await inSync(zombie, other.spec.id);
     // A client of the leader itself, not proxied.
     const conn = await amqp.connect(zombie.url);
     // amqplib treats 320 CONNECTION_FORCED as not fatal: no 'error', a 'close' carrying the code.

@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { LogPosition, LogRecord } from '../../store/index.js';
-import { Frame, FrameReader, ackFrame, jsonFrame, parseJson } from './frames.js';
+import { BEAT_MS, Frame, FrameReader, LINK_SILENCE_MS, ackFrame, jsonFrame, parseJson } from './frames.js';
 import { helloMac } from './leader-links.js';
 
 export interface FollowerSide {
@@ -32,6 +32,8 @@ export class LeaderLink {
   private frames: Buffer[] = [];
   private applyScheduled = false;
   private readonly applyBound = (): void => this.applyPending();
+  private heard = Date.now();
+  private readonly beats: NodeJS.Timeout;
   mode: 'connecting' | 'snapshot' | 'stream' = 'connecting';
 
   constructor(
@@ -48,6 +50,12 @@ export class LeaderLink {
       this.socket.write(jsonFrame(Frame.Hello, hello));
     });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A partition that drops packets never resets the connection: a silent leader is a dead link.
+    this.beats = setInterval(() => {
+      const silent = Date.now() - this.heard;
+      if (silent > LINK_SILENCE_MS) this.close(`nothing heard from the leader for ${silent} ms`);
+      else if (this.mode === 'stream') this.socket.write(ackFrame(side.position().seq, Frame.Beat));
+    }, BEAT_MS);
     this.socket.on('error', (err) => this.close(err.message));
     this.socket.on('close', () => this.close('the leader closed the link'));
   }
@@ -55,12 +63,14 @@ export class LeaderLink {
   close(why: string): void {
     if (this.done) return;
     this.done = true;
+    clearInterval(this.beats);
     this.socket.destroy();
     this.side.closed(this, why);
   }
 
   private onData(chunk: Buffer): void {
     if (this.done) return;
+    this.heard = Date.now();
     try {
       for (const f of this.reader.push(chunk)) {
         switch (f.type) {
@@ -82,11 +92,13 @@ export class LeaderLink {
           }
           case Frame.Record:
             this.records.push({ epoch: f.body.readDoubleBE(0), seq: f.body.readDoubleBE(8), payload: f.body.subarray(16) });
-            this.frames.push(f.body);
+            this.frames.push(f.raw);
             if (!this.applyScheduled) {
               this.applyScheduled = true;
               setImmediate(this.applyBound);
             }
+            break;
+          case Frame.Beat:
             break;
           case Frame.Refuse:
             return this.close(`refused: ${parseJson<{ reason: string }>(f.body).reason}`);

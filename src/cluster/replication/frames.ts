@@ -9,11 +9,18 @@
  *   RECORD    leader -> follower   epoch:f64 seq:f64 payload (log-codec.ts)
  *   ACK       follower -> leader   seq:f64 (cumulative: applied and fsynced up to seq)
  *   REFUSE    leader -> follower   JSON {reason}
+ *   BEAT      both ways, every second: seq:f64 (the leader's last record; the follower's applied)
+ *
+ * A link that hears nothing for LINK_SILENCE_MS is dead (a partition that drops packets never
+ * resets the connection): it is closed, and the follower reconnects.
  */
 import { crc32 } from 'node:zlib';
 
-export const Frame = { Hello: 1, Welcome: 2, Snapshot: 3, SnapEnd: 4, Record: 5, Ack: 6, Refuse: 7 } as const;
+export const Frame = { Hello: 1, Welcome: 2, Snapshot: 3, SnapEnd: 4, Record: 5, Ack: 6, Refuse: 7, Beat: 8 } as const;
 export type FrameType = (typeof Frame)[keyof typeof Frame];
+
+export const BEAT_MS = 1000;
+export const LINK_SILENCE_MS = 3500;
 
 /** frames larger than this are refused (a record is one group commit: at most ~8 MiB of bodies) */
 const MAX_FRAME = 256 * 1024 * 1024;
@@ -39,15 +46,17 @@ export function recordFrame(epoch: number, seq: number, payload: Buffer): Buffer
   return encodeFrame(Frame.Record, body);
 }
 
-export function ackFrame(seq: number): Buffer {
+export function ackFrame(seq: number, type: FrameType = Frame.Ack): Buffer {
   const body = Buffer.allocUnsafe(8);
   body.writeDoubleBE(seq, 0);
-  return encodeFrame(Frame.Ack, body);
+  return encodeFrame(type, body);
 }
 
 export interface DecodedFrame {
   readonly type: FrameType;
   readonly body: Buffer;
+  /** the whole frame as it arrived (a follower keeps record frames in its ring as they are) */
+  readonly raw: Buffer;
 }
 
 /** Splits a byte stream into frames; throws on a bad CRC or length (the link is then dropped). */
@@ -73,7 +82,7 @@ export class FrameReader {
       }
       const typed = buf.subarray(4, 4 + len);
       if (crc32(typed) !== buf.readUInt32BE(4 + len)) throw new Error('replication frame CRC mismatch');
-      out.push({ type: typed[0] as FrameType, body: typed.subarray(1) });
+      out.push({ type: typed[0] as FrameType, body: typed.subarray(1), raw: buf.subarray(0, 8 + len) });
       buf = buf.subarray(8 + len);
     }
     this.chunks = buf.length === 0 ? [] : [buf];

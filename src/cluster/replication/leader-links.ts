@@ -9,8 +9,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LogPosition, StoreSnapshot } from '../../store/index.js';
 import { logger } from '../../util/logger.js';
-import { Frame, FrameReader, encodeFrame, jsonFrame, parseJson } from './frames.js';
+import { BEAT_MS, Frame, FrameReader, LINK_SILENCE_MS, ackFrame, encodeFrame, jsonFrame, parseJson } from './frames.js';
 import type { LogRing } from './log-ring.js';
+import { listenExclusive } from '../listen.js';
 
 const log = logger('cluster.repl');
 
@@ -54,6 +55,8 @@ export class FollowerLink {
   /** when the oldest record not acked yet was sent (0: all acked) */
   unackedSince = 0;
   closed = false;
+  /** when the follower was last heard from */
+  heard = Date.now();
   private blocked = false;
 
   constructor(
@@ -77,6 +80,12 @@ export class FollowerLink {
       this.sent++;
       if (!this.socket.write(frame)) this.blocked = true;
     }
+  }
+
+  /** Every BEAT_MS: close a silent link, else send a beat. */
+  beat(now: number): void {
+    if (now - this.heard > LINK_SILENCE_MS) this.close(`nothing heard for ${now - this.heard} ms`);
+    else if (this.streaming) this.socket.write(ackFrame(this.owner.ring.last.seq, Frame.Beat));
   }
 
   ack(seq: number): void {
@@ -125,19 +134,18 @@ export class LeaderServer {
   private readonly server: Server;
   readonly links = new Map<string, FollowerLink>();
   private readonly sockets = new Set<Socket>();
+  private readonly beats: NodeJS.Timeout;
 
   constructor(private readonly owner: LeaderLog) {
     this.server = createServer((socket) => this.accept(socket));
+    this.beats = setInterval(() => {
+      const now = Date.now();
+      for (const link of [...this.links.values()]) link.beat(now);
+    }, BEAT_MS);
   }
 
   listen(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host, port, exclusive: true }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    return listenExclusive(this.server, host, port);
   }
 
   /** New records: every streaming link sends what it lacks. */
@@ -146,6 +154,7 @@ export class LeaderServer {
   }
 
   close(): Promise<void> {
+    clearInterval(this.beats);
     for (const link of this.links.values()) link.close('the leader stopped leading');
     for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -159,8 +168,9 @@ export class LeaderServer {
     const timer = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => {
       try {
+        if (link !== null) link.heard = Date.now();
         for (const f of reader.push(chunk)) {
-          if (link !== null && f.type === Frame.Ack) link.ack(f.body.readDoubleBE(0));
+          if (link !== null && (f.type === Frame.Ack || f.type === Frame.Beat)) link.ack(f.body.readDoubleBE(0));
           else if (link === null && f.type === Frame.Hello) {
             clearTimeout(timer);
             link = this.hello(socket, parseJson<Hello>(f.body));

@@ -11,7 +11,7 @@
  * committed. So a confirm never depends on a follower the ISR no longer lists, and every follower
  * the ISR lists has every confirmed record.
  */
-import { encodeFrame, Frame, recordFrame } from './frames.js';
+import { recordFrame } from './frames.js';
 import { LeaderServer, type FollowerLink, type LeaderLog } from './leader-links.js';
 import { LeaderLink, type FollowerSide } from './follower-link.js';
 import { LogRing } from './log-ring.js';
@@ -35,6 +35,8 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
   secret = '';
   /** poke the control loop: the in-sync set should change */
   onIsrChange: () => void = () => undefined;
+  /** the store failed to commit a record it had already shipped: this node must stop leading */
+  onStoreFailed: (why: string) => void = () => undefined;
 
   private replica: Replica | null = null;
   private link: LeaderLink | null = null;
@@ -127,7 +129,7 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
     }
     for (let i = 0; i < records.length; i++) {
       const r = records[i] as LogRecord;
-      if (r.seq === this.ring.last.seq + 1) this.ring.append(r.epoch, r.seq, encodeFrame(Frame.Record, frames[i] as Buffer));
+      if (r.seq === this.ring.last.seq + 1) this.ring.append(r.epoch, r.seq, frames[i] as Buffer);
     }
     return replica.at;
   }
@@ -205,6 +207,10 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
     this.server?.pump();
   }
 
+  failed(err: unknown): void {
+    this.onStoreFailed(`the store failed to commit record ${this.ring.last.seq}, already sent to followers: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   whenDurable(done: (err: Error | null) => void): void {
     const seq = this.ring.last.seq;
     if (this.waitHead === this.waiters.length && this.durableUpTo() >= seq) return done(null);
@@ -268,17 +274,6 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
   isrCommitted(members: readonly string[]): void {
     this.gate = new Set(members.filter((id) => id !== this.node));
     this.release();
-  }
-
-  /** A follower in the gate that is overdue (the control loop checks this every tick). */
-  overdue(): boolean {
-    const now = Date.now();
-    for (const id of this.gate) {
-      const link = this.server?.links.get(id);
-      if (link === undefined || link.closed) return true;
-      if (link.unackedSince !== 0 && now - link.unackedSince >= this.config.followerAckTimeoutMs) return true;
-    }
-    return false;
   }
 
   /** Per follower: acked seq, and whether it is in the gate (for the cluster status). */

@@ -38,6 +38,9 @@ class MemoryLog implements ChangeLog {
   whenDurable(done: (err: Error | null) => void): void {
     done(null);
   }
+  failed(err: unknown): void {
+    throw new Error(`unexpected commit failure: ${String(err)}`);
+  }
   attach(position: LogPosition, snapshot: () => StoreSnapshot): void {
     this.last = position;
     this.snapshot = snapshot;
