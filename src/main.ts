@@ -163,7 +163,7 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
         ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
         ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
         ...(options.consumerTimeout !== undefined ? { consumerTimeout: options.consumerTimeout } : {}),
-        ...(hooks !== undefined ? { clusterName: hooks.clusterName, clusterSize: hooks.cluster.nodes().length } : {}),
+        ...(hooks !== undefined ? { clusterName: hooks.clusterName } : {}),
         ...pick(options, ['loopbackUsers', 'defaultUser', 'defaultPass', 'defaultVhost', 'maxConnections', 'maxConsumersPerChannel']),
       },
       new Persistence(store, PROPERTIES_CODEC),
