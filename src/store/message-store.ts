@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { EntryColumnsBuilder, clampPriority } from './entry-columns.js';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { MessageRangeReader } from './message-range.js';
 import { OpKind, type OpBatch } from './op-batch.js';
 import type { CommitCallback, MessageStorage, QueueEntryColumns, QueueStats, StoredMessage } from './storage.js';
 
@@ -49,7 +50,7 @@ export class MessageStore implements MessageStorage {
   private readonly rangeStmts: BetterSqlite3.Statement[];
   private readonly metaStmt: BetterSqlite3.Statement;
   private readonly deliveryCountStmt: BetterSqlite3.Statement;
-  private readonly messageRangeStmt: BetterSqlite3.Statement;
+  private readonly range: MessageRangeReader;
   private readonly entriesStmt: BetterSqlite3.Statement;
   private readonly messageStmt: BetterSqlite3.Statement;
   private readonly statsStmt: BetterSqlite3.Statement;
@@ -91,9 +92,7 @@ export class MessageStore implements MessageStorage {
     this.messageStmt = db.prepare(
       'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id = ?',
     );
-    this.messageRangeStmt = db.prepare(
-      'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id BETWEEN ? AND ? ORDER BY id',
-    );
+    this.range = new MessageRangeReader(db);
     this.statsStmt = db.prepare(
       `SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS maxSeq
        FROM queue_entries WHERE queue_id = ?`,
@@ -293,7 +292,7 @@ export class MessageStore implements MessageStorage {
       for (let i = 0; i < n; i++) out[i] = this.loadMessage(ids[i] as number);
       return out;
     }
-    const rows = this.messageRangeStmt.all(first, last) as StoredMessage[];
+    const rows = this.range.read(first, last);
     let r = 0;
     for (let i = 0; i < n; i++) {
       const id = ids[i] as number;
