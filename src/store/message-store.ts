@@ -279,7 +279,8 @@ export class MessageStore implements MessageStorage {
 
   /**
    * Bodies for several ids. A page of one queue has ascending, mostly dense ids: those are read
-   * with one range scan instead of a lookup each; scattered ids fall back to lookups.
+   * with one range scan; scattered ids (queues filled side by side) with one statement over the
+   * list; ids with writes pending in the batch, one by one.
    */
   loadMessages(ids: ArrayLike<number>): (StoredMessage | undefined)[] {
     const n = ids.length;
@@ -288,10 +289,11 @@ export class MessageStore implements MessageStorage {
     const last = ids[n - 1] as number;
     let ascending = n > 1;
     for (let i = 1; i < n && ascending; i++) ascending = (ids[i] as number) > (ids[i - 1] as number);
-    if (!ascending || last - first >= n * 4 || this.commit.batch.live > 0) {
+    if (n < 2 || this.commit.batch.live > 0) {
       for (let i = 0; i < n; i++) out[i] = this.loadMessage(ids[i] as number);
       return out;
     }
+    if (!ascending || last - first >= n * 4) return this.range.readList(ids);
     const rows = this.range.read(first, last);
     let r = 0;
     for (let i = 0; i < n; i++) {

@@ -7,7 +7,10 @@
  * through memory-probe.mjs (SIGUSR2), its V8 heap, external and array-buffer bytes, and the
  * anonymous memory of its mappings (/proc/PID/smaps: [heap] = glibc main arena).
  *
- *   npm run build && node test/bench/memory-drain.mjs [--messages 1000000] [--size 16] [--durable] [--gc]
+ *   npm run build && node test/bench/memory-drain.mjs [--messages 1000000] [--size 16] [--durable] [--gc] [--queues 1]
+ *
+ * --queues N fills N queues side by side (message i to queue i mod N), so that the ids of one
+ * queue's page are scattered, then drains them all.
  *
  * Extra broker node flags: BENCH_WARREN_NODE_ARGS; extra env (e.g. MALLOC_ARENA_MAX=2) passes through.
  */
@@ -17,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from './e2e/client.mjs';
-import { FRAME_BODY, publishBatch } from './e2e/frames.mjs';
+import { FRAME_BODY, publishFrames } from './e2e/frames.mjs';
 
 const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const PROBE = join(import.meta.dirname, 'memory-probe.mjs');
@@ -27,10 +30,12 @@ const { values: opts } = parseArgs({
     size: { type: 'string', default: '16' },
     durable: { type: 'boolean', default: false },
     gc: { type: 'boolean', default: false },
+    queues: { type: 'string', default: '1' },
   },
 });
 const N = Number(opts.messages);
 const SIZE = Number(opts.size);
+const QUEUES = Number(opts.queues);
 const MiB = 1024 * 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const dataDir = mkdtempSync(join(tmpdir(), 'warren-memory-drain-'));
@@ -96,10 +101,15 @@ async function sample(label) {
 }
 
 try {
-  const queue = 'memory-drain';
+  const queues = Array.from({ length: QUEUES }, (_, i) => `memory-drain-${i}`);
   const setup = await connect(port);
   await setup.openChannel(1);
-  await setup.declareQueue(1, queue, { durable: opts.durable });
+  for (const q of queues) await setup.declareQueue(1, q, { durable: opts.durable });
+  const depth = async () => {
+    let sum = 0;
+    for (const q of queues) sum += await setup.declareQueue(1, q, { durable: opts.durable, passive: true });
+    return sum;
+  };
   await sleep(1000);
   await sample('idle');
 
@@ -107,14 +117,14 @@ try {
   const pub = await connect(port);
   await pub.openChannel(1);
   const BATCH = 1000;
-  const batch = publishBatch(1, { routingKey: queue, size: SIZE, persistent: opts.durable }, BATCH);
+  const frames = queues.map((q) => publishFrames(1, { routingKey: q, size: SIZE, persistent: opts.durable }).bytes);
+  const batch = Buffer.concat(Array.from({ length: BATCH }, (_, i) => frames[i % QUEUES]));
   const t0 = performance.now();
   for (let sent = 0; sent < N; sent += BATCH) {
     if (!pub.socket.write(batch)) await new Promise((r) => pub.socket.once('drain', r));
   }
   for (;;) {
-    const depth = await setup.declareQueue(1, queue, { durable: opts.durable, passive: true });
-    if (depth >= N) break;
+    if ((await depth()) >= N) break;
     await sleep(100);
   }
   const filled = performance.now();
@@ -128,7 +138,7 @@ try {
       if (type === FRAME_BODY && ++got === N) resolve();
     };
   });
-  await cons.consume(1, queue, { noAck: true });
+  for (const q of queues) await cons.consume(1, q, { noAck: true });
   await done;
   const drained = performance.now();
   console.log(`publish ${((filled - t0) / 1000).toFixed(1)} s, drain ${((drained - filled) / 1000).toFixed(1)} s`);

@@ -72,6 +72,21 @@ describe('MessageStore.loadMessages over an id range (a page of a queue)', () =>
     for (const b of blobs) expect(b?.byteLength).toBeLessThanOrEqual(GROUP_BYTES);
   });
 
+  it('reads scattered ids (queues filled side by side) and ids out of order with one statement, aligned', () => {
+    // Five queues' messages interleaved: one queue's ids are five apart, too sparse for a range scan.
+    const ids = put(Array.from({ length: 2000 }, (_, i) => [Buffer.from([0x10, 0, i % 256]), Buffer.from(`m${i}`)]));
+    const every5th = ids.filter((_, i) => i % 5 === 2);
+    const scattered = store.messages.loadMessages(every5th);
+    expect(scattered.map((s) => s?.body.toString())).toEqual(every5th.map((id) => `m${ids.indexOf(id)}`));
+    expect(scattered.every((s, i) => s?.properties.equals(Buffer.from([0x10, 0, (5 * i + 2) % 256])))).toBe(true);
+    expect(new Set(scattered.map((s) => s?.body.buffer)).size).toBeLessThan(10);
+
+    const shuffled = [ids[7] as number, 999_999, ids[3] as number, ids[7] as number, ids[1999] as number];
+    const got = store.messages.loadMessages(shuffled);
+    expect(got.map((s) => s?.body.toString())).toEqual(['m7', undefined, 'm3', 'm7', 'm1999']);
+    expect(got.map((s) => s?.routingKey)).toEqual(['key-7', undefined, 'key-3', 'key-7', 'key-1999']);
+  });
+
   it('skips ids that are gone from a range and reads a large message on its own', () => {
     const big = Buffer.alloc(GROUP_BYTES * 2, 7);
     const ids = put([
