@@ -17,7 +17,7 @@ import { PROTOCOL_HEADER } from './handshake.js';
 import { describeFrame } from './frame-text.js';
 import { ReadGate, ReadPause } from './read-gate.js';
 import type { CertLogin } from './tls-context.js';
-import { CLOSE_LINGER_MS, countInputChunk, SILENT_CLOSE_DELAY_MS, type ConnectionLimits } from './connection-settings.js';
+import { CLOSE_LINGER_MS, countIo, SILENT_CLOSE_DELAY_MS, type ConnectionLimits } from './connection-settings.js';
 
 const log = logger('amqp.connection');
 
@@ -95,7 +95,7 @@ export class Connection implements FrameHandler, FlowWaiter {
   }
 
   private onData(chunk: Buffer): void {
-    countInputChunk();
+    countIo();
     this.heartbeat.received();
     try {
       if (this.header !== null) {
@@ -261,6 +261,7 @@ export class Connection implements FrameHandler, FlowWaiter {
       this.confirmDirty.clear();
     }
     if (this.writer.pendingBytes === 0) return;
+    countIo();
     if (!this.writer.flush()) this.writeBlocked = true;
   }
 
