@@ -17,7 +17,7 @@ import { TlsContext, type TlsSettings } from './server/tls-context.js';
 import { defaultNodeName, ManagementServer } from './http/server.js';
 import { PrometheusServer } from './http/prometheus/server.js';
 import type { ListenerInfo } from './http/router.js';
-import { inputChunks } from './server/connection-settings.js';
+import { ioActivity } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
 import type { ClusterOptions } from './cluster/cluster-config.js';
@@ -163,7 +163,7 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
         ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
         ...(options.queueMemoryBudget !== undefined ? { queueMemoryBudget: options.queueMemoryBudget } : {}),
         ...(options.consumerTimeout !== undefined ? { consumerTimeout: options.consumerTimeout } : {}),
-        ...(hooks !== undefined ? { clusterName: hooks.clusterName, clusterSize: hooks.cluster.nodes().length } : {}),
+        ...(hooks !== undefined ? { clusterName: hooks.clusterName } : {}),
         ...pick(options, ['loopbackUsers', 'defaultUser', 'defaultPass', 'defaultVhost', 'maxConnections', 'maxConsumersPerChannel']),
       },
       new Persistence(store, PROPERTIES_CODEC),
@@ -236,7 +236,7 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
     }
   }
   alarms.start();
-  const compaction = new IdleCompaction(inputChunks);
+  const compaction = new IdleCompaction(ioActivity);
   compaction.start();
   if (management !== null) broker.stats.start(options.statsInterval);
   if (tlsPort !== undefined) log.info(`AMQPS listening on port ${tlsPort}`);

@@ -38,8 +38,6 @@ export interface BrokerConfig {
   maxConnections: number;
   /** consumers one channel may have (RabbitMQ's consumer_max_per_channel); 0: none */
   maxConsumersPerChannel: number;
-  /** nodes in the cluster when this broker is a cluster's leader; undefined on a single node */
-  clusterSize: number | undefined;
 }
 
 export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
@@ -53,7 +51,6 @@ export const DEFAULT_BROKER_CONFIG: BrokerConfig = {
   defaultVhost: '/',
   maxConnections: 0,
   maxConsumersPerChannel: 0,
-  clusterSize: undefined,
 };
 
 /** Queue types a vhost may default to (RabbitMQ also knows 'stream'; Warren has no streams). */
@@ -141,7 +138,6 @@ export class Broker {
       v = new Vhost(name, this.codec, this.persistence, this.policies, this.config.queueMemoryBudget, this.scheduler);
       v.observers.push(...this.observers);
       v.churn = this.churn;
-      v.clusterSize = this.config.clusterSize;
       this.vhosts.set(name, v);
     }
     return v;

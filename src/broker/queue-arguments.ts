@@ -32,10 +32,8 @@
  * then the quorum properties. Any integer tag (b B s u I i l) is an integer; floats, strings,
  * timestamps are not. x-delivery-limit and x-consumer-timeout are not validated by RabbitMQ.
  *
- * Warren, clustered (CLUSTER.md 6.6): x-quorum-initial-group-size above the number of cluster
- * nodes is refused, `... 'x-quorum-initial-group-size' ...: "5 is more than the 3 nodes of the
- * cluster"` (RabbitMQ places min(size, nodes) members); on a single node any positive size is
- * accepted, as RabbitMQ does.
+ * x-quorum-initial-group-size above the number of nodes is accepted, as RabbitMQ does (it places
+ * min(size, nodes) members); every in-sync node holds a copy anyway (CLUSTER.md 6.6).
  *
  * Warren extension: x-delivery-limit is accepted on classic queues too (RabbitMQ 3.10 refuses it
  * with `invalid arg 'x-delivery-limit' for queue 'q' in vhost '/' of queue type rabbit_classic_queue`).
@@ -87,8 +85,6 @@ export interface QueueDeclareContext {
   autoDelete: boolean;
   /** The client sent an empty name (quorum queues cannot be server-named). */
   serverNamed?: boolean;
-  /** Nodes in the cluster, when clustered: x-quorum-initial-group-size may not exceed it. */
-  clusterSize?: number | undefined;
 }
 
 /** RabbitMQ's rabbit_misc:check_expiry bound: ten years in milliseconds. */
@@ -209,11 +205,6 @@ export function parseQueueArguments(args: FieldTable, ctx: QueueDeclareContext):
     if (ALL_TYPE_ARGS.has(key) && !known.includes(key)) {
       throw preconditionFailed(`invalid arg '${key}' for ${what} of queue type ${TYPE_MODULE[queueType]}`);
     }
-  }
-  const groupSize = args['x-quorum-initial-group-size'];
-  if (queueType === 'quorum' && groupSize !== undefined && ctx.clusterSize !== undefined && intValue(groupSize) > ctx.clusterSize) {
-    // Warren (CLUSTER.md 6.6): RabbitMQ silently caps the group at the cluster's size.
-    throw invalidArg('x-quorum-initial-group-size', charlist(`${intValue(groupSize)} is more than the ${ctx.clusterSize} nodes of the cluster`));
   }
   if (queueType === 'quorum') {
     if (ctx.autoDelete) throw preconditionFailed(`invalid property 'auto-delete' for ${what}`);

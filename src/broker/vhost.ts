@@ -72,8 +72,6 @@ export class Vhost {
   readonly counters = new VhostCounters();
   /** the broker's churn counters (queues declared, created, deleted); the broker sets its own */
   churn = new Churn();
-  /** nodes in the cluster when clustered (x-quorum-initial-group-size's bound); the broker sets it */
-  clusterSize: number | undefined = undefined;
   metadata: VhostMetadata = {};
   /** max-connections (Sessions), max-queues (declareQueue) */
   limits: VhostLimits = {};
@@ -269,7 +267,6 @@ export class Vhost {
       exclusive: options.exclusiveOwner !== null,
       autoDelete: options.autoDelete,
       serverNamed,
-      clusterSize: this.clusterSize,
     });
     const q = this.createQueue(name, options, parsed);
     this.churn.queuesCreated++;

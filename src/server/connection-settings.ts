@@ -16,9 +16,13 @@ export const CLOSE_LINGER_MS = 5000;
  */
 export const SILENT_CLOSE_DELAY_MS = 3000;
 
-/** Input chunks read by every connection of the process: a cheap sign of activity (idle compaction). */
-let chunksRead = 0;
-export const inputChunks = (): number => chunksRead;
-export const countInputChunk = (): void => {
-  chunksRead++;
+/**
+ * Input chunks read and output batches written by every connection of the process: a cheap sign
+ * of activity (idle compaction). Output counts too: a consumer draining a backlog without acks
+ * (no-ack) sends nothing for as long as the drain lasts.
+ */
+let ioEvents = 0;
+export const ioActivity = (): number => ioEvents;
+export const countIo = (): void => {
+  ioEvents++;
 };

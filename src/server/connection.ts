@@ -18,7 +18,7 @@ import { describeFrame } from './frame-text.js';
 import { ReadGate, ReadPause } from './read-gate.js';
 import { DurableHold } from './durable-hold.js';
 import type { CertLogin } from './tls-context.js';
-import { CLOSE_LINGER_MS, countInputChunk, SILENT_CLOSE_DELAY_MS, type ConnectionLimits } from './connection-settings.js';
+import { CLOSE_LINGER_MS, countIo, SILENT_CLOSE_DELAY_MS, type ConnectionLimits } from './connection-settings.js';
 
 const log = logger('amqp.connection');
 
@@ -98,7 +98,7 @@ export class Connection implements FrameHandler, FlowWaiter {
   }
 
   private onData(chunk: Buffer): void {
-    countInputChunk();
+    countIo();
     this.heartbeat.received();
     try {
       if (this.header !== null) {
@@ -218,8 +218,7 @@ export class Connection implements FrameHandler, FlowWaiter {
     let ch = this.channels.get(channelNumber);
     if (ch === undefined) {
       if (m.id !== MethodId.ChannelOpen) throw channelError(`expected 'channel.open'`);
-      // RabbitMQ's check: the count of open channels against channel_max (530), before the
-      // number itself, so channel_max + 1 with every channel open gets RabbitMQ's text.
+      // RabbitMQ checks the count of open channels against channel_max (530) before the number.
       if (this.channels.size >= this.channelMax) {
         throw notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
       }
@@ -266,6 +265,7 @@ export class Connection implements FrameHandler, FlowWaiter {
       this.confirmDirty.clear();
     }
     if (this.writer.pendingBytes === 0) return;
+    countIo();
     if (!this.writer.flush()) this.writeBlocked = true;
   }
 

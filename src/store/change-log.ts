@@ -50,6 +50,13 @@ export interface ChangeLog {
 /** What the broker sees of the log: enough to hold replies until a definition change is durable. */
 export type Durability = Pick<ChangeLog, 'whenDurable' | 'definitionSeq'>;
 
+/**
+ * Bytes a record's payload has free before and after it in its buffer, so the log can frame it
+ * in place (length, type, epoch, seq before; a checksum after) instead of copying every body again.
+ */
+export const RECORD_HEADROOM = 21;
+export const RECORD_TAILROOM = 4;
+
 /** meta keys of the position */
 export const META_EPOCH = 'log_epoch';
 export const META_SEQ = 'log_seq';

@@ -7,3 +7,4 @@ export { SCHEMA_VERSION } from './schema.js';
 export type * from './storage.js';
 export { Replica, type LogRecord } from './replica.js';
 export { NO_POSITION, type ChangeLog, type Durability, type LogPosition, type StoreSnapshot } from './change-log.js';
+export { hasRecordRoom } from './log-codec.js';

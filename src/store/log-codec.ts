@@ -7,6 +7,7 @@
  *   op      := kind:u8 fields            (StoreOp kinds, op-batch.ts)
  *            | 100 len:u32 json          (definition call)
  */
+import { RECORD_HEADROOM, RECORD_TAILROOM } from './change-log.js';
 import { OpKind, StoreOp } from './op-batch.js';
 
 export const DEFINITION = 100;
@@ -20,17 +21,35 @@ export interface DefinitionOp {
 
 export type LogOp = StoreOp | DefinitionOp;
 
+/** Payloads made here, which have RECORD_HEADROOM and RECORD_TAILROOM of their own around them. */
+const roomy = new WeakSet<Buffer>();
+
+/** May the log frame `payload` in place (write into the room around it)? */
+export function hasRecordRoom(payload: Buffer): boolean {
+  return roomy.has(payload);
+}
+
 class Writer {
   buf: Buffer;
-  pos = 0;
+  pos: number;
 
+  /** Payload bytes start after RECORD_HEADROOM; RECORD_TAILROOM more are kept free at the end. */
   constructor(size = 1024) {
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = Buffer.allocUnsafe(RECORD_HEADROOM + size + RECORD_TAILROOM);
+    this.pos = RECORD_HEADROOM;
+  }
+
+  /** The payload, a view with the head- and tailroom around it in the same buffer. */
+  payload(): Buffer {
+    this.ensure(RECORD_TAILROOM);
+    const payload = this.buf.subarray(RECORD_HEADROOM, this.pos);
+    roomy.add(payload);
+    return payload;
   }
 
   ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    if (this.pos + n + RECORD_TAILROOM <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + RECORD_TAILROOM));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -173,7 +192,7 @@ export function encodeStoreOps(ops: readonly StoreOp[]): Buffer {
         break;
     }
   }
-  return w.buf.subarray(0, w.pos);
+  return w.payload();
 }
 
 function reviveBuffers(_key: string, value: unknown): unknown {
@@ -190,7 +209,7 @@ export function encodeDefinition(op: DefinitionOp): Buffer {
   const w = new Writer();
   w.u8(DEFINITION);
   w.text(JSON.stringify(op, tagBuffers));
-  return w.buf.subarray(0, w.pos);
+  return w.payload();
 }
 
 /** Decode a record's ops (throws RangeError on a malformed record). */

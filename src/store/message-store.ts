@@ -4,6 +4,7 @@ import { StoreError, StoreErrorCode } from './errors.js';
 import { positionWriter, type ChangeLog, type LogPosition } from './change-log.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { encodeStoreOps } from './log-codec.js';
+import { MessageRangeReader } from './message-range.js';
 import { OpKind, type OpBatch, type StoreOp } from './op-batch.js';
 import type { CommitCallback, MessageStorage, QueueEntryColumns, QueueStats, StoredMessage } from './storage.js';
 
@@ -51,7 +52,7 @@ export class MessageStore implements MessageStorage {
   private readonly rangeStmts: BetterSqlite3.Statement[];
   private readonly metaStmt: BetterSqlite3.Statement;
   private readonly deliveryCountStmt: BetterSqlite3.Statement;
-  private readonly messageRangeStmt: BetterSqlite3.Statement;
+  private readonly range: MessageRangeReader;
   private readonly entriesStmt: BetterSqlite3.Statement;
   private readonly messageStmt: BetterSqlite3.Statement;
   private readonly statsStmt: BetterSqlite3.Statement;
@@ -99,9 +100,7 @@ export class MessageStore implements MessageStorage {
     this.messageStmt = db.prepare(
       'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id = ?',
     );
-    this.messageRangeStmt = db.prepare(
-      'SELECT id, exchange, routing_key AS routingKey, properties, body FROM messages WHERE id BETWEEN ? AND ? ORDER BY id',
-    );
+    this.range = new MessageRangeReader(db);
     this.statsStmt = db.prepare(
       `SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes, coalesce(max(seq), 0) AS maxSeq
        FROM queue_entries WHERE queue_id = ?`,
@@ -312,7 +311,8 @@ export class MessageStore implements MessageStorage {
 
   /**
    * Bodies for several ids. A page of one queue has ascending, mostly dense ids: those are read
-   * with one range scan instead of a lookup each; scattered ids fall back to lookups.
+   * with one range scan; scattered ids (queues filled side by side) with one statement over the
+   * list; ids with writes pending in the batch, one by one.
    */
   loadMessages(ids: ArrayLike<number>): (StoredMessage | undefined)[] {
     const n = ids.length;
@@ -321,11 +321,12 @@ export class MessageStore implements MessageStorage {
     const last = ids[n - 1] as number;
     let ascending = n > 1;
     for (let i = 1; i < n && ascending; i++) ascending = (ids[i] as number) > (ids[i - 1] as number);
-    if (!ascending || last - first >= n * 4 || this.commit.batch.live > 0) {
+    if (n < 2 || this.commit.batch.live > 0) {
       for (let i = 0; i < n; i++) out[i] = this.loadMessage(ids[i] as number);
       return out;
     }
-    const rows = this.messageRangeStmt.all(first, last) as StoredMessage[];
+    if (!ascending || last - first >= n * 4) return this.range.readList(ids);
+    const rows = this.range.read(first, last);
     let r = 0;
     for (let i = 0; i < n; i++) {
       const id = ids[i] as number;

@@ -15,6 +15,7 @@
  * resets the connection): it is closed, and the follower reconnects.
  */
 import { crc32 } from 'node:zlib';
+import { hasRecordRoom } from '../../store/index.js';
 
 export const Frame = { Hello: 1, Welcome: 2, Snapshot: 3, SnapEnd: 4, Record: 5, Ack: 6, Refuse: 7, Beat: 8 } as const;
 export type FrameType = (typeof Frame)[keyof typeof Frame];
@@ -38,12 +39,26 @@ export function jsonFrame(type: FrameType, value: unknown): Buffer {
   return encodeFrame(type, Buffer.from(JSON.stringify(value), 'utf8'));
 }
 
+/**
+ * A RECORD frame. The store leaves room around each payload (RECORD_HEADROOM, RECORD_TAILROOM),
+ * so the frame is written around it in place; a payload without that room is copied.
+ */
 export function recordFrame(epoch: number, seq: number, payload: Buffer): Buffer {
-  const body = Buffer.allocUnsafe(16 + payload.length);
-  body.writeDoubleBE(epoch, 0);
-  body.writeDoubleBE(seq, 8);
-  payload.copy(body, 16);
-  return encodeFrame(Frame.Record, body);
+  const head = 21;
+  const start = payload.byteOffset - head;
+  let frame: Buffer;
+  if (hasRecordRoom(payload)) {
+    frame = Buffer.from(payload.buffer, start, head + payload.length + 4);
+  } else {
+    frame = Buffer.allocUnsafe(head + payload.length + 4);
+    payload.copy(frame, head);
+  }
+  frame.writeUInt32BE(17 + payload.length, 0);
+  frame[4] = Frame.Record;
+  frame.writeDoubleBE(epoch, 5);
+  frame.writeDoubleBE(seq, 13);
+  frame.writeUInt32BE(crc32(frame.subarray(4, head + payload.length)), head + payload.length);
+  return frame;
 }
 
 export function ackFrame(seq: number, type: FrameType = Frame.Ack): Buffer {

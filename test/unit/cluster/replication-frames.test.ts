@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Frame, FrameReader, ackFrame, jsonFrame, recordFrame } from '../../../src/cluster/replication/frames.js';
 import { LogRing } from '../../../src/cluster/replication/log-ring.js';
+import { encodeStoreOps, hasRecordRoom } from '../../../src/store/log-codec.js';
+import { OpKind, StoreOp } from '../../../src/store/op-batch.js';
 
 describe('replication frames', () => {
   it('survive any split of the byte stream', () => {
@@ -20,6 +22,18 @@ describe('replication frames', () => {
       expect(got[1]?.body.subarray(16).toString()).toBe('payload');
       expect(got[2]?.body.readDoubleBE(0)).toBe(42);
     }
+  });
+
+  it('a store payload is framed in place, byte for byte as a copied one', () => {
+    const op = new StoreOp(OpKind.Insert, 0, 0, 9, 0, 0, false, 1, 'x', 'k', Buffer.from([1, 2]), Buffer.from('body'), null);
+    const payload = encodeStoreOps([op]);
+    expect(hasRecordRoom(payload)).toBe(true);
+    const copied = recordFrame(3, 4, Buffer.from(payload));
+    const inPlace = recordFrame(3, 4, payload);
+    expect(inPlace.buffer).toBe(payload.buffer); // no copy
+    expect(inPlace.equals(copied)).toBe(true);
+    const [f] = new FrameReader().push(inPlace);
+    expect(f?.body.subarray(16).equals(payload)).toBe(true);
   });
 
   it('a flipped bit is refused (CRC)', () => {
