@@ -97,6 +97,11 @@ export class Broker {
    * Infinity (never) on a single node; read by the confirm path on every flush.
    */
   confirmsUntil = Infinity;
+  /**
+   * Told the count of every basic.ack sent to a publisher (the cluster's confirm log, set by a
+   * leader when `cluster.confirmLog` is configured); null, the default, costs one check per ack.
+   */
+  onConfirmed: ((n: number) => void) | null = null;
 
   constructor(
     /** decode/encode of raw message properties (dead-lettering rewrites headers) */

@@ -4,7 +4,7 @@
  * wrong (completing "'cluster' ..."), as the other config keys do; `resolveCluster` fills the
  * defaults that depend on the data dir and the peer list.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface ClusterPeer {
   id: string;
@@ -50,6 +50,8 @@ export interface ClusterOptions {
   followerAckTimeoutMs?: number;
   /** replication shared secret (used by the later replication stream) */
   secretFile?: string;
+  /** for the fault run: a file the leader appends one line per publisher confirm to, {"epoch","ns","n"}; off by default */
+  confirmLog?: string | null;
 }
 
 export interface ResolvedPeer {
@@ -80,9 +82,11 @@ export interface ResolvedCluster {
   readonly leaseTtlMs: number;
   readonly followerAckTimeoutMs: number;
   readonly secretFile: string;
+  /** absolute path of the confirm log, or null (off) */
+  readonly confirmLog: string | null;
 }
 
-const KEYS = ['enabled', 'name', 'nodeId', 'peers', 'etcd', 'leaseTtlMs', 'followerAckTimeoutMs', 'secretFile'];
+const KEYS = ['enabled', 'name', 'nodeId', 'peers', 'etcd', 'leaseTtlMs', 'followerAckTimeoutMs', 'secretFile', 'confirmLog'];
 const PEER_KEYS = ['id', 'host', 'amqpPort', 'httpPort', 'amqpsPort', 'httpsPort', 'replPort', 'etcdClientPort', 'etcdPeerPort'];
 const ETCD_KEYS = ['managed', 'endpoints', 'prefix', 'dataDir', 'binary'];
 /** etcd member names and our key paths: keep ids plain. */
@@ -151,6 +155,7 @@ export function checkCluster(v: unknown): string | undefined {
   const ack = v['followerAckTimeoutMs'];
   if (ack !== undefined && !(typeof ack === 'number' && Number.isInteger(ack) && ack >= 1)) return 'field followerAckTimeoutMs must be an integer >= 1';
   if (v['secretFile'] !== undefined && !isText(v['secretFile'])) return 'field secretFile must be a non-empty string';
+  if (v['confirmLog'] != null && !isText(v['confirmLog'])) return 'field confirmLog must be a file path (a non-empty string) or null';
   if (v['enabled'] === true) {
     if (v['name'] === undefined) return 'field name is required when enabled';
     if (v['nodeId'] === undefined) return 'field nodeId is required when enabled';
@@ -220,5 +225,6 @@ export function resolveCluster(c: ClusterOptions, dataDir: string, node: NodeAdd
     leaseTtlMs: c.leaseTtlMs ?? 5000,
     followerAckTimeoutMs: c.followerAckTimeoutMs ?? 3000,
     secretFile: c.secretFile ?? join(dataDir, 'cluster.secret'),
+    confirmLog: c.confirmLog == null ? null : resolve(c.confirmLog),
   };
 }

@@ -18,6 +18,7 @@ import type { ClusterInfo, ClusterNodeInfo } from '../http/controllers/cluster.j
 import { logger } from '../util/logger.js';
 import type { ResolvedCluster } from './cluster-config.js';
 import { clusterStatus } from './cluster-status.js';
+import { ConfirmLog } from './confirm-log.js';
 import { campaignRefusal, rankDelay } from './election.js';
 import type { ClusterSnapshot, Keyspace, LeaderRecord } from './keyspace.js';
 import type { ManagedEtcd } from './managed-etcd.js';
@@ -60,6 +61,8 @@ export class ClusterNode implements ClusterInfo {
   private lastRefusal: string | undefined;
   /** when the leader next checks where etcd's raft leader is */
   private raftCheckDue = 0;
+  /** `cluster.confirmLog`: one line per confirm this node sends while it leads (fault run) */
+  private readonly confirmLog: ConfirmLog | null;
 
   constructor(
     readonly cluster: ResolvedCluster,
@@ -75,6 +78,7 @@ export class ClusterNode implements ClusterInfo {
     replication.onStoreFailed = (why) => void this.stepDown(why);
     const local = brokerOptions.management === false ? null : (): Record<string, unknown> => this.status();
     this.proxies = new FollowerProxies(cluster.self, cluster.leaseTtlMs + 5000, local, brokerOptions.tls);
+    this.confirmLog = cluster.confirmLog === null ? null : new ConfirmLog(cluster.confirmLog);
   }
 
   get me(): string {
@@ -261,6 +265,7 @@ export class ClusterNode implements ClusterInfo {
       const session = this.session;
       if (session === null || !session.alive) return this.stepDown('etcd session lost while starting the broker');
       running.broker.confirmsUntil = session.deadline;
+      if (this.confirmLog !== null) running.broker.onConfirmed = this.confirmLog.hook(epoch);
       session.onRenewed = (deadline) => {
         if (this.running === running) running.broker.confirmsUntil = deadline;
       };
@@ -370,6 +375,7 @@ export class ClusterNode implements ClusterInfo {
     for (const member of this.members) member.close();
     this.replication.close();
     await this.etcd?.stop();
+    this.confirmLog?.close();
     this.setRole('stopped', null, 'shut down');
   }
 }

@@ -232,10 +232,12 @@ export class Publisher {
     }
   }
 
-  /** Confirms sent (once per basic.ack, not per message): the vhost's and the channel's. */
+  /** Confirms sent (once per basic.ack, not per message): the vhost's and the channel's, and the broker's onConfirmed hook. */
   private countConfirms(n: number): void {
     this.channel.vhost.counters.confirmed += n;
     this.channel.counters.confirmed += n;
+    const confirmed = this.channel.conn.broker.onConfirmed;
+    if (confirmed !== null) confirmed(n);
   }
 
   /** Was anything stored since the last commit request (tx.commit must wait for the store)? */

@@ -34,6 +34,7 @@ describe('checkCluster', () => {
     [{ ...good, leaseTtlMs: 1500 }, 'field leaseTtlMs must be whole seconds in ms, at least 2000'],
     [{ ...good, etcd: { managed: false } }, 'field etcd.endpoints must list the external etcd when etcd.managed is false'],
     [{ ...good, etcd: { prefix: 'x/' } }, "field etcd.prefix must start with '/'"],
+    [{ ...good, confirmLog: 7 }, 'field confirmLog must be a file path (a non-empty string) or null'],
   ])('refuses %j', (value, reason) => {
     expect(checkCluster(value)).toContain(reason);
   });
@@ -67,6 +68,8 @@ describe('resolveCluster', () => {
       binary: '/usr/bin/etcd',
     });
     expect(c.leaseTtlMs).toBe(3000);
+    expect(c.confirmLog).toBeNull();
+    expect(resolveCluster({ ...good, confirmLog: '/tmp/x/confirms.log' }, '/var/lib/warren', {}).confirmLog).toBe('/tmp/x/confirms.log');
   });
 
   it('requires the top-level host and port to be the node’s own address', () => {
