@@ -14,12 +14,13 @@ import { ResourceAlarms } from './broker/alarms.js';
 import type { PropertiesCodec } from './broker/properties-codec.js';
 import { AmqpListener } from './server/listener.js';
 import { TlsContext, type TlsSettings } from './server/tls-context.js';
-import { defaultNodeName, ManagementServer } from './http/server.js';
-import { PrometheusServer } from './http/prometheus/server.js';
+import type { ManagementServer } from './http/server.js';
+import type { PrometheusServer } from './http/prometheus/server.js';
 import type { ListenerInfo } from './http/router.js';
 import { ioActivity } from './server/connection-settings.js';
 import { IdleCompaction } from './util/idle-compaction.js';
 import { logger, setLogLevel, type LogLevel } from './util/logger.js';
+import { defaultNodeName } from './util/node-name.js';
 import type { ClusterOptions } from './cluster/cluster-config.js';
 import type { ClusterInfo } from './http/controllers/cluster.js';
 
@@ -187,7 +188,10 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
   }
   let prometheus: PrometheusServer | null = null;
   let prometheusPort: number | undefined;
+  // The HTTP side (fastify, prom-client, the API's routes) is loaded only now, once AMQP is served:
+  // its modules take several times longer to load than the whole broker core.
   if (options.prometheus !== false) {
+    const { PrometheusServer } = await import('./http/prometheus/server.js');
     prometheus = new PrometheusServer(broker, { nodeName: defaultNodeName() });
     try {
       prometheusPort = await prometheus.listen({ port: options.prometheusPort ?? (options.port === 0 ? 0 : 15692), host: options.host });
@@ -203,6 +207,7 @@ export async function startBroker(options: BrokerOptions = {}, hooks?: ClusterHo
   let managementPort: number | undefined;
   let managementTlsPort: number | undefined;
   if (options.management !== false) {
+    const { ManagementServer } = await import('./http/server.js');
     const ip = options.host ?? '::';
     // TLS listeners name their certificate and CA files (the certificate-expiration health check).
     const tlsFiles = options.tls === undefined ? undefined : { certfile: options.tls.cert, cacertfile: options.tls.ca };

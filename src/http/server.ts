@@ -3,9 +3,9 @@
  * Warren's body parser, error mapping and resources. Plain HTTP, or HTTPS when given node's
  * https.ServerOptions (a TLS secure context, e.g. the one the AMQPS listener builds).
  */
+import { defaultNodeName } from '../util/node-name.js';
 import { installDurableReplies } from './durable-replies.js';
 import type { ServerOptions as HttpsOptions } from 'node:https';
-import { hostname } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
@@ -63,8 +63,8 @@ export const RESOURCES: readonly Resource[] = [
   ...clusterResources,
 ];
 
-/** The node's name as the management API and the Prometheus endpoint show it: `warren@<short hostname>`. */
-export const defaultNodeName = (): string => `warren@${hostname().split('.')[0] ?? 'localhost'}`;
+/** The node's name as the management API and the Prometheus endpoint show it (util/node-name.ts). */
+export { defaultNodeName };
 
 export interface ManagementListenOptions {
   port: number;

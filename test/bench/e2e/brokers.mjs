@@ -161,8 +161,9 @@ async function startWarren(dataDir) {
   const t0 = performance.now();
   const child = spawnPinned(
     // BENCH_WARREN_NODE_ARGS: extra node flags for the broker only, e.g. "--cpu-prof --cpu-prof-dir=prof".
-    // --no-management: the RabbitMQ side runs without plugins, so Warren runs without its HTTP API.
-    [process.execPath, ...nodeArgs(), WARREN_CLI, 'server', '--port', '0', '--no-management', '--data-dir', dataDir, '--log-level', 'info'],
+    // --no-management --no-prometheus: the RabbitMQ side runs without plugins (no management, no
+    // rabbitmq_prometheus), so Warren runs without its HTTP listeners.
+    [process.execPath, ...nodeArgs(), WARREN_CLI, 'server', '--port', '0', '--no-management', '--no-prometheus', '--data-dir', dataDir, '--log-level', 'info'],
     0,
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARREN_HOST: '127.0.0.1' } },
   );
