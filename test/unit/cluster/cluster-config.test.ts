@@ -69,7 +69,8 @@ describe('resolveCluster', () => {
     });
     expect(c.leaseTtlMs).toBe(3000);
     expect(c.confirmLog).toBeNull();
-    expect(resolveCluster({ ...good, confirmLog: '/tmp/x/confirms.log' }, '/var/lib/warren', {}).confirmLog).toBe('/tmp/x/confirms.log');
+    const log = join(tmpdir(), 'confirms.log');
+    expect(resolveCluster({ ...good, confirmLog: log }, '/var/lib/warren', {}).confirmLog).toBe(log);
   });
 
   it('requires the top-level host and port to be the node’s own address', () => {
