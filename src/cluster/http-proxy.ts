@@ -7,7 +7,7 @@
  * follower's HTTPS port: TLS ends here with this node's own certificate, and the request goes on
  * in plain HTTP to the leader's management port on the peer address.
  */
-import { listenExclusive } from './listen.js';
+import { listenExclusive } from '../util/listen.js';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';

@@ -7,7 +7,7 @@
  * reconnects and lands on the new leader); a client that arrives while no leader is known, or
  * while the new leader's port does not answer yet, waits, paused, up to `waitMs`.
  */
-import { listenExclusive } from './listen.js';
+import { listenExclusive } from '../util/listen.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { TlsContext } from '../server/tls-context.js';

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenExclusive } from '../util/listen.js';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Broker } from '../broker/broker.js';
 import { logger } from '../util/logger.js';
@@ -69,13 +70,7 @@ export class AmqpListener {
 
   private async bind(server: Server, port: number, host: string | undefined): Promise<number> {
     this.servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host, exclusive: true }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenExclusive(server, host, port);
     server.on('error', (err) => log.error('listener error', err));
     const address = server.address();
     return typeof address === 'object' && address !== null ? address.port : port;

@@ -11,7 +11,7 @@ import type { LogPosition, StoreSnapshot } from '../../store/index.js';
 import { logger } from '../../util/logger.js';
 import { BEAT_MS, Frame, FrameReader, LINK_SILENCE_MS, ackFrame, encodeFrame, jsonFrame, parseJson } from './frames.js';
 import type { LogRing } from './log-ring.js';
-import { listenExclusive } from '../listen.js';
+import { listenExclusive } from '../../util/listen.js';
 
 const log = logger('cluster.repl');
 

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Broker } from '../../broker/broker.js';
+import { listenExclusive } from '../../util/listen.js';
 import { logger } from '../../util/logger.js';
 import { aggregatedFamilies, detailedFamilies, perObjectFamilies, type Family, type MetricsSource } from './collect.js';
 import { CLIENT_VERSION, CONTENT_TYPE, exposition, processMetrics } from './exposition.js';
@@ -112,15 +113,7 @@ export class PrometheusServer {
 
 /** Bind `host`, or all interfaces: IPv6 and IPv4 where the host has IPv6, else IPv4. */
 async function listenOn(server: Server, port: number, host: string | undefined): Promise<void> {
-  const attempt = (h: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      server.once('error', onError);
-      server.listen(port, h, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
+  const attempt = (h: string): Promise<void> => listenExclusive(server, h, port);
   if (host !== undefined) return attempt(host);
   try {
     await attempt('::');
