@@ -11,11 +11,10 @@
  * Needs /usr/bin/etcd and a built dist/ (`npm run build`); run with `npm run test:cluster`.
  */
 import { copyFileSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCerts, type Issued } from '../helpers/certs.js';
+import { httpsGet, TestCerts, type HttpsAnswer, type Issued } from '../helpers/certs.js';
 import { runCtl } from '../helpers/ctl.js';
 import { agreedLeader, poll, startCluster, type Cluster, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
 
@@ -61,18 +60,7 @@ function presented(host: string, port: number): Promise<string> {
 }
 
 /** GET over HTTPS as guest, the server verified against the test CA. */
-function httpsGet(url: string): Promise<{ status: number; body: unknown; fingerprint: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca: ca(), auth: 'guest:guest', agent: false }, (res) => {
-      const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as unknown, fingerprint }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const httpsGetJson = (url: string): Promise<HttpsAnswer> => httpsGet(url, ca());
 
 /** Over AMQPS through `node`: declare, publish `count` persistent messages with confirms, consume them back. */
 async function roundTrip(node: ClusterNodeProcess, queue: string, count: number): Promise<string[]> {
@@ -114,7 +102,7 @@ describe('TLS on followers of a three-node cluster', () => {
 
   it('a follower serves the management API over HTTPS with its own certificate, answered by the leader', SLOW, async () => {
     const follower = followers()[1] as ClusterNodeProcess;
-    const overview = await httpsGet(`${httpsUrl(follower)}/api/overview`);
+    const overview = await httpsGetJson(`${httpsUrl(follower)}/api/overview`);
     expect(overview.status).toBe(200);
     expect(overview.fingerprint).toBe(own.get(follower.spec.id)?.fingerprint256);
     expect((overview.body as { node: string; cluster_name: string }).node).toBe(`warren@${leader.leader}`);
@@ -132,7 +120,7 @@ describe('TLS on followers of a three-node cluster', () => {
     await poll('the renewed certificate on AMQPS', 10_000, async () =>
       (await presented(follower.spec.host, follower.spec.amqpsPort)) === renewed.fingerprint256 ? true : undefined,
     );
-    expect((await httpsGet(`${httpsUrl(follower)}/api/overview`)).fingerprint).toBe(renewed.fingerprint256);
+    expect((await httpsGetJson(`${httpsUrl(follower)}/api/overview`)).fingerprint).toBe(renewed.fingerprint256);
     own.set(id, { ...current, fingerprint256: renewed.fingerprint256 });
   });
 

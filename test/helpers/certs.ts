@@ -7,7 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 
 /** PEM files of one certificate and its key. */
@@ -133,4 +135,25 @@ export class TestCerts {
 
 function issued(cert: string, key: string): Issued {
   return { cert, key, fingerprint256: new X509Certificate(readFileSync(cert)).fingerprint256 };
+}
+
+/** An HTTPS GET's answer: status, JSON body, and the SHA-256 fingerprint of the server's certificate. */
+export interface HttpsAnswer {
+  status: number;
+  body: unknown;
+  fingerprint: string;
+}
+
+/** GET `url` over HTTPS as guest, verifying the server against `ca` (options: servername and the like). */
+export function httpsGet(url: string, ca: Buffer, options: RequestOptions = {}): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...options, ca, auth: 'guest:guest', agent: false }, (res) => {
+      const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as unknown, fingerprint }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

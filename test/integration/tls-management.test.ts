@@ -4,13 +4,11 @@
  * new HTTPS connections as it does for AMQPS. Certificates made by openssl at test time.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { TestCerts } from '../helpers/certs.js';
+import { httpsGet, TestCerts, type HttpsAnswer } from '../helpers/certs.js';
 
 let certs: TestCerts;
 let dataDir: string;
@@ -30,28 +28,9 @@ afterAll(async () => {
   certs.remove();
 });
 
-interface Answer {
-  status: number;
-  body: unknown;
-  fingerprint: string;
-}
-
 /** GET over HTTPS as guest, verifying the server as 'localhost' against the test CA. */
-function get(port: number, path: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, servername: 'localhost', ca: readFileSync(certs.ca.cert), auth: 'guest:guest', agent: false },
-      (res) => {
-        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as unknown, fingerprint }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, path: string): Promise<HttpsAnswer> =>
+  httpsGet(`https://127.0.0.1:${port}${path}`, readFileSync(certs.ca.cert), { servername: 'localhost' });
 
 describe('management API over HTTPS', () => {
   it('answers on its HTTPS port with the AMQPS certificate, beside plain HTTP, and lists both listeners', async () => {
