@@ -10,27 +10,15 @@
  *
  * Needs /usr/bin/etcd and a built dist/ (`npm run build`); run with `npm run test:cluster`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import amqp, { type ChannelModel } from 'amqplib';
-import { agreedLeader, poll, startCluster, type Cluster, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
+import { agreedLeader, poll, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
+import { useCluster } from './use-cluster.js';
 
 const LEASE_TTL_MS = 3000;
 
-let cluster: Cluster;
-beforeAll(async () => {
-  cluster = await startCluster(LEASE_TTL_MS);
-}, 30_000);
-afterAll(async () => {
-  // WARREN_CLUSTER_LOGS=1 prints each node's log, to see its role transitions.
-  if (process.env['WARREN_CLUSTER_LOGS'] === '1') for (const n of cluster?.nodes ?? []) console.log(`---- ${n.spec.id}\n${n.output}`);
-  await cluster?.stop();
-}, 30_000);
-
-const byId = (id: string): ClusterNodeProcess => {
-  const node = cluster.nodes.find((n) => n.spec.id === id);
-  if (node === undefined) throw new Error(`no node ${id}`);
-  return node;
-};
+const cluster = useCluster(LEASE_TTL_MS);
+const byId = (id: string): ClusterNodeProcess => cluster.byId(id);
 
 /** Publish one persistent message with a confirm through `url`; resolves when it is confirmed. */
 async function publishConfirmed(url: string, queue: string, body: string): Promise<void> {

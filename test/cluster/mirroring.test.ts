@@ -11,27 +11,17 @@
  * test/integration/mirroring-surface.test.ts.
  */
 import amqp, { type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreedLeader, AUTH, poll, startCluster, type Cluster, type ClusterNodeProcess } from './cluster-harness.js';
+import { describe, expect, it } from 'vitest';
+import { agreedLeader, AUTH, poll, type ClusterNodeProcess } from './cluster-harness.js';
+import { useCluster } from './use-cluster.js';
 
 const LEASE_TTL_MS = 3000;
 
-let cluster: Cluster;
-beforeAll(async () => {
-  cluster = await startCluster(LEASE_TTL_MS);
-}, 30_000);
-afterAll(async () => {
-  if (process.env['WARREN_CLUSTER_LOGS'] === '1') for (const n of cluster?.nodes ?? []) console.log(`---- ${n.spec.id}\n${n.output}`);
-  await cluster?.stop();
-}, 30_000);
+const cluster = useCluster(LEASE_TTL_MS);
 
 type Json = Record<string, unknown>;
 
-const byId = (id: string): ClusterNodeProcess => {
-  const node = cluster.nodes.find((n) => n.spec.id === id);
-  if (node === undefined) throw new Error(`no node ${id}`);
-  return node;
-};
+const byId = (id: string): ClusterNodeProcess => cluster.byId(id);
 const nameOf = (id: string): string => `warren@${id}`;
 const sorted = (v: unknown): string[] => [...(v as string[])].sort();
 

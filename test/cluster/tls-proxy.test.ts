@@ -16,34 +16,26 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsGet, TestCerts, type HttpsAnswer, type Issued } from '../helpers/certs.js';
 import { runCtl } from '../helpers/ctl.js';
-import { agreedLeader, poll, startCluster, type Cluster, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
+import { agreedLeader, poll, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
+import { useCluster } from './use-cluster.js';
 
 const LEASE_TTL_MS = 3000;
 const SLOW = { timeout: 60_000 };
 
 let certs: TestCerts;
-let cluster: Cluster;
 const own = new Map<string, Issued>();
 
-beforeAll(async () => {
+beforeAll(() => {
   certs = new TestCerts();
   for (const i of [1, 2, 3]) own.set(`n${i}`, certs.issue(`node-n${i}`, `/CN=n${i}`, 'server', { san: `IP:127.0.0.1${i}` }));
-  cluster = await startCluster(LEASE_TTL_MS, (spec) => {
-    const issued = own.get(spec.id) as Issued;
-    return { tls: { cert: issued.cert, key: issued.key, ca: certs.ca.cert, port: spec.amqpsPort, managementPort: spec.httpsPort } };
-  });
-}, 30_000);
-afterAll(async () => {
-  if (process.env['WARREN_CLUSTER_LOGS'] === '1') for (const n of cluster?.nodes ?? []) console.log(`---- ${n.spec.id}\n${n.output}`);
-  await cluster?.stop();
-  certs?.remove();
-}, 30_000);
-
-const byId = (id: string): ClusterNodeProcess => {
-  const node = cluster.nodes.find((n) => n.spec.id === id);
-  if (node === undefined) throw new Error(`no node ${id}`);
-  return node;
-};
+});
+afterAll(() => certs?.remove());
+// After the certificates' hooks: they are made before the nodes start, removed after they stop.
+const cluster = useCluster(LEASE_TTL_MS, (spec) => {
+  const issued = own.get(spec.id) as Issued;
+  return { tls: { cert: issued.cert, key: issued.key, ca: certs.ca.cert, port: spec.amqpsPort, managementPort: spec.httpsPort } };
+});
+const byId = (id: string): ClusterNodeProcess => cluster.byId(id);
 const ca = (): Buffer => readFileSync(certs.ca.cert);
 const amqpsUrl = (n: ClusterNodeProcess): string => `amqps://guest:guest@${n.spec.host}:${n.spec.amqpsPort}`;
 const httpsUrl = (n: ClusterNodeProcess): string => `https://${n.spec.host}:${n.spec.httpsPort}`;
