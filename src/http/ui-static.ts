@@ -9,7 +9,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-/** dist/ui of the package: src/http and dist/http are both two levels below the package root. */
+/** dist/ui of the package: src/http, dist/http and the bundle in dist/bundle are all two levels below the package root. */
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

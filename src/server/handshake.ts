@@ -6,6 +6,7 @@ import { decodeTable } from '../amqp/field-table.js';
 import { fieldString } from '../amqp/field-types.js';
 import type { CertLogin } from './tls-context.js';
 
+// The package root is two levels up both from dist/server/ and from the bundle in dist/bundle/.
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 

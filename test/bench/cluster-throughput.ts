@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { agreedLeader, freePort, poll, startCluster, type Cluster, type ClusterNodeProcess } from '../cluster/cluster-harness.js';
+import { BUILT_CLI as CLI } from '../helpers/built-cli.js';
 
 const [seconds = 10, rounds = 3, publishers = 4, window = 500] = process.argv.slice(2).map(Number);
-const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const BODY = Buffer.alloc(1024, 120);
 
 /** Confirmed messages per second through `url` over `seconds` (after a 2 s warm-up). */

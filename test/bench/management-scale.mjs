@@ -21,11 +21,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import { freePort, killAll, makeTempDir, pin, procStats, removeTempDir, spawnPinned, stopChild } from './e2e/brokers.mjs';
 import { Failure, Workers, nowMs } from './e2e/harness.mjs';
+import { BUILT_CLI as WARREN_CLI } from './built-cli.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,7 +55,6 @@ const opts = {
   poll: num('poll'),
 };
 
-const WARREN_CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs) => {

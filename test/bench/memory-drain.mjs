@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Where a drained broker's memory goes (issue 8: RSS "returns close to its idle size after the
- * queues drain"). Starts the built broker (dist/cli/index.js) on port 0 with a temp data dir,
+ * queues drain"). Starts the built broker (dist/bundle/index.js) on port 0 with a temp data dir,
  * floods one queue with N x 16 B transient messages and no consumer (the bench's scenario h,
  * pre-encoded frames), drains it with one auto-ack consumer, then samples the broker's VmRSS and,
  * through memory-probe.mjs (SIGUSR2), its V8 heap, external and array-buffer bytes, and the
@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from './e2e/client.mjs';
 import { FRAME_BODY, publishFrames } from './e2e/frames.mjs';
+import { BUILT_CLI as CLI } from './built-cli.mjs';
 
-const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const PROBE = join(import.meta.dirname, 'memory-probe.mjs');
 const { values: opts } = parseArgs({
   options: {

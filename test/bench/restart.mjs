@@ -6,7 +6,7 @@
  *   npm run build && node test/bench/restart.mjs [--messages 1000000] [--size 16] [--crash] [--dir PATH] [--keep]
  *
  * --crash stops the first broker with SIGKILL instead of SIGTERM (recovery after a crash).
- * The broker runs as a child (dist/cli/index.js), so its RSS is its own (/proc/PID/status).
+ * The broker runs as a child (dist/bundle/index.js), so its RSS is its own (/proc/PID/status).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
+import { BUILT_CLI as CLI } from './built-cli.mjs';
 
-const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const QUEUE = 'restart-bench';
 
 const { values: opts } = parseArgs({

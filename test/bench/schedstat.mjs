@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Run-queue wait of the benchmark's processes, once a second, while `npm run bench` runs in
- * another shell: for the Warren broker (this checkout's dist/cli), the bench's private RabbitMQ
+ * another shell: for the Warren broker (this checkout's built bundle), the bench's private RabbitMQ
  * node, the load-generator workers and the runner, the CPU time they ran, the time they were
  * runnable but waited for a CPU (/proc/PID/task/TID/schedstat, summed over threads), and their
  * timeslices. At a fixed 1,000 msg/s (scenario f) a broker wakes ~700-1,000 times a second:
@@ -12,10 +12,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILT_CLI } from './built-cli.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KINDS = [
-  ['warren', (cmd) => cmd.includes(join(ROOT, 'dist/cli/index.js'))],
+  ['warren', (cmd) => cmd.includes(BUILT_CLI)],
   ['rabbitmq', (cmd) => cmd.includes('beam.smp') && cmd.includes('warren-bench-')],
   ['worker', (cmd) => cmd.includes(join(ROOT, 'test/bench/e2e/worker.mjs'))],
   ['runner', (cmd) => cmd.includes(join(ROOT, 'test/bench/e2e/run.mjs'))],

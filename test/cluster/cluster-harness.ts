@@ -1,5 +1,5 @@
 /**
- * A three-node Warren cluster of child processes for the cluster suite: `node dist/cli/index.js
+ * A three-node Warren cluster of child processes for the cluster suite: `node dist/bundle/index.js
  * server --config <tmp config>` on 127.0.0.11-13 with ports chosen free at test time, managed
  * etcd, temp data dirs. Every process is stopped by its own pid: the brokers, and the etcd member
  * each one spawned (its pid is in <dataDir>/etcd.pid), so no orphan outlives the suite.
@@ -11,8 +11,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedPeer } from '../../src/cluster/cluster-config.js';
+import { BUILT_CLI as CLI } from '../helpers/built-cli.js';
 
-const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 const SETPRIV = '/usr/bin/setpriv';
 export const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 

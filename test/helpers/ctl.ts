@@ -1,14 +1,14 @@
 /**
- * Runs the built `warren ctl` (dist/cli/index.js, built by `npm run build`, which `npm test` runs
+ * Runs the built `warren ctl` (dist/bundle/index.js, built by `npm run build`, which `npm test` runs
  * before the integration tests) against a test broker's management API. The child is spawned
  * asynchronously: the in-process broker must keep answering while it runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { BUILT_CLI as CLI } from './built-cli.js';
 import type { TestManagement } from './management.js';
 
-export const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
+export { CLI };
 
 export interface CtlResult {
   readonly code: number | null;
@@ -23,10 +23,10 @@ export interface CtlRunOptions {
   readonly env?: Record<string, string>;
 }
 
-/** `node dist/cli/index.js ctl ...args` */
+/** `node dist/bundle/index.js ctl ...args` */
 export function runCtl(args: readonly string[], options: CtlRunOptions = {}): Promise<CtlResult> {
-  if (!existsSync(join(import.meta.dirname, '../../dist/cli/ctl/index.js'))) {
-    throw new Error('dist/cli/ctl is missing: run `npm run build` first');
+  if (!existsSync(CLI)) {
+    throw new Error('dist/bundle is missing: run `npm run build` first');
   }
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WARREN_') && v !== undefined) env[k] = v;

@@ -29,7 +29,9 @@ import {
   shortstr,
 } from './raw-client.js';
 
-export const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
+import { BUILT_CLI as CLI } from './built-cli.js';
+
+export { CLI };
 
 export function tempDataDir(prefix = 'warren-durable-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -189,7 +191,7 @@ export interface WarrenChild {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `node dist/cli/index.js server --port 0 --data-dir DIR --log-level info` (build first). */
+/** `node dist/bundle/index.js server --port 0 --data-dir DIR --log-level info` (build first). */
 export function spawnWarren(dataDir: string, extraArgs: readonly string[] = []): WarrenChild {
   const child = spawn(
     process.execPath,

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/index.js';
+import { BUILT_CLI as CLI } from '../helpers/built-cli.js';
 
-const CLI = join(import.meta.dirname, '../../dist/cli/index.js');
 
 describe('warren CLI', () => {
   it('runs `server --port 0`, logs the bound port, and serves AMQP on it', async () => {

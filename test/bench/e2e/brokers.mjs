@@ -1,6 +1,6 @@
 /**
  * Start and stop the brokers under test, each in its own temp dir, pinned to core 0 when
- * `taskset` exists: Warren (dist/cli/index.js) and, when installed, a private RabbitMQ node on
+ * `taskset` exists: Warren (dist/bundle/index.js) and, when installed, a private RabbitMQ node on
  * spare loopback ports with its own nodename, data, logs, cookie and no plugins. Every process
  * is stopped by its own pid; temp dirs are removed. /proc readers for RSS and CPU live here too.
  */
@@ -9,8 +9,8 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect as netConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { BUILT_CLI as WARREN_CLI } from '../built-cli.mjs';
 
-const WARREN_CLI = join(import.meta.dirname, '../../../dist/cli/index.js');
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 60_000;
 const CLK_TCK = 100;
@@ -156,7 +156,7 @@ export function resetPeak(pid) {
 const WARREN_NODE_FLAGS = ['--initial-old-space-size=128'];
 const nodeArgs = () => [...WARREN_NODE_FLAGS, ...(process.env.BENCH_WARREN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
 
-/** Warren: `dist/cli/index.js server --port 0`, ready when it logs its port. */
+/** Warren: `dist/bundle/index.js server --port 0`, ready when it logs its port. */
 async function startWarren(dataDir) {
   const t0 = performance.now();
   const child = spawnPinned(

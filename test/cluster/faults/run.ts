@@ -19,6 +19,7 @@ import { historyToJson } from '../history.js';
 import { NEMESES } from './nemeses.js';
 import { runScenario, type ScenarioOptions, type ScenarioResult } from './scenario.js';
 import { ETCD, type Topology } from './topology.js';
+import { BUILT_CLI } from '../../helpers/built-cli.js';
 
 const OPTIONS: ScenarioOptions = {
   leaseTtlMs: 3000,
@@ -63,7 +64,7 @@ async function keepReport(dir: string, results: readonly ScenarioResult[]): Prom
 
 async function main(): Promise<void> {
   if (!existsSync(ETCD)) await abort(`${ETCD} is not installed (apt-get install etcd-server)`);
-  if (!existsSync(join(import.meta.dirname, '../../../dist/cli/index.js'))) await abort('dist/ is missing: npm run build first');
+  if (!existsSync(BUILT_CLI)) await abort('dist/ is missing: npm run build first');
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !NEMESES.some((n) => n.name === w));
   if (unknown.length > 0) await abort(`unknown fault ${unknown.join(', ')} (known: ${NEMESES.map((n) => n.name).join(', ')})`);
