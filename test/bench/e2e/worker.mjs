@@ -22,6 +22,7 @@ import {
   publishBatch,
   publishFrames,
 } from './frames.mjs';
+import { StampLog } from './stamp-log.mjs';
 
 export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const BATCH_BYTES = 64 * 1024;
@@ -32,6 +33,9 @@ const LATENCY_CAPACITY = 1 << 21;
 const UNSTAMPED = 0x7878787878787878n;
 const latency = { samples: new Float64Array(LATENCY_CAPACITY), n: 0 };
 let stopping = false;
+/** Each delivery's stamp and arrival, for test/bench/latency-breakdown.mjs. */
+const stampLog = process.env.BENCH_LATENCY_DUMP ? new StampLog('consumer', 'read') : null;
+if (stampLog !== null) process.on('exit', () => stampLog.save());
 
 function send(msg) {
   if (process.connected) process.send(msg);
@@ -191,6 +195,7 @@ class Consumer {
       if (stamp === UNSTAMPED) return; // an untimed message of a saturated publisher (body filler)
       const ms = Number(process.hrtime.bigint() - stamp) / 1e6;
       if (latency.n < LATENCY_CAPACITY) latency.samples[latency.n++] = ms;
+      if (stampLog !== null) stampLog.add(Number(stamp) / 1e6, Number(stamp) / 1e6 + ms);
     }
   }
 }
