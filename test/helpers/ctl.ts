@@ -8,8 +8,6 @@ import { existsSync } from 'node:fs';
 import { BUILT_CLI as CLI } from './built-cli.js';
 import type { TestManagement } from './management.js';
 
-export { CLI };
-
 export interface CtlResult {
   readonly code: number | null;
   readonly stdout: string;

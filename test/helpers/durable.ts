@@ -28,7 +28,6 @@ import {
   short,
   shortstr,
 } from './raw-client.js';
-
 import { BUILT_CLI as CLI } from './built-cli.js';
 
 export { CLI };

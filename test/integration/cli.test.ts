@@ -12,7 +12,6 @@ import { describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/index.js';
 import { BUILT_CLI as CLI } from '../helpers/built-cli.js';
 
-
 describe('warren CLI', () => {
   it('runs `server --port 0`, logs the bound port, and serves AMQP on it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'warren-cli-'));
