@@ -35,16 +35,23 @@ export function checkSchema(file: string, version: number, applicationId: number
   }
 }
 
-/** Bring the schema up to SCHEMA_VERSION, one transaction per migration. */
+/**
+ * Bring the schema up to SCHEMA_VERSION: a new database in one transaction (one fsync at start-up
+ * instead of one per migration), an existing one a transaction per migration.
+ */
 export function migrate(db: BetterSqlite3.Database, file: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) throw newerSchemaError(file, current);
-  for (const m of MIGRATIONS.slice(current)) {
+  const pending = MIGRATIONS.slice(current);
+  const steps = current === 0 ? [pending] : pending.map((m) => [m]);
+  for (const step of steps) {
+    const last = step[step.length - 1];
+    if (last === undefined) continue;
     db.transaction(() => {
-      m.up(db);
+      for (const m of step) m.up(db);
       db.pragma(`application_id = ${APPLICATION_ID}`);
-      db.pragma(`user_version = ${m.version}`);
+      db.pragma(`user_version = ${last.version}`);
     })();
-    log.info(`migrated ${file} to schema ${m.version} (${m.name})`);
+    log.info(current === 0 ? `created ${file} at schema ${last.version}` : `migrated ${file} to schema ${last.version} (${last.name})`);
   }
 }
