@@ -73,8 +73,12 @@ class Writer {
     b.copy(this.buf, this.pos);
     this.pos += b.length;
   }
+  /** Length and UTF-8 bytes, written in place (no Buffer per string). */
   text(s: string): void {
-    this.bytes(Buffer.from(s, 'utf8'));
+    const n = Buffer.byteLength(s, 'utf8');
+    this.u32(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 }
 
@@ -110,6 +114,7 @@ class Reader {
 }
 
 const NO_KEEP = 0xffffffff;
+const EMPTY = Buffer.alloc(0);
 
 /** Bytes the encoding of `op` takes (so a record is allocated once, at its exact size). */
 function sizeOf(op: StoreOp): number {
@@ -148,8 +153,8 @@ export function encodeStoreOps(ops: readonly StoreOp[]): Buffer {
         w.u32(op.refs);
         w.text(op.exchange);
         w.text(op.routingKey);
-        w.bytes(op.properties ?? Buffer.alloc(0));
-        w.bytes(op.body ?? Buffer.alloc(0));
+        w.bytes(op.properties ?? EMPTY);
+        w.bytes(op.body ?? EMPTY);
         break;
       case OpKind.Enqueue:
         w.f64(op.queueId);
