@@ -63,9 +63,6 @@ export const RESOURCES: readonly Resource[] = [
   ...clusterResources,
 ];
 
-/** The node's name as the management API and the Prometheus endpoint show it (util/node-name.ts). */
-export { defaultNodeName };
-
 export interface ManagementListenOptions {
   port: number;
   /** interface to bind; default all */
