@@ -188,32 +188,14 @@ export class DefinitionsStore implements DefinitionStorage {
     });
   }
   putQueue(q: QueueDefinition): number {
-    const log = this.log;
-    const put = (): number => this.s.putQueue.get(q.vhost, q.name, b(q.durable), b(q.autoDelete), q.arguments) as number;
-    if (log === undefined) return put();
-    let id = 0;
-    this.inTx(() => {
-      id = put();
-      this.writePosition(log.next());
-    });
-    log.committed(encodeDefinition({ op: 'putQueue', args: [q], id }), true);
-    return id;
+    // The record carries the id, so a replica's row gets the same one (putQueueWithId).
+    return this.logged('putQueue', [q], () => this.s.putQueue.get(q.vhost, q.name, b(q.durable), b(q.autoDelete), q.arguments) as number, true);
   }
   /** A replica's putQueue: the id the leader gave it (returns the id the row has). */
   putQueueWithId(q: QueueDefinition, id: number): number {
     return this.s.putQueueWithId.get(id, q.vhost, q.name, b(q.durable), b(q.autoDelete), q.arguments) as number;
   }
 
-  /** Run a write; with a log, in one transaction with the position, then recorded. */
-  private logged(op: string, args: unknown[], run: () => void): void {
-    const log = this.log;
-    if (log === undefined) return run();
-    this.inTx(() => {
-      run();
-      this.writePosition(log.next());
-    });
-    log.committed(encodeDefinition({ op, args }), true);
-  }
   deleteQueue(vhost: string, name: string): void {
     this.logged('deleteQueue', [vhost, name], () => {
       this.deleteQueueTx(vhost, name);
@@ -232,7 +214,7 @@ export class DefinitionsStore implements DefinitionStorage {
   putPolicy(p: PolicyRecord): void {
     this.logged('putPolicy', [p], () => {
       const def = JSON.stringify(p.definition);
-    this.s.putPolicy.run(p.vhost, b(p.operator), p.name, p.pattern, p.applyTo, p.priority, def);
+      this.s.putPolicy.run(p.vhost, b(p.operator), p.name, p.pattern, p.applyTo, p.priority, def);
     });
   }
   deletePolicy(vhost: string, name: string, operator: boolean): void {
@@ -249,6 +231,22 @@ export class DefinitionsStore implements DefinitionStorage {
     this.logged('deleteParameter', [component, vhost, name], () => {
       this.s.deleteParameter.run(component, vhost, name);
     });
+  }
+
+  /**
+   * Run a write; with a log, in one transaction with the position, then recorded (with the
+   * write's result as the record's id when `withId`).
+   */
+  private logged<T>(op: string, args: unknown[], run: () => T, withId = false): T {
+    const log = this.log;
+    if (log === undefined) return run();
+    let result!: T;
+    this.inTx(() => {
+      result = run();
+      this.writePosition(log.next());
+    });
+    log.committed(encodeDefinition(withId ? { op, args, id: result as number } : { op, args }), true);
+    return result;
   }
 
   loadDefinitions(): Definitions {
