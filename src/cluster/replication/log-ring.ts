@@ -6,11 +6,12 @@
  * records of the previous epoch.
  */
 import { NO_POSITION, type LogPosition } from '../../store/index.js';
+import { Deque } from '../../util/deque.js';
 
 export class LogRing {
-  private frames: Buffer[] = [];
-  private epochs: number[] = [];
-  private head = 0;
+  /** frames and their epochs, oldest first: record base.seq + 1 + i at index i */
+  private frames = new Deque<Buffer>();
+  private epochs = new Deque<number>();
   private bytes = 0;
   /** the record just before the oldest one held (or the position the ring was reset to) */
   private base: LogPosition = NO_POSITION;
@@ -21,12 +22,16 @@ export class LogRing {
 
   /** Forget everything: the log continues after `position`. */
   reset(position: LogPosition): void {
-    this.frames = [];
-    this.epochs = [];
-    this.head = 0;
+    this.frames.clear();
+    this.epochs.clear();
     this.bytes = 0;
     this.base = position;
     this.last = position;
+  }
+
+  /** The log continues after `position`: kept as it is when it ends there, else reset. */
+  continueFrom(position: LogPosition): void {
+    if (position.seq !== this.last.seq || position.epoch !== this.last.epoch) this.reset(position);
   }
 
   append(epoch: number, seq: number, frame: Buffer): void {
@@ -35,32 +40,25 @@ export class LogRing {
     this.epochs.push(epoch);
     this.bytes += frame.length;
     this.last = { epoch, seq };
-    while (this.bytes > this.capBytes && this.frames.length - this.head > 1) this.evict();
-    if (this.head > 1024 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.epochs = this.epochs.slice(this.head);
-      this.head = 0;
-    }
+    while (this.bytes > this.capBytes && this.frames.length > 1) this.evict();
   }
 
   /** Is `p` a record of this history (or the position just before it)? */
   holds(p: LogPosition): boolean {
     if (p.seq === this.base.seq) return p.epoch === this.base.epoch;
     if (p.seq < this.base.seq || p.seq > this.last.seq) return false;
-    return this.epochs[this.head + (p.seq - this.base.seq - 1)] === p.epoch;
+    return this.epochs.at(p.seq - this.base.seq - 1) === p.epoch;
   }
 
   /** The frame of record `seq`, or undefined when it is no longer (or not yet) held. */
   frame(seq: number): Buffer | undefined {
-    if (seq <= this.base.seq || seq > this.last.seq) return undefined;
-    return this.frames[this.head + (seq - this.base.seq - 1)];
+    if (seq <= this.base.seq) return undefined;
+    return this.frames.at(seq - this.base.seq - 1);
   }
 
   private evict(): void {
-    const frame = this.frames[this.head] as Buffer;
-    const epoch = this.epochs[this.head] as number;
-    this.frames[this.head] = Buffer.alloc(0);
-    this.head++;
+    const frame = this.frames.shift() as Buffer;
+    const epoch = this.epochs.shift() as number;
     this.bytes -= frame.length;
     this.base = { epoch, seq: this.base.seq + 1 };
   }

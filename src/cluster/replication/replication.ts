@@ -18,6 +18,7 @@ import { LogRing } from './log-ring.js';
 import { NO_POSITION, Replica, StoreError, StoreErrorCode } from '../../store/index.js';
 import type { ChangeLog, LogPosition, LogRecord, StoreSnapshot } from '../../store/index.js';
 import type { ResolvedCluster, ResolvedPeer } from '../cluster-config.js';
+import { Deque } from '../../util/deque.js';
 import { logger } from '../../util/logger.js';
 
 const log = logger('cluster.repl');
@@ -49,8 +50,8 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
   private server: LeaderServer | null = null;
   private snapshotOf: (() => StoreSnapshot) | null = null;
   private gate = new Set<string>();
-  private waiters: Waiter[] = [];
-  private waitHead = 0;
+  /** confirms waiting for durability, in seq order */
+  private readonly waiters = new Deque<Waiter>();
 
   constructor(
     private readonly config: ResolvedCluster,
@@ -69,7 +70,7 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
   open(): void {
     if (this.replica !== null) return;
     this.replica = Replica.open(this.dataDir);
-    if (this.ring.last.seq !== this.replica.at.seq || this.ring.last.epoch !== this.replica.at.epoch) this.ring.reset(this.replica.at);
+    this.ring.continueFrom(this.replica.at);
   }
 
   lastApplied(): LogPosition {
@@ -178,8 +179,7 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
     this.server = null;
     this.snapshotOf = null;
     this.gate.clear();
-    this.waiters = [];
-    this.waitHead = 0;
+    this.waiters.clear();
     await server?.close();
   }
 
@@ -192,7 +192,7 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
   }
 
   attach(position: LogPosition, snapshot: () => StoreSnapshot): void {
-    if (position.seq !== this.ring.last.seq || position.epoch !== this.ring.last.epoch) this.ring.reset(position);
+    this.ring.continueFrom(position);
     this.snapshotOf = snapshot;
   }
 
@@ -213,7 +213,7 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
 
   whenDurable(done: (err: Error | null) => void): void {
     const seq = this.ring.last.seq;
-    if (this.waitHead === this.waiters.length && this.durableUpTo() >= seq) return done(null);
+    if (this.waiters.length === 0 && this.durableUpTo() >= seq) return done(null);
     this.waiters.push({ seq, done });
   }
 
@@ -229,17 +229,11 @@ export class Replication implements ChangeLog, LeaderLog, FollowerSide {
   }
 
   private release(): void {
-    if (this.waitHead === this.waiters.length) return;
+    if (this.waiters.length === 0) return;
     const upTo = this.durableUpTo();
-    while (this.waitHead < this.waiters.length) {
-      const w = this.waiters[this.waitHead] as Waiter;
-      if (w.seq > upTo) break;
-      this.waiters[this.waitHead++] = undefined as unknown as Waiter;
+    for (let w = this.waiters.peek(); w !== undefined && w.seq <= upTo; w = this.waiters.peek()) {
+      this.waiters.shift();
       w.done(null);
-    }
-    if (this.waitHead === this.waiters.length) {
-      this.waiters = [];
-      this.waitHead = 0;
     }
   }
 
