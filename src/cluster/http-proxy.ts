@@ -36,24 +36,15 @@ export class HttpProxy {
   /** Listen on host:port (the node's own address); with `tls`, as HTTPS. */
   async listen(host: string, port: number, tls?: TlsContext): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
-    let server: Server;
-    if (tls === undefined) server = createServer(handler);
-    else {
-      const https = createHttpsServer(tls.serverOptions(), handler);
-      this.detach = tls.attach(https);
-      server = https;
-    }
+    const https = tls === undefined ? null : createHttpsServer(tls.serverOptions(), handler);
+    const server: Server = https ?? createServer(handler);
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    try {
-      await listenExclusive(server, host, port);
-    } catch (err) {
-      this.detach?.();
-      this.detach = null;
-      throw err;
-    }
+    await listenExclusive(server, host, port);
+    // Reloads (SIGHUP) reach the listener from now on; one that failed to bind was never attached.
+    if (tls !== undefined && https !== null) this.detach = tls.attach(https);
     server.on('error', (err) => log.error('management proxy listener error', err));
     this.server = server;
   }

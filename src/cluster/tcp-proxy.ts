@@ -9,7 +9,7 @@
  */
 import { listenExclusive } from '../util/listen.js';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { TlsContext } from '../server/tls-context.js';
 import { logger } from '../util/logger.js';
 
@@ -46,20 +46,17 @@ export class TcpProxy {
 
   /** Listen on host:port (the node's own address); with `tls`, clients speak TLS to this node. */
   async listen(host: string, port: number, tls?: TlsContext): Promise<void> {
-    const server = tls === undefined ? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket)) : this.tlsServer(tls);
-    try {
-      await listenExclusive(server, host, port);
-    } catch (err) {
-      this.detach?.();
-      this.detach = null;
-      throw err;
-    }
+    const secure = tls === undefined ? null : this.tlsServer(tls);
+    const server = secure ?? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    await listenExclusive(server, host, port);
+    // Reloads (SIGHUP) reach the listener from now on; one that failed to bind was never attached.
+    if (tls !== undefined && secure !== null) this.detach = tls.attach(secure);
     server.on('error', (err) => log.error(`${this.name} proxy listener error`, err));
     this.server = server;
   }
 
   /** A TLS listener: a client is taken once its handshake is done and its certificate, if any, accepted. */
-  private tlsServer(tls: TlsContext): Server {
+  private tlsServer(tls: TlsContext): TlsServer {
     const server = createTlsServer({ ...tls.serverOptions(), handshakeTimeout: HANDSHAKE_MS }, (socket: TLSSocket) => {
       const refusal = tls.refusal(socket);
       if (refusal !== undefined) {
@@ -75,7 +72,6 @@ export class TcpProxy {
       const why = socket.authorizationError == null ? err.message : `client certificate refused: ${String(socket.authorizationError)}`;
       log.warn(`${this.name} TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${why}`);
     });
-    this.detach = tls.attach(server);
     return server;
   }
 
