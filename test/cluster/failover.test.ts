@@ -12,6 +12,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import amqp, { type ChannelModel } from 'amqplib';
+import { drainMarked, withChannel } from '../helpers/broker.js';
+import { tx } from '../helpers/durable.js';
 import { agreedLeader, poll, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
 import { useCluster } from './use-cluster.js';
 
@@ -32,13 +34,16 @@ async function publishConfirmed(url: string, queue: string, body: string): Promi
   }
 }
 
-/** Wait until `leader` lists `id` in its in-sync set (a follower rejoins once it has caught up). */
-async function inSync(leader: ClusterNodeProcess, id: string): Promise<void> {
-  await poll(`${id} in sync`, 15_000, async () => {
-    const v = (await leader.get('/api/warren/cluster')) as ClusterStatus | null;
-    return v?.isr?.members.includes(id) === true ? true : undefined;
-  });
+/** Wait until `leader`'s in-sync set passes `ok` (a follower rejoins once it has caught up). */
+async function isrWhere(leader: ClusterNodeProcess, what: string, ok: (members: string[]) => boolean, timeoutMs = 15_000): Promise<void> {
+  await poll(what, timeoutMs, async () => {
+    const members = ((await leader.get('/api/warren/cluster')) as ClusterStatus | null)?.isr?.members;
+    return members !== undefined && ok(members) ? true : undefined;
+  }, 200);
 }
+const inSync = (leader: ClusterNodeProcess, id: string, timeoutMs?: number): Promise<void> =>
+  isrWhere(leader, `${id} in sync`, (m) => m.includes(id), timeoutMs);
+const allInSync = (leader: ClusterNodeProcess): Promise<void> => isrWhere(leader, 'all three in sync', (m) => m.length === 3);
 
 /** Publish `n` persistent messages with confirms; resolves with their bodies once all are confirmed. */
 async function publishMany(url: string, queue: string, n: number): Promise<string[]> {
@@ -50,26 +55,6 @@ async function publishMany(url: string, queue: string, n: number): Promise<strin
     for (const b of bodies) ch.sendToQueue(queue, Buffer.from(b), { persistent: true });
     await ch.waitForConfirms();
     return bodies;
-  } finally {
-    await conn.close().catch(() => undefined);
-  }
-}
-
-/** Consume `n` messages (acking them); their bodies and redelivered flags, in order. */
-async function drain(url: string, queue: string, n: number): Promise<{ body: string; redelivered: boolean }[]> {
-  const conn = await amqp.connect(url);
-  try {
-    const ch = await conn.createChannel();
-    const got: { body: string; redelivered: boolean }[] = [];
-    await new Promise<void>((resolve) => {
-      void ch.consume(queue, (m) => {
-        if (m === null) return;
-        got.push({ body: m.content.toString(), redelivered: m.fields.redelivered });
-        ch.ack(m);
-        if (got.length === n) resolve();
-      });
-    });
-    return got;
   } finally {
     await conn.close().catch(() => undefined);
   }
@@ -132,15 +117,12 @@ describe('a three-node cluster with managed etcd', () => {
 
   it('confirms, tx.commit-ok and declare-ok wait for every in-sync follower: a paused one holds them until the leader drops it from the set', async () => {
     const lead = byId(leader.leader);
-    await poll('all three in sync', 15_000, async () => {
-      const v = (await lead.get('/api/warren/cluster')) as ClusterStatus;
-      return v.isr?.members.length === 3 ? true : undefined;
-    });
+    await allInSync(lead);
     const paused = cluster.nodes.find((n) => n !== lead) as ClusterNodeProcess;
     // Set up first: a channel for a transaction, and the queue.
     const conn = await amqp.connect(lead.url);
-    const tx = await conn.createChannel();
-    await tx.assertQueue('gated', { durable: true });
+    const txCh = await conn.createChannel();
+    await txCh.assertQueue('gated', { durable: true });
     process.kill(paused.pid as number, 'SIGSTOP');
     let took: number[];
     try {
@@ -152,11 +134,10 @@ describe('a three-node cluster with managed etcd', () => {
       took = await Promise.all([
         timed(() => publishMany(lead.url, 'gated', 1)), // a publisher confirm
         timed(async () => {
-          // tx.commit-ok (amqplib has no tx API: tx.select 90/10 and tx.commit 90/20 through its rpc)
-          const raw = tx as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> };
-          await raw.rpc((90 << 16) | 10, {}, (90 << 16) | 11);
-          tx.sendToQueue('gated', Buffer.from('in a transaction'), { persistent: true });
-          await raw.rpc((90 << 16) | 20, {}, (90 << 16) | 21);
+          // tx.commit-ok
+          await tx(txCh, 'select');
+          txCh.sendToQueue('gated', Buffer.from('in a transaction'), { persistent: true });
+          await tx(txCh, 'commit');
         }),
         timed(async () => (await conn.createChannel()).assertQueue('gated-declare', { durable: true })), // declare-ok
       ]);
@@ -169,10 +150,7 @@ describe('a three-node cluster with managed etcd', () => {
     // Each held until the paused follower was dropped (its ack deadline or its lease, ~3 s), not sent at once.
     expect(took.map((ms) => ms > 1000)).toEqual([true, true, true]);
     // Resumed, it catches up and is in sync again; with all three in sync a confirm is quick.
-    await poll('the paused follower back in sync', 20_000, async () => {
-      const v = (await lead.get('/api/warren/cluster')) as ClusterStatus;
-      return v.isr?.members.includes(paused.spec.id) === true ? true : undefined;
-    }, 200);
+    await inSync(lead, paused.spec.id, 20_000);
     const started = Date.now();
     await publishMany(lead.url, 'gated', 1);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -182,10 +160,7 @@ describe('a three-node cluster with managed etcd', () => {
     const old = byId(leader.leader);
     const survivors = cluster.nodes.filter((n) => n !== old);
     // Every node in the in-sync set first, then 200 confirmed messages through a follower.
-    await poll('all three in sync', 15_000, async () => {
-      const v = (await old.get('/api/warren/cluster')) as ClusterStatus;
-      return v.isr?.members.length === 3 ? true : undefined;
-    });
+    await allInSync(old);
     const sent = await publishMany((survivors[0] as ClusterNodeProcess).url, 'replicated', 200);
     const killedAt = Date.now();
     old.kill9();
@@ -215,10 +190,9 @@ describe('a three-node cluster with managed etcd', () => {
     expect(view.isr?.members).not.toContain(old.spec.id);
     // Both survivors take clients again.
     for (const node of survivors) await publishConfirmed(node.url, 'after-failover', `via ${node.spec.id}`);
-    // Everything confirmed before the kill is there, redelivered (it existed before the new epoch).
-    const got = await drain((survivors[1] as ClusterNodeProcess).url, 'replicated', sent.length);
-    expect(got.map((m) => m.body)).toEqual(sent);
-    expect(got.every((m) => m.redelivered)).toBe(true);
+    // Everything confirmed before the kill is there, in order, redelivered ("*": it existed before the new epoch).
+    const got = await withChannel((survivors[1] as ClusterNodeProcess).url, (ch) => drainMarked(ch, 'replicated'));
+    expect(got).toEqual(sent.map((body) => `${body}*`));
     leader = next;
   }, 60_000);
 

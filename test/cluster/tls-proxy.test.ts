@@ -14,6 +14,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drainBodies } from '../helpers/broker.js';
 import { httpsGet, TestCerts, type HttpsAnswer, type Issued } from '../helpers/certs.js';
 import { runCtl } from '../helpers/ctl.js';
 import { agreedLeader, poll, type ClusterNodeProcess, type ClusterStatus } from './cluster-harness.js';
@@ -54,7 +55,7 @@ function presented(host: string, port: number): Promise<string> {
 /** GET over HTTPS as guest, the server verified against the test CA. */
 const httpsGetJson = (url: string): Promise<HttpsAnswer> => httpsGet(url, ca());
 
-/** Over AMQPS through `node`: declare, publish `count` persistent messages with confirms, consume them back. */
+/** Over AMQPS through `node`: declare, publish `count` persistent messages with confirms, take them back. */
 async function roundTrip(node: ClusterNodeProcess, queue: string, count: number): Promise<string[]> {
   const conn = await amqp.connect(amqpsUrl(node), { ca: [ca()] });
   try {
@@ -62,16 +63,7 @@ async function roundTrip(node: ClusterNodeProcess, queue: string, count: number)
     await ch.assertQueue(queue, { durable: true });
     for (let i = 0; i < count; i++) ch.sendToQueue(queue, Buffer.from(`m${i}`), { persistent: true });
     await ch.waitForConfirms();
-    const got: string[] = [];
-    await new Promise<void>((resolve) => {
-      void ch.consume(queue, (msg) => {
-        if (msg === null) return;
-        got.push(msg.content.toString());
-        ch.ack(msg);
-        if (got.length === count) resolve();
-      });
-    });
-    return got;
+    return await drainBodies(ch, queue);
   } finally {
     await conn.close().catch(() => undefined);
   }
