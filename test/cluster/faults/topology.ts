@@ -42,7 +42,6 @@ const alive = (pid: number | undefined): boolean => {
 /** One etcd member, run by the harness. */
 class EtcdMember {
   child: ChildProcess | null = null;
-  output = '';
 
   constructor(
     readonly spec: NodeSpec,
@@ -67,12 +66,9 @@ class EtcdMember {
       '--initial-cluster-state=new',
       '--initial-cluster-token=warren-faults',
       '--logger=zap',
-      '--log-outputs=stderr',
     ];
     const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', ETCD, ...args]] : [ETCD, args];
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
-    this.child = child;
+    this.child = spawn(cmd, argv, { stdio: 'ignore' });
   }
 
   async stop(): Promise<void> {
@@ -174,7 +170,7 @@ export class Topology {
           etcd: { managed: false, endpoints, prefix: PREFIX },
           leaseTtlMs: options.leaseTtlMs,
           followerAckTimeoutMs: options.followerAckTimeoutMs,
-          confirmLog: join(dir, `confirms-${self.id}.log`),
+          confirmLog: confirmLogFile(dir, self.id),
         },
       };
       const file = join(dir, `${self.id}.json`);
@@ -217,16 +213,16 @@ export class Topology {
   }
 
   confirmLogFile(id: string): string {
-    return join(this.dir, `confirms-${id}.log`);
+    return confirmLogFile(this.dir, id);
   }
 
-  /** Stop the brokers, the relays and etcd, each by its own handle, then remove the temp dir (unless `keep`). */
-  async stop(keep = false): Promise<void> {
+  /** Stop the brokers, the relays and etcd, each by its own handle, then remove the temp dir. */
+  async stop(): Promise<void> {
     for (const node of this.nodes) if (alive(node.pid)) sendCont(node.pid as number);
     await Promise.all(this.nodes.map((n) => n.stop()));
     await Promise.all([...this.etcdLinks.values(), ...this.replLinks.values()].map((r) => r.close()));
     await Promise.all(this.etcd.map((m) => m.stop()));
-    if (!keep) await rm(this.dir, { recursive: true, force: true });
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -238,3 +234,6 @@ function sendCont(pid: number): void {
     // gone already
   }
 }
+
+/** The file a node's leader appends its confirms to (cluster.confirmLog). */
+const confirmLogFile = (dir: string, id: string): string => join(dir, `confirms-${id}.log`);

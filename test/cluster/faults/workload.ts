@@ -59,7 +59,7 @@ const closed = (conn: ChannelModel): Promise<void> =>
   });
 
 /** The message id: the body's first word (`id sha256(id)`). */
-export const idOf = (m: ConsumeMessage): string => (m.properties.messageId as string | undefined) ?? m.content.toString().split(' ')[0] ?? '';
+const idOf = (m: ConsumeMessage): string => (m.properties.messageId as string | undefined) ?? m.content.toString().split(' ')[0] ?? '';
 
 abstract class Client {
   protected running = true;
@@ -177,10 +177,6 @@ export class Publisher extends Client {
     this.inFlight.clear();
   }
 
-  get attempted(): number {
-    return this.seq;
-  }
-
   /** Stop publishing; wait up to `ms` for the in-flight confirms, then close (the rest are unknown). */
   async finish(ms: number): Promise<void> {
     this.draining = true;
@@ -195,8 +191,6 @@ export class Publisher extends Client {
  * messages for a fault to lose, and a failover finds deliveries not yet acked (redelivered).
  */
 export class Consumer extends Client {
-  deliveries = 0;
-
   constructor(
     history: History,
     queue: QueueSpec,
@@ -218,7 +212,6 @@ export class Consumer extends Client {
         return;
       }
       this.history.delivered(idOf(m), m.content, m.fields.redelivered, node);
-      this.deliveries++;
       toAck.push(m);
     });
     let open = true;
