@@ -4,7 +4,7 @@
  * etcd, temp data dirs. Every process is stopped by its own pid: the brokers, and the etcd member
  * each one spawned (its pid is in <dataDir>/etcd.pid), so no orphan outlives the suite.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -50,7 +50,9 @@ export async function poll<T>(what: string, ms: number, probe: () => Promise<T |
   }
 }
 
-const alive = (pid: number): boolean => {
+/** Is process `pid` still there? */
+export const alive = (pid: number | undefined): boolean => {
+  if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -58,6 +60,23 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** SIGTERM `pid`, then SIGKILL if it is still there after `graceMs`. */
+export async function stopPid(pid: number | undefined, graceMs: number): Promise<void> {
+  if (pid === undefined || !alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/**
+ * Spawn `cmd` so that it dies with this process even if this one is killed (util-linux setpriv
+ * --pdeathsig; setpriv execs, so the child's pid is the command's). Without setpriv, a plain spawn.
+ */
+export function spawnTied(cmd: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  return existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', cmd, ...args], options) : spawn(cmd, args, options);
+}
 
 export class ClusterNodeProcess {
   child: ChildProcess | null = null;
@@ -89,13 +108,10 @@ export class ClusterNodeProcess {
 
   start(cwd: string): void {
     this.output = '';
-    // With util-linux setpriv the broker dies with this test process even if it is killed (the
-    // broker's etcd member follows the broker the same way); setpriv execs, so the pid is node's.
-    const argv = [CLI, 'server', '--config', this.configFile];
-    const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', process.execPath, ...argv]] : [process.execPath, argv];
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    // The broker dies with this test process (its etcd member follows the broker the same way).
+    const child = spawnTied(process.execPath, [CLI, 'server', '--config', this.configFile], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child = child;
   }
 
@@ -118,13 +134,7 @@ export class ClusterNodeProcess {
   /** Stop the broker (SIGTERM, then SIGKILL after `graceMs`) and make sure its etcd member is gone too. */
   async stop(graceMs = 6000): Promise<void> {
     const etcd = this.etcdPid;
-    const pid = this.pid;
-    if (pid !== undefined && alive(pid)) {
-      process.kill(pid, 'SIGTERM');
-      const deadline = Date.now() + graceMs;
-      while (alive(pid) && Date.now() < deadline) await sleep(50);
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await stopPid(this.pid, graceMs);
     await sleep(100);
     if (etcd !== undefined && alive(etcd)) process.kill(etcd, 'SIGKILL');
   }

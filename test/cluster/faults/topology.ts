@@ -12,15 +12,13 @@
  * Client traffic (AMQP, HTTP, the followers' client proxies) goes direct. Every process is
  * started with a parent-death signal where util-linux setpriv exists and stopped by its own pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterNodeProcess, freePort, poll, sleep, type NodeSpec } from '../cluster-harness.js';
+import { alive, ClusterNodeProcess, freePort, poll, spawnTied, stopPid, type NodeSpec } from '../cluster-harness.js';
 import { FaultProxy, type FaultMode } from '../fault-proxy.js';
 
-const SETPRIV = '/usr/bin/setpriv';
 export const ETCD = '/usr/bin/etcd';
 export const PREFIX = '/warren/faults';
 
@@ -29,15 +27,6 @@ export interface TopologyOptions {
   followerAckTimeoutMs: number;
 }
 
-const alive = (pid: number | undefined): boolean => {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** One etcd member, run by the harness. */
 class EtcdMember {
@@ -67,17 +56,11 @@ class EtcdMember {
       '--initial-cluster-token=warren-faults',
       '--logger=zap',
     ];
-    const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', ETCD, ...args]] : [ETCD, args];
-    this.child = spawn(cmd, argv, { stdio: 'ignore' });
+    this.child = spawnTied(ETCD, args, { stdio: 'ignore' });
   }
 
-  async stop(): Promise<void> {
-    const pid = this.child?.pid;
-    if (!alive(pid)) return;
-    process.kill(pid as number, 'SIGTERM');
-    const deadline = Date.now() + 5000;
-    while (alive(pid) && Date.now() < deadline) await sleep(50);
-    if (alive(pid)) process.kill(pid as number, 'SIGKILL');
+  stop(): Promise<void> {
+    return stopPid(this.child?.pid, 5000);
   }
 }
 
